@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# quickstart.sh - all set-up on a fresh Debian 12 machine, in one command.
+#
+#   contrib/quickstart.sh run    install build deps, build, run tandemd in the
+#                                foreground on the shipped conf/
+#   contrib/quickstart.sh test   install build+test deps, build (plain and
+#                                with ASan/UBSan), run the whole test suite;
+#                                ends with "N passed, M failed"
+#   contrib/quickstart.sh build  install build deps and build only
+#
+# Needs root or sudo for apt-get. Builds in ./build (and ./build-asan).
+# Environment: TIERS=fast,slow,... limits the test tiers; FUZZ_SECONDS sets
+# the time each fuzz target runs after replaying its corpus (default 20).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+BUILD_DEPS="build-essential autoconf automake pkg-config libsofia-sip-ua-dev libsrtp2-dev
+ libopus-dev libspandsp-dev libtiff-dev libevent-dev libssl-dev libjansson-dev check"
+TEST_DEPS="sip-tester clang libclang-rt-14-dev iproute2 procps"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_deps() { # packages...
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "quickstart: installing ${missing[*]}"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+build() { # dir [configure args]
+	local dir=$1; shift
+	[ -x "$top/configure" ] && [ "$top/configure" -nt "$top/configure.ac" ] || autoreconf -fi >/dev/null
+	mkdir -p "$dir"
+	( cd "$dir"
+	  [ -f Makefile ] || "$top/configure" -q --enable-werror "$@"
+	  make -j"$(nproc)" >/dev/null
+	  make -j"$(nproc)" check TESTS= >/dev/null )
+}
+
+cmd=${1:-}
+case "$cmd" in
+run)
+	# shellcheck disable=SC2086
+	install_deps $BUILD_DEPS
+	build "$top/build"
+	echo "quickstart: starting tandemd on conf/tandem.conf (Ctrl-C stops it)"
+	echo "quickstart: in another shell: build/src/tandemctl -s conf/run/tandemd.sock status"
+	exec "$top/build/src/tandemd" -f -c "$top/conf/tandem.conf"
+	;;
+build)
+	# shellcheck disable=SC2086
+	install_deps $BUILD_DEPS
+	build "$top/build"
+	;;
+test)
+	# shellcheck disable=SC2086
+	install_deps $BUILD_DEPS $TEST_DEPS
+	build "$top/build"
+	build "$top/build-asan" --enable-sanitizers
+	tiers=${TIERS:-fast,slow,load,browser}
+	set +e
+	pass=0 fail=0
+	tally() { # log
+		local l; l=$(tail -n 1 "$1")
+		if [[ "$l" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+			pass=$((pass + BASH_REMATCH[1])); fail=$((fail + BASH_REMATCH[2]))
+		else
+			fail=$((fail + 1))
+		fi
+	}
+	echo "### plain build: tiers $tiers"
+	tests/run-tests.sh -b build -t "$tiers" | tee build/tests.out; tally build/tests.out
+	echo "### ASan/UBSan build: fast and slow tiers (leaks fail)"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		tests/run-tests.sh -b build-asan -t fast,slow -l build-asan/test-logs | tee build-asan/tests.out
+	tally build-asan/tests.out
+	echo "### fuzz targets: corpus replay + ${FUZZ_SECONDS:-20}s each"
+	tests/fuzz/run-fuzz.sh -o build/fuzz -s "${FUZZ_SECONDS:-20}" | tee build/fuzz.out; tally build/fuzz.out
+	echo "### total"
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	;;
+*)
+	echo "usage: $0 run|test|build" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,197 @@
+/* config.h - the configuration snapshot.
+ *
+ * The INI files under conf/ are parsed and validated whole into one immutable,
+ * reference-counted snapshot (tconf_t). Nothing in a snapshot changes after
+ * tconf_load() returns it; a reload builds a new one and swaps it in only if it
+ * is valid (see tconf_check_reload). Running calls keep a reference to the
+ * snapshot they started with.
+ *
+ * Ownership: tconf_load() returns a snapshot with one reference, owned by the
+ * caller. tconf_ref() adds one, tconf_unref() drops one and frees the whole
+ * snapshot (every string and array in it) at zero. Any thread may ref/unref.
+ * Pointers into a snapshot are valid as long as a reference is held.
+ *
+ * Every key is declared once in the schema table (config_schema.c): section
+ * kind, name, type, bounds, default, reloadable or restart-only, one-line doc.
+ * `tandemd -t` prints the effective config from the schema, and the man page
+ * tandem.conf(5) follows it.
+ *
+ * File format: INI. `[name]` starts a section; `[name](!)` defines a template;
+ * `[name](tpl1,tpl2)` inherits keys from templates (later keys override);
+ * `key = value`; `;` and `#` start comments; `#include "file"` (path relative
+ * to the including file) includes another file.
+ * Details (quoting, includes, templates, every key): tandem.conf(5), generated
+ * from the schema by tconf_schema_man().
+ *
+ * Section kinds:
+ *   [general]            process-wide settings
+ *   [media]              media plane settings
+ *   [calls]              call timers
+ *   [NAME] type=interface  a network interface: bind and advertised address,
+ *                        SIP listeners, RTP port range
+ *   [NAME] type=trunk    a SIP peer calls are routed to
+ *   [routes]             `prefix = target[, target...]`; target is a trunk
+ *                        name or a built-in endpoint: echo, milliwatt.
+ *                        A prefix is digits with an optional leading '+'
+ *                        ("+" alone matches every number starting with '+');
+ *                        the key `default` is the catch-all (prefix "").
+ *                        Failover order is the order of the list.
+ *   [response_map]       `code = code` mapping of final responses received on
+ *                        the outbound leg before relaying them (e.g. 503 = 480)
+ */
+#ifndef TANDEM_CORE_CONFIG_H
+#define TANDEM_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum tconf_transport {
+	TCONF_TP_UDP = 1 << 0,
+	TCONF_TP_TCP = 1 << 1,
+	TCONF_TP_TLS = 1 << 2,
+};
+
+struct tconf_interface {
+	const char *name;
+	const char *address;        /* bind address (IPv4/IPv6 literal) */
+	const char *advertise;      /* address put in SDP/Via/Contact; = address if unset */
+	uint16_t sip_port;          /* default 5060 */
+	unsigned transports;        /* TCONF_TP_* bits; default udp,tcp */
+	uint16_t rtp_port_min;      /* default 20000, even */
+	uint16_t rtp_port_max;      /* default 29999 */
+};
+
+struct tconf_trunk {
+	const char *name;
+	const char *host;           /* IP literal or DNS name */
+	uint16_t port;              /* default 5060 */
+	enum tconf_transport transport;   /* default udp */
+	const char *interface;      /* interface name; default: the first interface */
+	bool latch;                 /* learn the media source (default yes); off for trusted trunks */
+	const char **codecs;        /* NULL-terminated, preference order; NULL = any */
+	unsigned max_channels;      /* 0 = unlimited */
+};
+
+enum tconf_target_kind {
+	TCONF_TARGET_TRUNK,
+	TCONF_TARGET_ECHO,
+	TCONF_TARGET_MILLIWATT,
+};
+
+struct tconf_target {
+	enum tconf_target_kind kind;
+	const struct tconf_trunk *trunk;  /* for TCONF_TARGET_TRUNK */
+};
+
+struct tconf_route {
+	const char *prefix;         /* digits, may start with '+'; "" matches all */
+	const struct tconf_target *targets;
+	size_t ntargets;
+};
+
+struct tconf_respmap {
+	uint16_t from, to;
+};
+
+struct tconf_general {
+	int log_level;              /* enum tlog_level */
+	const char *log_file;       /* NULL: stderr in the foreground, syslog otherwise */
+	unsigned media_workers;     /* restart-only */
+	unsigned max_open_files;    /* restart-only; RLIMIT_NOFILE to raise to */
+	const char *modules_dir;    /* restart-only */
+	const char **modules;       /* NULL-terminated names, e.g. "mod_g711"; restart-only */
+	const char *control_socket; /* restart-only */
+	unsigned control_socket_mode; /* e.g. 0660; restart-only */
+	const char *node_name;      /* used in logs and CDRs; default: hostname */
+	const char *user_agent;     /* Server/User-Agent header; default "tandem" */
+};
+
+struct tconf_media {
+	unsigned rtp_timeout;       /* s of no RTP before the call ends; 0 = off */
+	unsigned hold_timeout;      /* s of no RTP while on hold; 0 = off */
+	unsigned latch_window;      /* s after setup/re-offer in which a source may be learnt */
+};
+
+struct tconf_calls {
+	unsigned setup_timeout;     /* s to wait for a first provisional from a trunk */
+	unsigned no_answer_timeout; /* s of ringing before giving up */
+	unsigned max_duration;      /* s; 0 = unlimited */
+};
+
+typedef struct tconf {
+	/* private: reference count and allocation arena */
+	struct tconf_priv *priv;
+
+	unsigned generation;        /* set by the loader; increases with every successful load */
+	const char *path;           /* main file */
+
+	struct tconf_general general;
+	struct tconf_media media;
+	struct tconf_calls calls;
+
+	const struct tconf_interface *interfaces;
+	size_t ninterfaces;
+	const struct tconf_trunk *trunks;
+	size_t ntrunks;
+	const struct tconf_route *routes;  /* sorted by prefix length, longest first */
+	size_t nroutes;
+	const struct tconf_respmap *respmap;
+	size_t nrespmap;
+} tconf_t;
+
+/* A list of errors, each "file:line: message" (just "file: message" for
+ * errors about the whole configuration). Start with a zeroed struct; loaders
+ * append to it (at most ~100 messages, then one "too many errors" line).
+ * Owned by the caller; free with tconf_errors_free(), which leaves it zeroed. */
+struct tconf_errors {
+	char **msgs;
+	size_t n;
+};
+void tconf_errors_free(struct tconf_errors *e);
+
+/* Parse and validate 'path' and its includes. On success returns a snapshot
+ * (one reference) with the given generation and leaves errs empty; on any error
+ * returns NULL and fills errs (every error found, not only the first). */
+tconf_t *tconf_load(const char *path, unsigned generation, struct tconf_errors *errs);
+
+/* Same, from a string (for tests and the fuzzer); 'name' is used in messages;
+ * includes are resolved relative to the current directory. */
+tconf_t *tconf_load_string(const char *name, const char *text, size_t len,
+			   unsigned generation, struct tconf_errors *errs);
+
+/* tconf_load_string() with flags. TCONF_LOAD_NO_INCLUDE makes every
+ * `#include` an error (the fuzzer uses it: no file access from its input). */
+enum { TCONF_LOAD_NO_INCLUDE = 1u << 0 };
+tconf_t *tconf_load_buffer(const char *name, const char *text, size_t len,
+			   unsigned generation, unsigned flags, struct tconf_errors *errs);
+
+tconf_t *tconf_ref(tconf_t *c);
+void tconf_unref(tconf_t *c);
+
+/* Compare a running snapshot with a candidate: for each restart-only key whose
+ * value differs, add "file:line: KEY requires restart (running value kept)" to
+ * 'notes'. Returns the number of such keys. The reload still applies the
+ * reloadable keys. */
+size_t tconf_check_reload(const tconf_t *running, const tconf_t *next, struct tconf_errors *notes);
+
+/* Print the effective configuration (templates expanded, defaults filled) in
+ * INI form, as `tandemd -t` does. */
+void tconf_print(const tconf_t *c, FILE *out);
+
+/* Lookups. */
+const struct tconf_interface *tconf_interface(const tconf_t *c, const char *name);
+const struct tconf_trunk *tconf_trunk(const tconf_t *c, const char *name);
+/* Longest-prefix match of a called number; NULL when no route matches. */
+const struct tconf_route *tconf_route_lookup(const tconf_t *c, const char *number);
+/* Mapped final response code (identity when not in the table). */
+int tconf_map_response(const tconf_t *c, int code);
+/* "echo", "milliwatt" or the trunk's name; for logs and CDRs. */
+const char *tconf_target_name(const struct tconf_target *t);
+
+/* Write tandem.conf(5) in roff, generated from the schema table (build tool
+ * src/core/gen_confman). */
+void tconf_schema_man(FILE *out);
+
+#endif

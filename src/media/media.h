@@ -1,0 +1,149 @@
+/* media.h - the media API: the one narrow interface between SIP and media.
+ *
+ * The SIP side (the call core) never touches packets; the media side never
+ * parses SIP. A call creates a media session of two legs (A = caller side,
+ * B = callee side), hands it every SDP it receives, and gets back the SDP to
+ * send on the other leg. The gateway anchors all media: each leg only ever
+ * sees the gateway's advertised address for its interface.
+ *
+ * Threads: the media core runs N worker threads, each with its own libevent
+ * base. A session's packet path (sockets, relay state) is owned by one worker
+ * for life. The session handle returned to the caller is used only from the
+ * caller's thread ("owner thread", the SIP thread in tandemd, the test thread
+ * in tests): SDP work happens synchronously on that thread, and changes to the
+ * packet path are posted to the worker. Events come back to the owner through
+ * the owner's queue (tq_t), so the callback runs on the owner thread.
+ *
+ * Ownership: media_core_new() returns a core owned by the caller, freed with
+ * media_core_free() after every session is destroyed. media_session_new()
+ * returns a session owned by the caller; media_session_destroy() releases it
+ * (the worker closes its sockets asynchronously; after destroy returns the
+ * event callback is never called for that session). SDP strings handed out in
+ * struct media_sdp are malloc'd and owned by the caller (free()).
+ *
+ * Errors are negative errno values:
+ *   -EINVAL   malformed or unusable SDP (the call core answers 400/488)
+ *   -ENOTSUP  no codec in common / nothing to bridge (488)
+ *   -ENOSPC   RTP port pool exhausted (503)
+ *   -EPROTO   SDP arrived in the wrong offer/answer state
+ *   -ENOMEM
+ */
+#ifndef TANDEM_MEDIA_MEDIA_H
+#define TANDEM_MEDIA_MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/queue.h"
+
+typedef struct media_core media_core_t;
+typedef struct media_session media_session_t;
+
+enum media_leg { MEDIA_LEG_A = 0, MEDIA_LEG_B = 1 };
+
+/* A leg that terminates on the gateway instead of a remote peer. */
+enum media_endpoint {
+	MEDIA_ENDPOINT_NONE = 0,
+	MEDIA_ENDPOINT_ECHO,        /* reflects the caller's media back */
+	MEDIA_ENDPOINT_MILLIWATT,   /* 1004 Hz tone at -3 dBm0 (carrier milliwatt), G.711 */
+};
+
+enum media_event_type {
+	MEDIA_EV_FIRST_PACKET,      /* first RTP received on a leg */
+	MEDIA_EV_LATCHED,           /* a leg's source address was learnt (addr) */
+	MEDIA_EV_SOURCE_CHANGED,    /* a leg's source moved inside the latch window (addr) */
+	MEDIA_EV_TIMEOUT,           /* no RTP for rtp_timeout (or hold_timeout when on hold) */
+};
+
+struct media_event {
+	enum media_event_type type;
+	enum media_leg leg;
+	char addr[64];              /* "ip:port" where relevant, else "" */
+};
+
+typedef void (*media_event_cb)(media_session_t *s, const struct media_event *ev, void *arg);
+
+struct media_leg_opts {
+	const struct tconf_interface *iface; /* bind/advertise address and port range */
+	bool latch;                 /* learn the real source (NAT); false: trust SDP */
+	enum media_endpoint endpoint; /* MEDIA_ENDPOINT_NONE for a real peer */
+	const char *const *codecs;  /* offer preference for this leg (NULL = all known) */
+};
+
+struct media_session_opts {
+	struct media_leg_opts leg[2];
+	unsigned rtp_timeout;       /* seconds; 0 = off */
+	unsigned hold_timeout;      /* seconds; 0 = off */
+	unsigned latch_window;      /* seconds */
+	tq_t *owner_q;              /* events are posted here */
+	media_event_cb cb;
+	void *cb_arg;
+	const char *label;          /* for logs, e.g. the call id; copied */
+};
+
+/* SDP to send on the other leg. sdp is NULL when nothing needs sending. */
+struct media_sdp {
+	char *sdp;
+	size_t len;
+	bool is_offer;              /* true: send as an offer; false: as an answer */
+};
+
+/* Start the media core: 'nworkers' threads, port pools per interface of 'conf'.
+ * Returns 0 and *out, or a negative errno. */
+int media_core_new(const tconf_t *conf, unsigned nworkers, media_core_t **out);
+/* Stop the workers and free. Every session must already be destroyed. */
+void media_core_free(media_core_t *mc);
+
+struct media_core_stats {
+	unsigned sessions;
+	unsigned ports_in_use, ports_total;
+	uint64_t packets_relayed, bytes_relayed, packets_dropped;
+	unsigned workers;
+};
+void media_core_stats(media_core_t *mc, struct media_core_stats *out);
+
+/* Create a session and allocate its ports (RTP+RTCP per leg). -ENOSPC when the
+ * pool is exhausted. Must be called from the owner thread. */
+int media_session_new(media_core_t *mc, const struct media_session_opts *opts,
+		      media_session_t **out);
+void media_session_destroy(media_session_t *s);
+
+/* A remote offer arrived on leg 'from'. *out is the offer to send on the other
+ * leg (or, when the other leg is a local endpoint, the answer for 'from').
+ * Used for initial offers and re-offers (hold/resume/new address). */
+int media_session_offer(media_session_t *s, enum media_leg from,
+			const char *sdp, size_t len, struct media_sdp *out);
+
+/* A remote answer arrived on leg 'from', answering the offer last sent on that
+ * leg. *out is the answer for the other leg; or, when the other leg never made
+ * an offer (late offer: INVITE without SDP), an offer for it (is_offer); or
+ * nothing (sdp NULL) when the other leg needs no SDP. */
+int media_session_answer(media_session_t *s, enum media_leg from,
+			 const char *sdp, size_t len, struct media_sdp *out);
+
+/* The gateway's own offer for leg 'to', from the leg's codec preference:
+ * used when the other leg sent no SDP (late offer) and for a re-INVITE without
+ * SDP. The session then expects media_session_answer(s, to, ...). */
+int media_session_local_offer(media_session_t *s, enum media_leg to, struct media_sdp *out);
+
+/* The offer sent on leg 'to' was rejected or abandoned (4xx, CANCEL, glare):
+ * return to the last agreed state. */
+void media_session_offer_rejected(media_session_t *s, enum media_leg to);
+
+struct media_leg_stats {
+	uint64_t packets_in, packets_out, bytes_in, bytes_out, dropped;
+	char codec[32];             /* negotiated codec, e.g. "PCMU/8000" */
+	char remote[64];            /* current remote (latched or signalled) "ip:port" */
+	char local[64];             /* our advertised "ip:port" */
+	bool on_hold;
+};
+/* Snapshot of a session's counters (read from the owner thread; counters may
+ * lag the worker by one update interval). */
+void media_session_stats(media_session_t *s, struct media_leg_stats out[2]);
+
+/* Free a struct media_sdp's string. */
+void media_sdp_clear(struct media_sdp *m);
+
+#endif

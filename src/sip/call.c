@@ -1,0 +1,613 @@
+/* call.c - the call table, translation of sofia events into call events,
+ * routing of new INVITEs, and the SIP helpers the state machine's actions use.
+ * See call.h for ownership; call_fsm.c for behaviour. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "core/log.h"
+#include "sip/call.h"
+
+struct tcall_table {
+	struct call *head;
+	unsigned count;
+	uint32_t next_id;
+};
+
+/* Reason headers (RFC 3326) for hang-ups the gateway decides itself. */
+#define REASON_SHUTDOWN "Q.850;cause=41;text=\"Gateway shutting down\""
+#define REASON_MAXDUR   "Q.850;cause=102;text=\"Maximum call duration reached\""
+#define REASON_RTP      "Q.850;cause=102;text=\"RTP timeout\""
+
+/* --- table ----------------------------------------------------------------- */
+
+int tcall_table_new(struct tsip *s)
+{
+	s->calls = calloc(1, sizeof *s->calls);
+	return s->calls ? 0 : -ENOMEM;
+}
+
+static void call_free(struct call *c);
+
+void tcall_table_free(struct tsip *s)
+{
+	if (!s->calls)
+		return;
+	while (s->calls->head)
+		call_free(s->calls->head);
+	free(s->calls);
+	s->calls = NULL;
+}
+
+unsigned tcall_count(const struct tsip *s) { return s->calls ? s->calls->count : 0; }
+
+unsigned tcall_hangup_all(struct tsip *s)
+{
+	struct call *c, *next;
+	for (c = s->calls->head; c; c = next) {
+		next = c->next;
+		snprintf(c->reason, sizeof c->reason, "%s", REASON_SHUTDOWN);
+		call_fsm_feed(c, EV_HANGUP);
+	}
+	return s->calls->count;
+}
+
+static void call_free(struct call *c)
+{
+	struct tcall_table *t = c->sip->calls;
+	call_timers_stop(c);
+	if (c->media)
+		media_session_destroy(c->media);
+	struct tcall_leg *legs[2] = { &c->a, &c->b };
+	for (int i = 0; i < 2; i++)
+		if (legs[i]->nh) {
+			nua_handle_bind(legs[i]->nh, NULL);
+			nua_handle_destroy(legs[i]->nh);
+		}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		t->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	t->count--;
+	atomic_fetch_sub(&c->sip->n.calls_active, 1);
+	LOG_INFO("call %s: ended (%s -> %s, final %d, %lds connected)", c->id, c->caller, c->called,
+		 c->final_code, c->t_answer ? (long)(time(NULL) - c->t_answer) : 0L);
+	tconf_unref(c->conf);
+	free(c);
+}
+
+void call_maybe_free(struct call *c)
+{
+	if (c->state == CS_DONE)
+		call_free(c);
+}
+
+/* --- helpers for actions -------------------------------------------------- */
+
+int call_map_status(const struct call *c, int status)
+{
+	int code = tconf_map_response(c->conf, status);
+	/* The far end's redirect target and its auth challenges are its own
+	 * business: a caller must never see them (topology and credentials). */
+	if (code >= 300 && code < 400)
+		code = 480;
+	else if (code == 401 || code == 407)
+		code = 503;
+	return code;
+}
+
+void call_respond_a(struct call *c, int status, const char *phrase, const char *sdp,
+		    size_t sdp_len)
+{
+	(void)sdp_len;
+	if (!c->a.nh || c->a_final_sent)
+		return;
+	if (status >= 200) {
+		c->a_final_sent = true;
+		c->final_code = status;
+	}
+	nua_respond(c->a.nh, status, phrase ? phrase : sip_status_phrase(status),
+		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
+		    TAG_END());
+}
+
+void call_fail_a(struct call *c, int status, const char *phrase, const char *why)
+{
+	if (!c->a.nh || c->a_final_sent)
+		return;
+	c->a_final_sent = true;
+	c->final_code = status;
+	atomic_fetch_add(&c->sip->n.calls_failed, 1);
+	sip_reason_t const *reason = c->ev.sip && c->ev.leg == &c->b ? c->ev.sip->sip_reason : NULL;
+	LOG_INFO("call %s: %d %s to caller (%s)", c->id, status,
+		 phrase ? phrase : sip_status_phrase(status), why ? why : "");
+	nua_respond(c->a.nh, status, phrase ? phrase : sip_status_phrase(status),
+		    TAG_IF(reason, SIPTAG_REASON(reason)), TAG_END());
+}
+
+void call_bye(struct call *c, struct tcall_leg *leg, const char *reason)
+{
+	if (!leg->nh || leg->gone || leg->bye_sent)
+		return;
+	leg->bye_sent = true;
+	nua_bye(leg->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
+}
+
+/* CANCEL may only follow a provisional response (RFC 3261 9.1): until B has
+ * said anything, remember to cancel and do it when it does. If it never
+ * does, nua's transaction timeout ends the leg; a late 200 gets ACK+BYE. */
+void call_cancel_b(struct call *c)
+{
+	if (!c->b.nh || c->b.gone || c->b.bye_sent)
+		return;
+	if (!c->b.got_provisional) {
+		c->cancel_pending = true;
+		return;
+	}
+	c->cancel_pending = false;
+	c->b.bye_sent = true;
+	nua_cancel(c->b.nh, TAG_END());
+}
+
+void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp *m, int status)
+{
+	(void)c;
+	if (!to->nh)
+		return;
+	if (status == 0)
+		nua_invite(to->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			   SIPTAG_PAYLOAD_STR(m->sdp), TAG_END());
+	else
+		nua_respond(to->nh, status, sip_status_phrase(status),
+			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			    SIPTAG_PAYLOAD_STR(m->sdp), TAG_END());
+}
+
+/* --- timers --------------------------------------------------------------- */
+
+static void fire(struct call *c, su_timer_t **slot, enum call_event ev)
+{
+	su_timer_destroy(*slot);
+	*slot = NULL;
+	c->ev.sip = NULL;
+	c->ev.sdp = NULL;
+	c->ev.leg = NULL;
+	if (ev == EV_T_MAXDUR)
+		snprintf(c->reason, sizeof c->reason, "%s", REASON_MAXDUR);
+	call_fsm_feed(c, ev);
+}
+
+static void on_t_setup(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)m; (void)t;
+	struct call *c = arg;
+	fire(c, &c->t_setup, EV_T_SETUP);
+}
+
+static void on_t_noanswer(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)m; (void)t;
+	struct call *c = arg;
+	fire(c, &c->t_noanswer, EV_T_NOANSWER);
+}
+
+static void on_t_maxdur(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)m; (void)t;
+	struct call *c = arg;
+	fire(c, &c->t_maxdur, EV_T_MAXDUR);
+}
+
+void call_timer_start(struct call *c, su_timer_t **t, unsigned seconds, enum call_event ev)
+{
+	if (!seconds)
+		return;
+	if (*t)
+		su_timer_destroy(*t);
+	*t = su_timer_create(su_root_task(c->sip->root), seconds * 1000u);
+	su_timer_f fn = ev == EV_T_SETUP ? on_t_setup : ev == EV_T_NOANSWER ? on_t_noanswer : on_t_maxdur;
+	su_timer_set(*t, fn, c);
+}
+
+void call_timers_stop(struct call *c)
+{
+	su_timer_t **ts[] = { &c->t_setup, &c->t_noanswer, &c->t_maxdur };
+	for (size_t i = 0; i < 3; i++)
+		if (*ts[i]) {
+			su_timer_destroy(*ts[i]);
+			*ts[i] = NULL;
+		}
+}
+
+/* --- media events ----------------------------------------------------------- */
+
+static void on_media_event(media_session_t *ms, const struct media_event *ev, void *arg)
+{
+	struct call *c = arg;
+	(void)ms;
+	switch (ev->type) {
+	case MEDIA_EV_TIMEOUT:
+		LOG_NOTICE("call %s: no RTP from leg %c: hanging up", c->id, ev->leg == MEDIA_LEG_A ? 'A' : 'B');
+		snprintf(c->reason, sizeof c->reason, "%s", REASON_RTP);
+		c->ev.sip = NULL;
+		c->ev.sdp = NULL;
+		c->ev.leg = NULL;
+		call_fsm_feed(c, EV_MEDIA_TIMEOUT);
+		break;
+	case MEDIA_EV_LATCHED:
+	case MEDIA_EV_SOURCE_CHANGED:
+		LOG_INFO("call %s: leg %c media from %s%s", c->id, ev->leg == MEDIA_LEG_A ? 'A' : 'B',
+			 ev->addr, ev->type == MEDIA_EV_SOURCE_CHANGED ? " (source changed)" : "");
+		break;
+	default:
+		break;
+	}
+}
+
+/* --- new calls ------------------------------------------------------------ */
+
+static const char *body_sdp(sip_t const *sip, size_t *len)
+{
+	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_len)
+		return NULL;
+	if (sip->sip_content_type && sip->sip_content_type->c_type &&
+	    strcasecmp(sip->sip_content_type->c_type, "application/sdp"))
+		return NULL;
+	*len = sip->sip_payload->pl_len;
+	return sip->sip_payload->pl_data;
+}
+
+static void reject(struct tsip *s, nua_handle_t *nh, int status, const char *phrase, const char *why)
+{
+	atomic_fetch_add(&s->n.calls_rejected, 1);
+	LOG_INFO("INVITE rejected: %d %s (%s)", status, phrase, why);
+	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(s->nua),
+		    TAG_IF(why, SIPTAG_WARNING_STR(NULL)), TAG_END());
+	nua_handle_destroy(nh);
+}
+
+static void copy_user(char *dst, size_t len, const url_t *u)
+{
+	snprintf(dst, len, "%s", u && u->url_user ? u->url_user : "");
+	/* keep log lines and the B leg's URIs clean of anything odd */
+	for (char *p = dst; *p; p++)
+		if (!(*p >= '0' && *p <= '9') && !(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !strchr("+-_.*#", *p))
+			*p = '_';
+}
+
+static struct call *call_new(struct tsip *s, nua_handle_t *nh)
+{
+	struct call *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	struct tcall_table *t = s->calls;
+	c->sip = s;
+	c->conf = tconf_ref(s->conf);
+	snprintf(c->id, sizeof c->id, "c%06" PRIx32, ++t->next_id & 0xffffff);
+	c->a.call = c->b.call = c;
+	c->a.which = MEDIA_LEG_A;
+	c->b.which = MEDIA_LEG_B;
+	c->a.nh = nh;
+	nua_handle_bind(nh, &c->a);
+	c->t_start = time(NULL);
+	c->next = t->head;
+	if (t->head)
+		t->head->prev = c;
+	t->head = c;
+	t->count++;
+	atomic_fetch_add(&s->n.calls_total, 1);
+	atomic_fetch_add(&s->n.calls_active, 1);
+	return c;
+}
+
+int call_invite_b(struct call *c, const struct media_sdp *offer)
+{
+	const struct tconf_trunk *tr = c->trunk;
+	const struct tconf_interface *ifc = &c->conf->interfaces[0];
+	const char *adv = ifc->advertise ? ifc->advertise : ifc->address;
+	const char *tp = tr->transport == TCONF_TP_TCP ? ";transport=tcp" :
+			 tr->transport == TCONF_TP_TLS ? ";transport=tls" : "";
+	bool v6 = strchr(tr->host, ':') != NULL;
+	char to[256], from[256], ruri[256];
+	sip_t const *sip = c->ev.sip;
+	const char *display = sip && sip->sip_from && sip->sip_from->a_display ? sip->sip_from->a_display : NULL;
+	unsigned mf = sip && sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
+
+	snprintf(ruri, sizeof ruri, "sip:%s@%s%s%s:%u%s", c->called, v6 ? "[" : "", tr->host,
+		 v6 ? "]" : "", tr->port, tp);
+	snprintf(to, sizeof to, "<sip:%s@%s%s%s:%u>", c->called, v6 ? "[" : "", tr->host,
+		 v6 ? "]" : "", tr->port);
+	snprintf(from, sizeof from, "%s%s<sip:%s@%s>", display ? display : "", display ? " " : "",
+		 c->caller[0] ? c->caller : "anonymous", adv);
+	c->b.nh = nua_handle(c->sip->nua, &c->b, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
+	if (!c->b.nh)
+		return -ENOMEM;
+	c->b_used = true;
+	char mfs[16];
+	snprintf(mfs, sizeof mfs, "%u", mf > 70 ? 69 : (mf ? mf - 1 : 0));
+	nua_invite(c->b.nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mfs),
+		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer->sdp),
+		   TAG_END());
+	LOG_INFO("call %s: %s -> %s via trunk %s (%s)", c->id, c->caller, c->called, tr->name, ruri);
+	return 0;
+}
+
+static int media_error_status(int rc, const char **phrase)
+{
+	switch (rc) {
+	case -ENOSPC: *phrase = "Service Unavailable"; return 503;
+	case -ENOTSUP: *phrase = "Not Acceptable Here"; return 488;
+	case -EINVAL: *phrase = "Bad Session Description"; return 400;
+	default: *phrase = "Server Internal Error"; return 500;
+	}
+}
+
+static void start_call(struct call *c, const char *sdp, size_t sdp_len)
+{
+	struct media_sdp out = { 0 };
+	const char *phrase;
+	int rc;
+
+	if (c->endpoint != MEDIA_ENDPOINT_NONE) {
+		rc = sdp ? media_session_offer(c->media, MEDIA_LEG_A, sdp, sdp_len, &out)
+			 : media_session_local_offer(c->media, MEDIA_LEG_A, &out);
+		c->a_late_offer = !sdp;
+		if (rc < 0 || !out.sdp)
+			goto media_failed;
+		c->t_answer = time(NULL);
+		atomic_fetch_add(&c->sip->n.calls_answered, 1);
+		call_respond_a(c, 200, "OK", out.sdp, out.len);
+		media_sdp_clear(&out);
+		if (c->conf->calls.max_duration)
+			call_timer_start(c, &c->t_maxdur, c->conf->calls.max_duration, EV_T_MAXDUR);
+		c->state = CS_ANSWERED;
+		return;
+	}
+	/* Early offer: relay it. Late offer: offer our own codecs on B. */
+	rc = sdp ? media_session_offer(c->media, MEDIA_LEG_A, sdp, sdp_len, &out)
+		 : media_session_local_offer(c->media, MEDIA_LEG_B, &out);
+	c->a_late_offer = !sdp;
+	if (rc < 0 || !out.sdp)
+		goto media_failed;
+	rc = call_invite_b(c, &out);
+	media_sdp_clear(&out);
+	if (rc < 0) {
+		call_fail_a(c, 500, NULL, "cannot create the outbound leg");
+		c->state = CS_TERMINATING;
+		return;
+	}
+	call_timer_start(c, &c->t_setup, c->conf->calls.setup_timeout, EV_T_SETUP);
+	c->state = CS_TRYING;
+	return;
+
+media_failed:
+	media_sdp_clear(&out);
+	rc = rc < 0 ? rc : -EINVAL;
+	int st = media_error_status(rc, &phrase);
+	LOG_INFO("call %s: caller's SDP refused: %s", c->id, strerror(-rc));
+	call_fail_a(c, st, phrase, "media");
+	c->state = CS_TERMINATING;
+}
+
+static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip)
+{
+	const tconf_t *conf = s->conf;
+	char called[64];
+	size_t sdp_len = 0;
+	const char *sdp = body_sdp(sip, &sdp_len);
+
+	if (s->stopping) {
+		reject(s, nh, 503, "Service Unavailable", "shutting down");
+		return;
+	}
+	if (sip->sip_max_forwards && sip->sip_max_forwards->mf_count == 0) {
+		reject(s, nh, 483, "Too Many Hops", "Max-Forwards reached 0");
+		return;
+	}
+	copy_user(called, sizeof called, sip->sip_request ? sip->sip_request->rq_url : NULL);
+	if (!called[0]) {
+		reject(s, nh, 484, "Address Incomplete", "no number in the Request-URI");
+		return;
+	}
+	const struct tconf_route *r = tconf_route_lookup(conf, called);
+	if (!r || r->ntargets == 0) {
+		reject(s, nh, 404, "Not Found", "no route");
+		return;
+	}
+	const struct tconf_target *tg = &r->targets[0];
+
+	struct call *c = call_new(s, nh);
+	if (!c) {
+		reject(s, nh, 500, "Server Internal Error", "out of memory");
+		return;
+	}
+	snprintf(c->called, sizeof c->called, "%s", called);
+	copy_user(c->caller, sizeof c->caller, sip->sip_from ? sip->sip_from->a_url : NULL);
+	c->ev.sip = sip;
+	c->ev.leg = &c->a;
+	c->endpoint = tg->kind == TCONF_TARGET_ECHO ? MEDIA_ENDPOINT_ECHO :
+		      tg->kind == TCONF_TARGET_MILLIWATT ? MEDIA_ENDPOINT_MILLIWATT : MEDIA_ENDPOINT_NONE;
+	c->trunk = tg->kind == TCONF_TARGET_TRUNK ? tg->trunk : NULL;
+
+	const struct tconf_interface *ifa = &conf->interfaces[0];
+	const struct tconf_interface *ifb = c->trunk && c->trunk->interface ?
+		tconf_interface(conf, c->trunk->interface) : NULL;
+	struct media_session_opts mo = {
+		.leg = {
+			[MEDIA_LEG_A] = { .iface = ifa, .latch = true },
+			[MEDIA_LEG_B] = { .iface = ifb ? ifb : ifa,
+					  .latch = c->trunk ? c->trunk->latch : true,
+					  .endpoint = c->endpoint,
+					  .codecs = c->trunk ? c->trunk->codecs : NULL },
+		},
+		.rtp_timeout = conf->media.rtp_timeout,
+		.hold_timeout = conf->media.hold_timeout,
+		.latch_window = conf->media.latch_window,
+		.owner_q = s->q,
+		.cb = on_media_event,
+		.cb_arg = c,
+		.label = c->id,
+	};
+	int rc = media_session_new(s->media, &mo, &c->media);
+	if (rc < 0) {
+		const char *phrase;
+		int st = media_error_status(rc, &phrase);
+		LOG_WARN("call %s: no media session: %s%s", c->id, strerror(-rc),
+			 rc == -ENOSPC ? " (RTP port range exhausted: widen rtp_port_min/max)" : "");
+		call_fail_a(c, st, phrase, "media");
+		c->state = CS_TERMINATING;
+		return;
+	}
+	LOG_INFO("call %s: INVITE %s -> %s (%s)", c->id, c->caller, c->called,
+		 c->trunk ? c->trunk->name : c->endpoint == MEDIA_ENDPOINT_ECHO ? "echo" : "milliwatt");
+	start_call(c, sdp, sdp_len);
+}
+
+/* --- sofia events -> call events ------------------------------------------------ */
+
+static int callstate_of(tagi_t tags[])
+{
+	int st = -1;
+	tl_gets(tags, NUTAG_CALLSTATE_REF(st), TAG_END());
+	return st;
+}
+
+void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *phrase,
+		    nua_handle_t *nh, struct tcall_leg *leg, sip_t const *sip, tagi_t tags[])
+{
+	if (!leg) {
+		switch (event) {
+		case nua_i_invite:
+			handle_new_invite(s, nh, sip);
+			return;
+		case nua_i_state:
+		case nua_i_terminated:
+		case nua_r_bye:
+		case nua_r_invite:
+		case nua_i_ack:
+		case nua_i_cancel:
+		case nua_i_bye:
+			/* a handle whose call is gone: just let it end */
+			if (event == nua_i_state && callstate_of(tags) == nua_callstate_terminated)
+				nua_handle_destroy(nh);
+			return;
+		default:
+			if (nua_event_is_incoming_request(event)) {
+				nua_respond(nh, SIP_501_NOT_IMPLEMENTED, NUTAG_WITH_THIS(s->nua), TAG_END());
+				nua_handle_destroy(nh);
+			}
+			return;
+		}
+	}
+
+	struct call *c = leg->call;
+	size_t sdp_len = 0;
+	c->ev.sip = sip;
+	c->ev.status = status;
+	c->ev.phrase = phrase;
+	c->ev.leg = leg;
+	c->ev.sdp = body_sdp(sip, &sdp_len);
+	c->ev.sdp_len = sdp_len;
+
+	bool is_a = leg == &c->a;
+	switch (event) {
+	case nua_i_invite:
+		call_fsm_feed(c, is_a ? EV_A_REINVITE : EV_B_REINVITE);
+		return;
+	case nua_r_invite:
+		if (c->reinvite_from && c->reinvite_from != leg) {
+			if (status >= 200)
+				call_fsm_feed(c, EV_REINVITE_DONE);
+			return;
+		}
+		if (is_a || status < 101)
+			return;
+		if (status < 200) {
+			leg->got_provisional = true;
+			call_fsm_feed(c, c->ev.sdp ? EV_B_EARLY_MEDIA : EV_B_PROGRESS);
+		} else {
+			leg->got_provisional = true;
+			call_fsm_feed(c, status < 300 ? EV_B_ANSWER : EV_B_REJECT);
+		}
+		return;
+	case nua_i_ack:
+		call_fsm_feed(c, EV_ACK);
+		return;
+	case nua_i_cancel:
+		if (is_a)
+			call_fsm_feed(c, EV_A_CANCEL);
+		return;
+	case nua_i_bye:
+		call_fsm_feed(c, is_a ? EV_A_BYE : EV_B_BYE);
+		return;
+	case nua_i_state:
+		if (callstate_of(tags) == nua_callstate_terminated) {
+			nua_handle_bind(nh, NULL);
+			nua_handle_destroy(nh);
+			leg->nh = NULL;
+			call_fsm_feed(c, EV_LEG_GONE);
+		}
+		return;
+	case nua_i_info:
+		/* DTMF over INFO is relayed by a later issue; accept it meanwhile */
+		nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(s->nua), TAG_END());
+		return;
+	default:
+		if (nua_event_is_incoming_request(event) && event != nua_i_prack &&
+		    event != nua_i_update)
+			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, NUTAG_WITH_THIS(s->nua), TAG_END());
+		return;
+	}
+}
+
+/* --- listing (tandemctl calls) ----------------------------------------------- */
+
+static json_t *leg_json(const struct media_leg_stats *st, const char *kind)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b}",
+			 "kind", kind, "codec", st->codec, "remote", st->remote, "local", st->local,
+			 "packets_in", (json_int_t)st->packets_in, "packets_out", (json_int_t)st->packets_out,
+			 "dropped", (json_int_t)st->dropped, "on_hold", st->on_hold);
+}
+
+static void list_calls(tsip_t *s, void *arg)
+{
+	json_t *arr = arg;
+	time_t now = time(NULL);
+	for (struct call *c = s->calls->head; c; c = c->next) {
+		struct media_leg_stats st[2];
+		memset(st, 0, sizeof st);
+		if (c->media)
+			media_session_stats(c->media, st);
+		const char *target = c->trunk ? c->trunk->name :
+				     c->endpoint == MEDIA_ENDPOINT_ECHO ? "echo" : "milliwatt";
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:o}",
+			"id", c->id, "state", call_state_name(c->state), "caller", c->caller,
+			"called", c->called, "target", target,
+			"age_s", (json_int_t)(now - c->t_start),
+			"connected_s", (json_int_t)(c->t_answer ? now - c->t_answer : 0),
+			"codec", st[0].codec,
+			"leg_a", leg_json(&st[0], "sip"),
+			"leg_b", leg_json(&st[1], c->trunk ? "sip" : target)));
+	}
+}
+
+json_t *tsip_calls_json(tsip_t *s)
+{
+	json_t *arr = json_array();
+	if (arr)
+		tsip_call_sync(s, list_calls, arr);
+	return arr;
+}

@@ -1,0 +1,126 @@
+/* call.h - the B2BUA call object and its state machine (SIP thread only).
+ *
+ * A call has two legs, each its own SIP dialog on its own nua handle: leg A
+ * is the incoming INVITE, leg B the gateway's own INVITE towards the routed
+ * target (a trunk), or nothing when the target is a local endpoint (echo,
+ * milliwatt) terminated by the media plane. Nothing of one leg's topology
+ * (Call-ID, tags, Via, Contact) is copied to the other.
+ *
+ * Every SIP, timer and media happening is turned into one enum call_event and
+ * fed to call_fsm_feed(), which looks up the (state, event) cell of one
+ * transition table (call_fsm.c). A cell names an action and the next state;
+ * an empty cell means the event is ignored in that state (logged at debug).
+ *
+ * Ownership: the call table (call.c) owns every call. A call owns its media
+ * session, its timers and a reference to the config snapshot it started with.
+ * nua handles are owned by nua; each leg holds its handle until nua reports
+ * the dialog terminated, then destroys it. The call is freed when both legs
+ * are gone (call_maybe_free).
+ */
+#ifndef TANDEM_SIP_CALL_H
+#define TANDEM_SIP_CALL_H
+
+#include "sip/sip_internal.h"
+
+#include <sofia-sip/su_wait.h>
+
+enum call_state {
+	CS_NEW,          /* INVITE received on A, nothing sent on B yet */
+	CS_TRYING,       /* INVITE sent on B, no provisional yet */
+	CS_RINGING,      /* provisional relayed to A */
+	CS_EARLY,        /* early media: 18x with SDP relayed to A */
+	CS_ANSWERED,     /* 2xx sent to A, waiting for its ACK */
+	CS_CONFIRMED,    /* both dialogs established */
+	CS_CANCELLING,   /* A gave up (CANCEL/timeout); waiting for B's final */
+	CS_TERMINATING,  /* BYEs sent; waiting for the dialogs to end */
+	CS_DONE,         /* both legs gone; about to be freed */
+	CS__COUNT
+};
+
+enum call_event {
+	EV_B_PROGRESS,       /* 18x without SDP from B */
+	EV_B_EARLY_MEDIA,    /* 18x with SDP from B */
+	EV_B_ANSWER,         /* 2xx from B to the initial INVITE */
+	EV_B_REJECT,         /* final >= 300 from B to the initial INVITE */
+	EV_A_CANCEL,         /* CANCEL from A */
+	EV_ACK,              /* ACK received on a leg (may carry a late answer) */
+	EV_A_BYE, EV_B_BYE,  /* BYE received on a leg */
+	EV_A_REINVITE, EV_B_REINVITE,   /* re-INVITE / UPDATE with an offer */
+	EV_REINVITE_DONE,    /* final response to the gateway's re-INVITE */
+	EV_T_SETUP,          /* no provisional from B within setup_timeout */
+	EV_T_NOANSWER,       /* ringing for longer than no_answer_timeout */
+	EV_T_MAXDUR,         /* max_duration reached */
+	EV_MEDIA_TIMEOUT,    /* no RTP (media plane) */
+	EV_HANGUP,           /* shutdown or administrative hang-up */
+	EV_LEG_GONE,         /* nua says a leg's dialog terminated */
+	EV__COUNT
+};
+
+struct call;
+
+struct tcall_leg {
+	struct call *call;
+	enum media_leg which;       /* MEDIA_LEG_A or MEDIA_LEG_B */
+	nua_handle_t *nh;           /* NULL once gone */
+	bool gone;
+	bool bye_sent;
+	bool got_provisional;
+	char tag_early[64];         /* To-tag of the dialog that sent early media */
+};
+
+struct call {
+	struct call *next, *prev;   /* in the table's list */
+	struct tsip *sip;
+	tconf_t *conf;              /* snapshot this call started with */
+	char id[16];
+	enum call_state state;
+	struct tcall_leg a, b;
+	bool b_used;                /* a B leg dialog was created */
+	enum media_endpoint endpoint;
+	const struct tconf_trunk *trunk;
+	media_session_t *media;
+	char called[64], caller[64];
+	time_t t_start, t_answer;
+
+	/* the event being handled: its SIP message, status and SDP body */
+	struct {
+		sip_t const *sip;
+		int status;
+		char const *phrase;
+		const char *sdp;
+		size_t sdp_len;
+		struct tcall_leg *leg;
+	} ev;
+
+	/* a re-offer in flight through the gateway (hold, resume, new address) */
+	struct tcall_leg *reinvite_from;   /* leg whose offer we relay, or NULL */
+	bool a_late_offer;          /* A's INVITE had no SDP */
+	bool reinvite_local;        /* re-INVITE from a leg without SDP: we offered */
+	bool a_final_sent;          /* A has had its final response */
+	bool cancel_pending;        /* CANCEL B as soon as it sends a provisional */
+	int final_code;             /* what A was told (for the listing and counters) */
+	char reason[64];
+
+	su_timer_t *t_setup, *t_noanswer, *t_maxdur;
+};
+
+/* call_fsm.c */
+void call_fsm_feed(struct call *c, enum call_event ev);
+const char *call_state_name(enum call_state s);
+const char *call_event_name(enum call_event e);
+
+/* call.c: helpers the actions use */
+void call_respond_a(struct call *c, int status, const char *phrase, const char *sdp,
+		    size_t sdp_len);
+void call_fail_a(struct call *c, int status, const char *phrase, const char *why);
+void call_bye(struct call *c, struct tcall_leg *leg, const char *reason);
+void call_cancel_b(struct call *c);
+int call_invite_b(struct call *c, const struct media_sdp *offer);
+void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp *m,
+		   int status);
+void call_timers_stop(struct call *c);
+void call_timer_start(struct call *c, su_timer_t **t, unsigned seconds, enum call_event ev);
+void call_maybe_free(struct call *c);
+int call_map_status(const struct call *c, int status);
+
+#endif

@@ -1,0 +1,72 @@
+/* sip_internal.h - the SIP thread's state, shared by the files of src/sip/
+ * (sip_thread.c, the call core). Not for use outside src/sip/.
+ *
+ * Everything here is touched only on the SIP thread, except the counters
+ * (atomics, read by the main thread) and 'q' (posted to from any thread).
+ */
+#ifndef TANDEM_SIP_INTERNAL_H
+#define TANDEM_SIP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+struct tsip;
+struct tcall_leg;
+#define SU_ROOT_MAGIC_T struct tsip
+#define NUA_MAGIC_T struct tsip
+#define NUA_HMAGIC_T struct tcall_leg
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_wait.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/soa_tag.h>
+
+#include "core/config.h"
+#include "core/queue.h"
+#include "media/media.h"
+#include "sip/sip_thread.h"
+
+struct tcall_table;
+
+struct tsip {
+	pthread_t thread;
+	su_home_t home[1];
+	su_root_t *root;
+	nua_t *nua;
+	tq_t *q;                    /* messages to the SIP thread */
+	su_wait_t q_wait[1];
+	int q_reg;                  /* su_root registration index */
+
+	tconf_t *conf;              /* current snapshot (SIP thread's reference) */
+	media_core_t *media;        /* borrowed */
+	struct tcall_table *calls;  /* the call core's state */
+
+	/* start-up handshake with tsip_start() */
+	pthread_mutex_t start_lock;
+	pthread_cond_t start_cond;
+	int start_state;            /* 0 starting, 1 running, <0 failed (errno) */
+
+	bool stopping;
+	bool shutdown_sent;
+
+	struct {
+		atomic_uint_fast64_t requests_in, options_answered;
+		atomic_uint_fast64_t calls_total, calls_active, calls_answered;
+		atomic_uint_fast64_t calls_failed, calls_rejected;
+	} n;
+};
+
+/* The call core's entry points (src/sip/call*.c). */
+int tcall_table_new(struct tsip *s);
+void tcall_table_free(struct tsip *s);
+void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *phrase,
+		    nua_handle_t *nh, struct tcall_leg *leg, sip_t const *sip, tagi_t tags[]);
+/* Hang up every call; returns the number still being torn down. */
+unsigned tcall_hangup_all(struct tsip *s);
+unsigned tcall_count(const struct tsip *s);
+
+#endif

@@ -1,0 +1,365 @@
+/* sip_thread.c - see sip_thread.h. */
+#include "config.h"
+
+#include "sip/sip_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/su_log.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/tport_tag.h>
+
+#include "core/log.h"
+
+/* How long SIGTERM waits for BYEs to be answered before nua_shutdown. */
+#define STOP_GRACE_MS 3000
+
+static void nua_callback(nua_event_t event, int status, char const *phrase,
+			 nua_t *nua, struct tsip *s, nua_handle_t *nh,
+			 struct tcall_leg *leg, sip_t const *sip, tagi_t tags[]);
+
+static int queue_wakeup(struct tsip *s, su_wait_t *w, su_wakeup_arg_t *arg)
+{
+	(void)w;
+	(void)arg;
+	tq_drain(s->q);
+	return 0;
+}
+
+/* Sofia's own logging goes to stderr through its own printf; route it into
+ * our log at debug level so a confused admin sees one format. */
+static void sofia_logger(void *stream, char const *fmt, va_list ap)
+{
+	(void)stream;
+	tlogv(TLOG_DEBUG, fmt, ap);
+}
+
+static void answer_options(struct tsip *s, nua_handle_t *nh)
+{
+	const char *ua = s->conf->general.user_agent;
+	/* Draining nodes answer 503 so a load balancer's dispatcher takes them
+	 * out (a later issue adds drain); for now we are always in service. */
+	nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(s->nua),
+		    SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"),
+		    SIPTAG_ACCEPT_STR("application/sdp"),
+		    TAG_IF(ua && *ua, SIPTAG_SERVER_STR(ua)),
+		    TAG_END());
+	nua_handle_destroy(nh);
+	atomic_fetch_add(&s->n.options_answered, 1);
+}
+
+static void nua_callback(nua_event_t event, int status, char const *phrase,
+			 nua_t *nua, struct tsip *s, nua_handle_t *nh,
+			 struct tcall_leg *leg, sip_t const *sip, tagi_t tags[])
+{
+	(void)nua;
+	if (nua_event_is_incoming_request(event))
+		atomic_fetch_add(&s->n.requests_in, 1);
+
+	switch (event) {
+	case nua_i_options:
+		answer_options(s, nh);
+		return;
+	case nua_r_shutdown:
+		if (status >= 200) {
+			LOG_INFO("sip: stack shut down (%d %s)", status, phrase);
+			su_root_break(s->root);
+		}
+		return;
+	case nua_i_error:
+		LOG_WARN("sip: stack error %d %s", status, phrase ? phrase : "");
+		return;
+	default:
+		break;
+	}
+	tcall_on_event(s, event, status, phrase, nh, leg, sip, tags);
+}
+
+/* The listener URL for an interface: the advertised address goes into Via and
+ * Contact, the bind address into maddr (sofia binds to maddr when given). */
+static void listener_url(const struct tconf_interface *ifc, char *buf, size_t len)
+{
+	const char *adv = ifc->advertise ? ifc->advertise : ifc->address;
+	bool v6 = strchr(adv, ':') != NULL;
+	bool v6b = strchr(ifc->address, ':') != NULL;
+	const char *tp = "";
+	if ((ifc->transports & (TCONF_TP_UDP | TCONF_TP_TCP)) == TCONF_TP_UDP)
+		tp = ";transport=udp";
+	else if ((ifc->transports & (TCONF_TP_UDP | TCONF_TP_TCP)) == TCONF_TP_TCP)
+		tp = ";transport=tcp";
+	if (strcmp(adv, ifc->address))
+		snprintf(buf, len, "sip:%s%s%s:%u;maddr=%s%s%s%s", v6 ? "[" : "", adv, v6 ? "]" : "",
+			 ifc->sip_port, v6b ? "[" : "", ifc->address, v6b ? "]" : "", tp);
+	else
+		snprintf(buf, len, "sip:%s%s%s:%u%s", v6 ? "[" : "", adv, v6 ? "]" : "",
+			 ifc->sip_port, tp);
+}
+
+static int stack_create(struct tsip *s)
+{
+	const tconf_t *c = s->conf;
+	if (c->ninterfaces == 0)
+		return -EINVAL;
+	const struct tconf_interface *ifc = &c->interfaces[0];
+	char url[256];
+	listener_url(ifc, url, sizeof url);
+	if (c->ninterfaces > 1)
+		LOG_WARN("sip: only interface '%s' carries SIP in this version; "
+			 "the other %zu interfaces are used for media only", ifc->name, c->ninterfaces - 1);
+
+	s->nua = nua_create(s->root, nua_callback, s,
+			    NUTAG_URL(url),
+			    NUTAG_APPL_METHOD("OPTIONS"),
+			    NUTAG_MEDIA_ENABLE(0),       /* SDP is ours, not soa's */
+			    NUTAG_AUTOANSWER(0),
+			    NUTAG_AUTOACK(1),
+			    NUTAG_ENABLEINVITE(1),
+			    NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"),
+			    TAG_IF(c->general.user_agent, NUTAG_USER_AGENT(c->general.user_agent)),
+			    NTATAG_UDP_MTU(65535),
+			    TAG_END());
+	if (!s->nua) {
+		LOG_ERR("sip: cannot listen on %s: %s (is another process using port %u on %s?)",
+			url, strerror(errno), ifc->sip_port, ifc->address);
+		return errno ? -errno : -EADDRINUSE;
+	}
+	LOG_NOTICE("sip: listening on %s (interface %s)", url, ifc->name);
+	return 0;
+}
+
+static void set_start_state(struct tsip *s, int st)
+{
+	pthread_mutex_lock(&s->start_lock);
+	s->start_state = st;
+	pthread_cond_signal(&s->start_cond);
+	pthread_mutex_unlock(&s->start_lock);
+}
+
+static void *sip_main(void *arg)
+{
+	struct tsip *s = arg;
+	int rc;
+
+	su_home_init(s->home);
+	s->root = su_root_create(s);
+	if (!s->root) {
+		set_start_state(s, -ENOMEM);
+		return NULL;
+	}
+	/* No helper thread inside sofia: this thread is its only user. */
+	su_root_threading(s->root, 0);
+
+	su_wait_create(s->q_wait, tq_fd(s->q), SU_WAIT_IN);
+	s->q_reg = su_root_register(s->root, s->q_wait, queue_wakeup, NULL, 0);
+	if (s->q_reg < 0 || (rc = tcall_table_new(s)) < 0 || (rc = stack_create(s)) < 0) {
+		set_start_state(s, s->q_reg < 0 ? -ENOMEM : rc);
+		goto out;
+	}
+	set_start_state(s, 1);
+	su_root_run(s->root);
+
+out:
+	if (s->nua)
+		nua_destroy(s->nua);
+	s->nua = NULL;
+	tcall_table_free(s);
+	if (s->q_reg >= 0)
+		su_root_deregister(s->root, s->q_reg);
+	su_root_destroy(s->root);
+	s->root = NULL;
+	su_home_deinit(s->home);
+	return NULL;
+}
+
+int tsip_start(tconf_t *conf, media_core_t *mc, tsip_t **out)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct tsip *s;
+	int rc;
+
+	pthread_once(&once, (void (*)(void))su_init);
+	su_log_redirect(NULL, sofia_logger, NULL);
+
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->q = tq_new();
+	if (!s->q) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->conf = tconf_ref(conf);
+	s->media = mc;
+	s->q_reg = -1;
+	pthread_mutex_init(&s->start_lock, NULL);
+	pthread_cond_init(&s->start_cond, NULL);
+
+	rc = pthread_create(&s->thread, NULL, sip_main, s);
+	if (rc) {
+		rc = -rc;
+		goto fail;
+	}
+	pthread_mutex_lock(&s->start_lock);
+	while (s->start_state == 0)
+		pthread_cond_wait(&s->start_cond, &s->start_lock);
+	rc = s->start_state;
+	pthread_mutex_unlock(&s->start_lock);
+	if (rc < 0) {
+		pthread_join(s->thread, NULL);
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	tconf_unref(s->conf);
+	tq_free(s->q);
+	free(s);
+	return rc;
+}
+
+/* --- stopping ----------------------------------------------------------- */
+
+static void shutdown_now(struct tsip *s)
+{
+	if (s->shutdown_sent)
+		return;
+	s->shutdown_sent = true;
+	nua_shutdown(s->nua);
+}
+
+static void stop_grace_expired(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct tsip *s = arg;
+	(void)m;
+	su_timer_destroy(t);
+	shutdown_now(s);
+}
+
+static void stop_poll(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct tsip *s = arg;
+	(void)m;
+	if (tcall_count(s) == 0) {
+		su_timer_destroy(t);
+		shutdown_now(s);
+	} else {
+		su_timer_set(t, stop_poll, s);
+	}
+}
+
+static void msg_stop(void *arg)
+{
+	struct tsip *s = arg;
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	unsigned left = tcall_hangup_all(s);
+	if (left == 0) {
+		shutdown_now(s);
+		return;
+	}
+	LOG_NOTICE("sip: hanging up %u call(s) before shutting down", left);
+	su_timer_t *grace = su_timer_create(su_root_task(s->root), STOP_GRACE_MS);
+	su_timer_t *poll = su_timer_create(su_root_task(s->root), 50);
+	su_timer_set(grace, stop_grace_expired, s);
+	su_timer_set(poll, stop_poll, s);
+}
+
+void tsip_stop(tsip_t *s)
+{
+	if (!s)
+		return;
+	tq_post(s->q, msg_stop, NULL, s);
+	pthread_join(s->thread, NULL);
+	tconf_unref(s->conf);
+	tq_free(s->q);
+	pthread_mutex_destroy(&s->start_lock);
+	pthread_cond_destroy(&s->start_cond);
+	free(s);
+}
+
+/* --- configuration and control ------------------------------------------- */
+
+struct conf_swap {
+	struct tsip *s;
+	tconf_t *next;
+};
+
+static void do_set_conf(void *arg)
+{
+	struct conf_swap *cs = arg;
+	tconf_t *old = cs->s->conf;
+	cs->s->conf = cs->next;
+	tconf_unref(old);
+	free(cs);
+}
+
+static void drop_set_conf(void *arg)
+{
+	struct conf_swap *cs = arg;
+	tconf_unref(cs->next);
+	free(cs);
+}
+
+int tsip_set_conf(tsip_t *s, tconf_t *next)
+{
+	struct conf_swap *cs = malloc(sizeof *cs);
+	if (!cs)
+		return -ENOMEM;
+	cs->s = s;
+	cs->next = tconf_ref(next);
+	int rc = tq_post(s->q, do_set_conf, drop_set_conf, cs);
+	if (rc < 0)
+		drop_set_conf(cs);
+	return rc;
+}
+
+struct sync_call {
+	struct tsip *s;
+	void (*fn)(tsip_t *, void *);
+	void *arg;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+static void do_sync_call(void *arg)
+{
+	struct sync_call *sc = arg;
+	sc->fn(sc->s, sc->arg);
+	pthread_mutex_lock(&sc->lock);
+	sc->done = true;
+	pthread_cond_signal(&sc->cond);
+	pthread_mutex_unlock(&sc->lock);
+}
+
+int tsip_call_sync(tsip_t *s, void (*fn)(tsip_t *s, void *arg), void *arg)
+{
+	struct sync_call sc = { .s = s, .fn = fn, .arg = arg };
+	pthread_mutex_init(&sc.lock, NULL);
+	pthread_cond_init(&sc.cond, NULL);
+	int rc = tq_post(s->q, do_sync_call, NULL, &sc);
+	if (rc == 0) {
+		pthread_mutex_lock(&sc.lock);
+		while (!sc.done)
+			pthread_cond_wait(&sc.cond, &sc.lock);
+		pthread_mutex_unlock(&sc.lock);
+	}
+	pthread_mutex_destroy(&sc.lock);
+	pthread_cond_destroy(&sc.cond);
+	return rc;
+}
+
+void tsip_stats(const tsip_t *s, struct tsip_stats *o)
+{
+	o->requests_in = atomic_load(&s->n.requests_in);
+	o->options_answered = atomic_load(&s->n.options_answered);
+	o->calls_total = atomic_load(&s->n.calls_total);
+	o->calls_active = atomic_load(&s->n.calls_active);
+	o->calls_answered = atomic_load(&s->n.calls_answered);
+	o->calls_failed = atomic_load(&s->n.calls_failed);
+	o->calls_rejected = atomic_load(&s->n.calls_rejected);
+}

@@ -1,0 +1,59 @@
+/* sip_thread.h - the SIP thread: sofia-sip's su_root loop and the NUA stack.
+ *
+ * One thread owns every sofia-sip object (su_root, nua, handles) and all call
+ * state; sofia is only ever called from it. Other threads talk to it through
+ * its queue (core/queue.h), whose eventfd is registered with su_root, or
+ * through tsip_call_sync() for control-path queries.
+ *
+ * It listens on the SIP port of each configured interface (UDP/TCP), answers
+ * OPTIONS itself (application-handled, so draining can answer 503 later) and
+ * hands INVITEs to the call core.
+ *
+ * Ownership: tsip_start() returns a tsip_t owned by the caller (the main
+ * thread); tsip_stop() ends calls, shuts the stack down, joins the thread and
+ * frees it. The tsip_t holds its own reference to the config snapshot and the
+ * media core is borrowed (it must outlive the tsip_t).
+ */
+#ifndef TANDEM_SIP_SIP_THREAD_H
+#define TANDEM_SIP_SIP_THREAD_H
+
+#include <stdint.h>
+
+#include "core/config.h"
+#include "media/media.h"
+
+typedef struct tsip tsip_t;
+
+/* Start the SIP thread and bind the listeners. Returns 0 once sofia listens,
+ * or a negative errno (the reason was logged: e.g. address in use). */
+int tsip_start(tconf_t *conf, media_core_t *mc, tsip_t **out);
+
+/* Hang up every call (BYE on both legs), shut the SIP stack down, join the
+ * thread and free. Waits at most a few seconds for peers to answer. */
+void tsip_stop(tsip_t *s);
+
+/* Give the SIP thread a new config snapshot (takes a reference of its own).
+ * New calls use it; running calls keep theirs. */
+int tsip_set_conf(tsip_t *s, tconf_t *next);
+
+/* Run fn(arg) on the SIP thread and wait for it to finish (control path). */
+int tsip_call_sync(tsip_t *s, void (*fn)(tsip_t *s, void *arg), void *arg);
+
+struct tsip_stats {
+	uint64_t requests_in;       /* requests the application saw */
+	uint64_t options_answered;
+	uint64_t calls_total;       /* INVITEs that started a call */
+	uint64_t calls_active;
+	uint64_t calls_answered;
+	uint64_t calls_failed;
+	uint64_t calls_rejected;    /* refused before routing: bad SDP, limits, no route */
+};
+/* Lock-free read of the counters (any thread). */
+void tsip_stats(const tsip_t *s, struct tsip_stats *out);
+
+/* The active calls as a JSON array (for `tandemctl calls`); the caller owns
+ * the result. Runs on the SIP thread and waits for it. */
+struct json_t;
+struct json_t *tsip_calls_json(tsip_t *s);
+
+#endif

@@ -1,0 +1,382 @@
+/* tandemd.c - process start, signals, reload, and the startup/shutdown order.
+ *
+ * Threads: this (main) thread runs a libevent base for signals, the control
+ * socket and reload; the SIP thread runs sofia-sip (sip/sip_thread.h); the
+ * media core runs its own worker threads (media/media.h).
+ *
+ * Start order: config -> log -> file limits -> modules -> media -> SIP ->
+ * control socket. Stop order is the reverse, and SIGTERM hangs up calls first.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "core/config.h"
+#include "core/ctl.h"
+#include "core/log.h"
+#include "core/modules.h"
+#include "media/media.h"
+#include "sip/sip_thread.h"
+
+/* Each call holds about four descriptors (RTP+RTCP per leg) plus SIP. */
+#define FDS_PER_CALL 4
+
+struct daemon {
+	const char *conf_path;
+	tconf_t *conf;              /* current snapshot; main thread's reference */
+	unsigned generation;
+	time_t started, conf_loaded;
+	struct tconf_errors last_reload_errors;
+	unsigned reloads_ok, reloads_failed;
+
+	struct event_base *base;
+	tmodules_t *modules;
+	media_core_t *media;
+	tsip_t *sip;
+	tctl_t *ctl;
+	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
+	rlim_t nofile;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tandemd [-c FILE] [-f] [-t] [-V]\n"
+		"  -c FILE  main configuration file (default %s/tandem.conf)\n"
+		"  -f       stay in the foreground and log to stderr\n"
+		"  -t       test the configuration, print it with templates expanded, and exit\n"
+		"  -V       print the version and exit\n",
+		TANDEM_SYSCONFDIR);
+}
+
+static void print_errors(const struct tconf_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		fprintf(stderr, "%s\n", e->msgs[i]);
+}
+
+/* Raise RLIMIT_NOFILE as far as allowed towards 'want' and say what it means
+ * for capacity when the hard limit stops us short. */
+static rlim_t raise_nofile(unsigned want)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	rlim_t target = want;
+	if (rl.rlim_max != RLIM_INFINITY && target > rl.rlim_max) {
+		/* root may raise the hard limit too */
+		struct rlimit up = { target, target };
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return target;
+		target = rl.rlim_max;
+	}
+	if (rl.rlim_cur < target) {
+		rl.rlim_cur = target;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < want)
+		LOG_WARN("open file limit is %llu, below max_open_files = %u: at most about %llu "
+			 "concurrent calls; raise the hard limit (LimitNOFILE= in the systemd unit, "
+			 "or ulimit -Hn)", (unsigned long long)rl.rlim_cur, want,
+			 (unsigned long long)(rl.rlim_cur / FDS_PER_CALL));
+	return rl.rlim_cur;
+}
+
+/* --- reload ------------------------------------------------------------- */
+
+static int do_reload(struct daemon *d)
+{
+	struct tconf_errors errs = { 0 };
+	tconf_t *next = tconf_load(d->conf_path, d->generation + 1, &errs);
+
+	tconf_errors_free(&d->last_reload_errors);
+	if (!next) {
+		d->reloads_failed++;
+		LOG_ERR("reload of %s failed with %zu error(s); the running configuration "
+			"(generation %u) stays in force:", d->conf_path, errs.n, d->generation);
+		for (size_t i = 0; i < errs.n; i++)
+			LOG_ERR("  %s", errs.msgs[i]);
+		d->last_reload_errors = errs;
+		return -EINVAL;
+	}
+	struct tconf_errors notes = { 0 };
+	if (tconf_check_reload(d->conf, next, &notes))
+		for (size_t i = 0; i < notes.n; i++)
+			LOG_WARN("%s", notes.msgs[i]);
+	tconf_errors_free(&notes);
+
+	tsip_set_conf(d->sip, next);
+	tlog_set_level((enum tlog_level)next->general.log_level);
+	tconf_unref(d->conf);
+	d->conf = next;
+	d->generation = next->generation;
+	d->conf_loaded = time(NULL);
+	d->reloads_ok++;
+	LOG_NOTICE("configuration reloaded: generation %u", d->generation);
+	return 0;
+}
+
+/* --- signals ------------------------------------------------------------ */
+
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)what;
+	LOG_NOTICE("%s received: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	event_base_loopbreak(d->base);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	LOG_NOTICE("SIGHUP received: reloading %s", ((struct daemon *)arg)->conf_path);
+	do_reload(arg);
+}
+
+static void on_usr1(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	if (tlog_reopen() < 0)
+		LOG_ERR("SIGUSR1: cannot reopen the log file");
+	else
+		LOG_NOTICE("SIGUSR1: log file reopened");
+}
+
+/* --- control commands ---------------------------------------------------- */
+
+static int ctl_status(void *arg, int argc, char **argv, json_t **reply)
+{
+	struct daemon *d = arg;
+	struct tsip_stats ss;
+	struct media_core_stats ms;
+	(void)argc;
+	(void)argv;
+	tsip_stats(d->sip, &ss);
+	media_core_stats(d->media, &ms);
+
+	json_t *mods = json_array();
+	for (size_t i = 0; i < tmodules_count(d->modules); i++) {
+		const struct tmodule_info *m = tmodules_get(d->modules, i);
+		json_t *codecs = json_array();
+		for (size_t k = 0; k < m->ncodecs; k++)
+			json_array_append_new(codecs, json_string(m->codecs[k]->name));
+		json_array_append_new(mods, json_pack("{s:s, s:s, s:s, s:o}", "name", m->name,
+						      "version", m->version, "path", m->path,
+						      "codecs", codecs));
+	}
+	*reply = json_pack(
+		"{s:s, s:i, s:I, s:s, s:{s:s, s:i, s:I, s:i, s:i}, s:{s:i, s:i, s:i},"
+		" s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+		" s:{s:i, s:i, s:i, s:I, s:I, s:I}, s:I}",
+		"version", PACKAGE_VERSION,
+		"pid", (int)getpid(),
+		"uptime_s", (json_int_t)(time(NULL) - d->started),
+		"node", d->conf->general.node_name ? d->conf->general.node_name : "",
+		"config",
+			"path", d->conf_path,
+			"generation", (int)d->generation,
+			"loaded_at", (json_int_t)d->conf_loaded,
+			"reloads_ok", (int)d->reloads_ok,
+			"reloads_failed", (int)d->reloads_failed,
+		"threads", "main", 1, "sip", 1, "media_workers", (int)ms.workers,
+		"modules", mods,
+		"sip",
+			"requests_in", (json_int_t)ss.requests_in,
+			"options_answered", (json_int_t)ss.options_answered,
+			"calls_total", (json_int_t)ss.calls_total,
+			"calls_active", (json_int_t)ss.calls_active,
+			"calls_answered", (json_int_t)ss.calls_answered,
+			"calls_failed", (json_int_t)ss.calls_failed,
+			"calls_rejected", (json_int_t)ss.calls_rejected,
+		"media",
+			"sessions", (int)ms.sessions,
+			"ports_in_use", (int)ms.ports_in_use,
+			"ports_total", (int)ms.ports_total,
+			"packets_relayed", (json_int_t)ms.packets_relayed,
+			"bytes_relayed", (json_int_t)ms.bytes_relayed,
+			"packets_dropped", (json_int_t)ms.packets_dropped,
+		"open_files_limit", (json_int_t)d->nofile);
+	return *reply ? 0 : -ENOMEM;
+}
+
+static int ctl_calls(void *arg, int argc, char **argv, json_t **reply)
+{
+	struct daemon *d = arg;
+	(void)argc;
+	(void)argv;
+	json_t *calls = tsip_calls_json(d->sip);
+	if (!calls)
+		return -ENOMEM;
+	*reply = json_pack("{s:o}", "calls", calls);
+	return *reply ? 0 : -ENOMEM;
+}
+
+static int ctl_reload(void *arg, int argc, char **argv, json_t **reply)
+{
+	struct daemon *d = arg;
+	(void)argc;
+	(void)argv;
+	LOG_NOTICE("reload requested over the control socket");
+	if (do_reload(d) == 0) {
+		*reply = json_pack("{s:i}", "generation", (int)d->generation);
+		return 0;
+	}
+	json_t *errs = json_array();
+	for (size_t i = 0; i < d->last_reload_errors.n; i++)
+		json_array_append_new(errs, json_string(d->last_reload_errors.msgs[i]));
+	*reply = json_pack("{s:s, s:o, s:i}", "error",
+			   "reload failed; the running configuration stays in force",
+			   "errors", errs, "generation", (int)d->generation);
+	return -EINVAL;
+}
+
+/* --- start and stop ------------------------------------------------------ */
+
+static struct event *add_signal(struct daemon *d, int sig, event_callback_fn fn)
+{
+	struct event *ev = evsignal_new(d->base, sig, fn, d);
+	if (ev)
+		event_add(ev, NULL);
+	return ev;
+}
+
+static int load_modules(const tconf_t *c, tmodules_t **out)
+{
+	char err[512];
+	int rc = tmodules_load(c->general.modules_dir, c->general.modules, out, err, sizeof err);
+	if (rc < 0)
+		fprintf(stderr, "tandemd: %s\n", err);
+	return rc;
+}
+
+static int start(struct daemon *d)
+{
+	int rc;
+	d->nofile = raise_nofile(d->conf->general.max_open_files);
+	if ((rc = load_modules(d->conf, &d->modules)) < 0)
+		return rc;
+	d->base = event_base_new();
+	if (!d->base)
+		return -ENOMEM;
+	if ((rc = media_core_new(d->conf, d->conf->general.media_workers, &d->media)) < 0) {
+		LOG_ERR("cannot start the media core: %s", strerror(-rc));
+		return rc;
+	}
+	if ((rc = tsip_start(d->conf, d->media, &d->sip)) < 0)
+		return rc;
+	if ((rc = tctl_new(d->base, d->conf->general.control_socket,
+			   d->conf->general.control_socket_mode, &d->ctl)) < 0) {
+		LOG_ERR("cannot open the control socket %s: %s (check control_socket in [general])",
+			d->conf->general.control_socket, strerror(-rc));
+		return rc;
+	}
+	tctl_register(d->ctl, "status", "version, uptime, threads, modules, config, counters",
+		      ctl_status, d);
+	tctl_register(d->ctl, "calls", "list the active calls", ctl_calls, d);
+	tctl_register(d->ctl, "reload", "re-read the configuration (like SIGHUP)", ctl_reload, d);
+
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_term = add_signal(d, SIGTERM, on_stop_signal);
+	d->sig_int = add_signal(d, SIGINT, on_stop_signal);
+	d->sig_hup = add_signal(d, SIGHUP, on_hup);
+	d->sig_usr1 = add_signal(d, SIGUSR1, on_usr1);
+	return 0;
+}
+
+static void stop(struct daemon *d)
+{
+	tctl_free(d->ctl);
+	tsip_stop(d->sip);
+	if (d->media)
+		media_core_free(d->media);
+	struct event *evs[] = { d->sig_term, d->sig_int, d->sig_hup, d->sig_usr1 };
+	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+		if (evs[i])
+			event_free(evs[i]);
+	if (d->base)
+		event_base_free(d->base);
+	tmodules_free(d->modules);
+	tconf_errors_free(&d->last_reload_errors);
+	tconf_unref(d->conf);
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .conf_path = TANDEM_SYSCONFDIR "/tandem.conf" };
+	bool foreground = false, test_only = false;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "c:ftVh")) != -1) {
+		switch (opt) {
+		case 'c': d.conf_path = optarg; break;
+		case 'f': foreground = true; break;
+		case 't': test_only = true; break;
+		case 'V': printf("tandemd %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	tlog_open("tandemd", foreground || test_only);
+	struct tconf_errors errs = { 0 };
+	d.generation = 1;
+	d.conf = tconf_load(d.conf_path, d.generation, &errs);
+	if (!d.conf) {
+		print_errors(&errs);
+		fprintf(stderr, "tandemd: %s: %zu error(s), configuration not valid\n",
+			d.conf_path, errs.n);
+		tconf_errors_free(&errs);
+		return 1;
+	}
+	if (test_only) {
+		tmodules_t *mods = NULL;
+		int rc = load_modules(d.conf, &mods);
+		tmodules_free(mods);
+		if (rc == 0) {
+			tconf_print(d.conf, stdout);
+			fprintf(stderr, "tandemd: %s: configuration OK\n", d.conf_path);
+		}
+		tconf_unref(d.conf);
+		return rc == 0 ? 0 : 1;
+	}
+	tlog_set_level((enum tlog_level)d.conf->general.log_level);
+	if (d.conf->general.log_file && tlog_set_file(d.conf->general.log_file) < 0)
+		LOG_WARN("cannot open log_file %s; logging to %s", d.conf->general.log_file,
+			 foreground ? "stderr" : "syslog");
+	if (!foreground && daemon(0, 0) < 0) {
+		fprintf(stderr, "tandemd: cannot daemonize: %s\n", strerror(errno));
+		return 1;
+	}
+	d.started = d.conf_loaded = time(NULL);
+
+	int rc = start(&d);
+	if (rc == 0) {
+		LOG_NOTICE("tandemd %s started (pid %d, config %s generation %u, %u media worker(s))",
+			   PACKAGE_VERSION, (int)getpid(), d.conf_path, d.generation,
+			   d.conf->general.media_workers);
+		event_base_dispatch(d.base);
+	}
+	stop(&d);
+	if (rc == 0)
+		LOG_NOTICE("tandemd stopped");
+	return rc == 0 ? 0 : 1;
+}
