@@ -101,7 +101,7 @@ struct tconf_general {
 	unsigned media_workers;     /* restart-only */
 	unsigned max_open_files;    /* restart-only; RLIMIT_NOFILE to raise to */
 	const char *modules_dir;    /* restart-only */
-	const char **modules;       /* NULL-terminated names, e.g. "mod_g711"; restart-only */
+	const char **modules;       /* NULL-terminated names, e.g. "mod_g711"; NULL if none; restart-only */
 	const char *control_socket; /* restart-only */
 	unsigned control_socket_mode; /* e.g. 0660; restart-only */
 	const char *node_name;      /* used in logs and CDRs; default: hostname */

@@ -93,6 +93,24 @@ void call_maybe_free(struct call *c)
 
 /* --- helpers for actions -------------------------------------------------- */
 
+/* nua_respond() runs later, from sofia's queue, and keeps the phrase pointer
+ * (its tags are copied, the phrase is not). A phrase from a received message
+ * dies with that message, so give nua one that lives as long as the handle. */
+const char *call_phrase(nua_handle_t *nh, int status, const char *phrase)
+{
+	const char *std = sip_status_phrase(status);
+	if (!phrase || !*phrase || (std && !strcmp(std, phrase)))
+		return std ? std : "Unknown";
+	char *p = su_strdup(nua_handle_home(nh), phrase);
+	if (!p)
+		return std ? std : "Unknown";
+	/* a phrase is relayed to another network: keep it printable */
+	for (char *q = p; *q; q++)
+		if ((unsigned char)*q < 0x20)
+			*q = ' ';
+	return p;
+}
+
 int call_map_status(const struct call *c, int status)
 {
 	int code = tconf_map_response(c->conf, status);
@@ -115,7 +133,7 @@ void call_respond_a(struct call *c, int status, const char *phrase, const char *
 		c->a_final_sent = true;
 		c->final_code = status;
 	}
-	nua_respond(c->a.nh, status, phrase ? phrase : sip_status_phrase(status),
+	nua_respond(c->a.nh, status, call_phrase(c->a.nh, status, phrase),
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
 		    TAG_END());
@@ -126,12 +144,13 @@ void call_fail_a(struct call *c, int status, const char *phrase, const char *why
 	if (!c->a.nh || c->a_final_sent)
 		return;
 	c->a_final_sent = true;
+	c->a.bye_sent = true;       /* a failed INVITE ends A's dialog by itself */
 	c->final_code = status;
 	atomic_fetch_add(&c->sip->n.calls_failed, 1);
 	sip_reason_t const *reason = c->ev.sip && c->ev.leg == &c->b ? c->ev.sip->sip_reason : NULL;
 	LOG_INFO("call %s: %d %s to caller (%s)", c->id, status,
 		 phrase ? phrase : sip_status_phrase(status), why ? why : "");
-	nua_respond(c->a.nh, status, phrase ? phrase : sip_status_phrase(status),
+	nua_respond(c->a.nh, status, call_phrase(c->a.nh, status, phrase),
 		    TAG_IF(reason, SIPTAG_REASON(reason)), TAG_END());
 }
 
@@ -168,7 +187,7 @@ void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp 
 		nua_invite(to->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			   SIPTAG_PAYLOAD_STR(m->sdp), TAG_END());
 	else
-		nua_respond(to->nh, status, sip_status_phrase(status),
+		nua_respond(to->nh, status, call_phrase(to->nh, status, NULL),
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(m->sdp), TAG_END());
 }
@@ -271,8 +290,7 @@ static void reject(struct tsip *s, nua_handle_t *nh, int status, const char *phr
 {
 	atomic_fetch_add(&s->n.calls_rejected, 1);
 	LOG_INFO("INVITE rejected: %d %s (%s)", status, phrase, why);
-	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(s->nua),
-		    TAG_IF(why, SIPTAG_WARNING_STR(NULL)), TAG_END());
+	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(s->nua), TAG_END());
 	nua_handle_destroy(nh);
 }
 

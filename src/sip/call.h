@@ -63,7 +63,8 @@ struct tcall_leg {
 	enum media_leg which;       /* MEDIA_LEG_A or MEDIA_LEG_B */
 	nua_handle_t *nh;           /* NULL once gone */
 	bool gone;
-	bool bye_sent;
+	bool bye_sent;              /* the leg is ending: BYE/CANCEL sent or received, or
+				     * its INVITE failed; nothing more is sent on it */
 	bool got_provisional;
 	char tag_early[64];         /* To-tag of the dialog that sent early media */
 };
@@ -110,6 +111,7 @@ const char *call_state_name(enum call_state s);
 const char *call_event_name(enum call_event e);
 
 /* call.c: helpers the actions use */
+const char *call_phrase(nua_handle_t *nh, int status, const char *phrase);
 void call_respond_a(struct call *c, int status, const char *phrase, const char *sdp,
 		    size_t sdp_len);
 void call_fail_a(struct call *c, int status, const char *phrase, const char *why);

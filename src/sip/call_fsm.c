@@ -96,6 +96,7 @@ static int act_b_answer(struct call *c)
 static int act_b_reject(struct call *c)
 {
 	call_timers_stop(c);
+	c->b.bye_sent = true;       /* B's INVITE failed: its dialog ends by itself */
 	media_session_offer_rejected(c->media, MEDIA_LEG_B);
 	int code = call_map_status(c, c->ev.status);
 	const char *phrase = code == c->ev.status ? c->ev.phrase : NULL;
@@ -145,7 +146,15 @@ static int act_late_answer(struct call *c)
 	/* CANCEL crossed B's 200, or B answered after we gave up on it: nua has
 	 * ACKed the 200; end the dialog so no ghost call remains. */
 	LOG_INFO("call %s: B answered after the call was given up: ACK and BYE", c->id);
+	c->b.bye_sent = false;      /* the CANCEL we sent lost the race */
 	call_bye(c, &c->b, "SIP;cause=487;text=\"Call already ended\"");
+	return NEXT;
+}
+
+static int act_b_rejected_late(struct call *c)
+{
+	c->b.bye_sent = true;       /* 487 to our CANCEL, or the like */
+	c->cancel_pending = false;
 	return NEXT;
 }
 
@@ -234,7 +243,8 @@ static int act_reinvite_done(struct call *c)
 		media_session_offer_rejected(c->media, to->which);
 		/* relayed as is, 491 included: the offerer retries after its own
 		 * random wait, which is what RFC 3261 14.1 asks of it */
-		nua_respond(from->nh, c->ev.status, c->ev.phrase, TAG_END());
+		nua_respond(from->nh, c->ev.status, call_phrase(from->nh, c->ev.status, c->ev.phrase),
+			    TAG_END());
 		return NEXT;
 	}
 	struct media_sdp out = { 0 };
@@ -293,10 +303,10 @@ static int act_leg_gone(struct call *c)
 		 * end the other one too */
 		if (o == &c->a && !c->a_final_sent)
 			call_fail_a(c, call_map_status(c, 503), NULL, "far end lost");
-		else if (o == &c->b && c->state < CS_ANSWERED)
-			call_cancel_b(c);
-		else
+		else if (o == &c->a || c->state == CS_ANSWERED || c->state == CS_CONFIRMED)
 			call_bye(c, o, NULL);
+		else
+			call_cancel_b(c);
 	}
 	if ((c->a.gone || !c->a.nh) && (c->b.gone || !c->b.nh))
 		return CS_DONE;
@@ -370,8 +380,8 @@ static const struct transition fsm[CS__COUNT][EV__COUNT] = {
 		[EV_B_PROGRESS]    = T(act_late_provisional, CS_CANCELLING),
 		[EV_B_EARLY_MEDIA] = T(act_late_provisional, CS_CANCELLING),
 		[EV_B_ANSWER]      = T(act_late_answer, CS_TERMINATING),
-		[EV_B_REJECT]      = T(NULL, CS_TERMINATING),
-		[EV_B_BYE]         = T(NULL, CS_TERMINATING),
+		[EV_B_REJECT]      = T(act_b_rejected_late, CS_TERMINATING),
+		[EV_B_BYE]         = T(act_b_rejected_late, CS_TERMINATING),
 		GONE,
 	},
 	[CS_TERMINATING] = {
@@ -414,6 +424,8 @@ void call_fsm_feed(struct call *c, enum call_event ev)
 	int next = t->act ? t->act(c) : NEXT;
 	if (next == NEXT)
 		next = t->next;
+	if (next == NEXT)           /* neither the cell nor the action moves on */
+		next = before;
 	if (c->state == before)     /* an action may already have moved on */
 		c->state = (enum call_state)next;
 	if (c->state != before)

@@ -14,6 +14,8 @@
 
 #include "core/log.h"
 
+#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
+
 /* How long SIGTERM waits for BYEs to be answered before nua_shutdown. */
 #define STOP_GRACE_MS 3000
 
@@ -43,7 +45,7 @@ static void answer_options(struct tsip *s, nua_handle_t *nh)
 	/* Draining nodes answer 503 so a load balancer's dispatcher takes them
 	 * out (a later issue adds drain); for now we are always in service. */
 	nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(s->nua),
-		    SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"),
+		    SIPTAG_ALLOW_STR(TSIP_ALLOW),
 		    SIPTAG_ACCEPT_STR("application/sdp"),
 		    TAG_IF(ua && *ua, SIPTAG_SERVER_STR(ua)),
 		    TAG_END());
@@ -117,8 +119,13 @@ static int stack_create(struct tsip *s)
 			    NUTAG_AUTOANSWER(0),
 			    NUTAG_AUTOACK(1),
 			    NUTAG_ENABLEINVITE(1),
-			    NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"),
-			    TAG_IF(c->general.user_agent, NUTAG_USER_AGENT(c->general.user_agent)),
+			    /* exactly what we do, and no stack version: a carrier's
+			     * peers learn nothing about what runs behind this node */
+			    SIPTAG_ALLOW_STR(TSIP_ALLOW),
+			    SIPTAG_SUPPORTED_STR(""),
+			    NUTAG_SESSION_TIMER(0),
+			    SIPTAG_USER_AGENT_STR(c->general.user_agent && *c->general.user_agent ?
+						  c->general.user_agent : "tandem"),
 			    NTATAG_UDP_MTU(65535),
 			    TAG_END());
 	if (!s->nua) {

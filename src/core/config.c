@@ -1,0 +1,749 @@
+/* config.c - load and validate a configuration into a snapshot.
+ *
+ * A load runs in three steps: the INI reader (config_ini.c) turns the files
+ * into sections and keys; templates are expanded into each section's
+ * effective keys; every section is then checked against the schema and its
+ * values stored into the snapshot. Errors never stop a step: the load
+ * carries on to report all of them, and returns NULL if there was any.
+ *
+ * The parse lives in its own arena, freed when the load ends; the snapshot
+ * lives in another, freed by the last tconf_unref().
+ */
+#include <config.h>  /* autoconf; "config.h" would find core/config.h */
+#include "core/config_ini.h"
+#include "core/config_priv.h"
+#include "core/config_schema.h"
+#include "core/config_value.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_SCHEMA_ROWS 128
+
+struct file_map {
+	const char *from, *to;
+	struct file_map *next;
+};
+
+struct loader {
+	struct tconf_diag d;
+	struct ini_doc doc;         /* parse; arena freed at the end of the load */
+	struct tca *a;              /* snapshot arena */
+	tconf_t *c;
+	const char *mainfile;
+	const char *basedir;        /* for relative paths; NULL: keep them relative */
+	struct ini_section **sorted;    /* all sections by name, for template lookup */
+	size_t nsorted;
+	struct ini_section *fixed[TCS_NKINDS];
+	struct file_map *files;     /* file names interned into the snapshot */
+	bool oom;
+};
+
+/* ---- small helpers ---- */
+
+static void *l_alloc(struct loader *L, struct tca *a, size_t n)
+{
+	void *p = tca_alloc(a, n);
+	if (!p && !L->oom) {
+		L->oom = true;
+		tconf_diag(&L->d, L->mainfile, 0, "out of memory");
+	}
+	return p;
+}
+
+static const char *intern_file(struct loader *L, const char *file)
+{
+	for (struct file_map *m = L->files; m; m = m->next)
+		if (m->from == file)
+			return m->to;
+	struct file_map *m = l_alloc(L, L->doc.arena, sizeof *m);
+	char *to = tca_strdup(L->a, file);
+	if (!m || !to)
+		return NULL;
+	m->from = file;
+	m->to = to;
+	m->next = L->files;
+	L->files = m;
+	return to;
+}
+
+static void origin_add(struct loader *L, const char *section, const char *key,
+		       const char *file, unsigned line)
+{
+	struct tconf_origin *o = l_alloc(L, L->a, sizeof *o);
+	if (!o)
+		return;
+	o->section = tca_strdup(L->a, section);
+	o->key = key ? tca_strdup(L->a, key) : NULL;
+	o->file = intern_file(L, file);
+	o->line = line;
+	o->next = L->c->priv->origins;
+	L->c->priv->origins = o;
+}
+
+static struct ini_key *eff_key(const struct ini_section *s, const char *name)
+{
+	for (size_t i = 0; s && i < s->neff; i++)
+		if (!strcmp(s->eff[i]->name, name))
+			return s->eff[i];
+	return NULL;
+}
+
+/* Location of a key for messages: where it was written, else the header. */
+static void key_loc(struct loader *L, const struct ini_section *s, const char *key,
+		    const char **file, unsigned *line)
+{
+	const struct ini_key *k = eff_key(s, key);
+	*file = k ? k->file : s ? s->file : L->mainfile;
+	*line = k ? k->line : s ? s->line : 0;
+}
+
+/* ---- sections and templates ---- */
+
+struct kref {
+	struct ini_key *k;
+	size_t idx;
+};
+
+static int kref_cmp(const void *a, const void *b)
+{
+	const struct kref *x = a, *y = b;
+	int r = strcmp(x->k->name, y->k->name);
+	return r ? r : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int sec_cmp(const void *a, const void *b)
+{
+	const struct ini_section *x = *(struct ini_section *const *)a;
+	const struct ini_section *y = *(struct ini_section *const *)b;
+	int r = strcmp(x->name, y->name);
+	return r ? r : x->state - y->state;  /* state holds the file order here */
+}
+
+/* Sort sections by name; every later section of an already used name is an
+ * error and is ignored from then on. */
+static int index_sections(struct loader *L)
+{
+	size_t n = L->doc.nsections, i = 0;
+	L->sorted = l_alloc(L, L->doc.arena, (n + 1) * sizeof *L->sorted);
+	if (!L->sorted)
+		return -1;
+	for (struct ini_section *s = L->doc.first; s; s = s->next) {
+		s->state = (int)i;
+		L->sorted[i++] = s;
+	}
+	qsort(L->sorted, n, sizeof *L->sorted, sec_cmp);
+	for (size_t g = 0, j = 1; j < n; j++) {
+		const struct ini_section *first = L->sorted[g];
+		struct ini_section *dup = L->sorted[j];
+		if (strcmp(first->name, dup->name)) {
+			g = j;
+			continue;
+		}
+		dup->dead = true;
+		tconf_diag(&L->d, dup->file, dup->line, "duplicate section [%s] (first defined at %s:%u)",
+			   dup->name, first->file, first->line);
+	}
+	L->nsorted = n;
+	for (struct ini_section *s = L->doc.first; s; s = s->next)
+		s->state = 0;
+	return 0;
+}
+
+static struct ini_section *find_section(struct loader *L, const char *name)
+{
+	for (size_t lo = 0, hi = L->nsorted; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct ini_section *s = L->sorted[mid];
+		int r = strcmp(name, s->name);
+		if (r == 0) {
+			/* Among equal names, the live one is the first definition. */
+			for (size_t j = mid; j < L->nsorted && !strcmp(L->sorted[j]->name, name); j++)
+				if (!L->sorted[j]->dead)
+					return L->sorted[j];
+			for (size_t j = mid; j-- > 0 && !strcmp(L->sorted[j]->name, name);)
+				if (!L->sorted[j]->dead)
+					return L->sorted[j];
+			return NULL;
+		}
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* A section's own keys, each name once: later duplicates are errors. */
+static size_t own_keys(struct loader *L, struct ini_section *s, struct kref *out)
+{
+	size_t n = 0;
+	for (struct ini_key *k = s->keys; k; k = k->next, n++)
+		out[n] = (struct kref){ k, n };
+	qsort(out, n, sizeof *out, kref_cmp);
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (kept && !strcmp(out[kept - 1].k->name, out[i].k->name)) {
+			const struct ini_key *first = out[kept - 1].k, *dup = out[i].k;
+			tconf_diag(&L->d, dup->file, dup->line, "[%s] duplicate key '%s' (first set at %s:%u)",
+				   s->name, dup->name, first->file, first->line);
+			continue;
+		}
+		out[kept++] = out[i];
+	}
+	return kept;
+}
+
+static int idx_cmp(const void *a, const void *b)
+{
+	const struct kref *x = a, *y = b;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* Append the parents' effective keys to 'refs'; unusable parents are errors
+ * and are skipped. Returns the number of keys, or -1 when out of memory. */
+static long parent_keys(struct loader *L, struct ini_section *s, struct kref **refs);
+
+/* Effective keys: parents' (in order), then own; for each name the last wins,
+ * at the position where the name first appeared. */
+static int expand(struct loader *L, struct ini_section *s)
+{
+	if (s->state == 2)
+		return 0;
+	s->state = 1;
+	struct kref *refs = NULL;
+	long n = parent_keys(L, s, &refs);
+	struct kref *own = l_alloc(L, L->doc.arena, (s->nkeys + 1) * sizeof *own);
+	struct kref *all = l_alloc(L, L->doc.arena, ((size_t)(n > 0 ? n : 0) + s->nkeys + 1) * sizeof *all);
+	if (n < 0 || !own || !all) {
+		s->state = 2;
+		return -1;
+	}
+	size_t nown = own_keys(L, s, own);
+	qsort(own, nown, sizeof *own, idx_cmp);
+	size_t total = 0;
+	for (long i = 0; i < n; i++, total++)
+		all[total] = (struct kref){ refs[i].k, total };
+	for (size_t i = 0; i < nown; i++, total++)
+		all[total] = (struct kref){ own[i].k, total };
+	qsort(all, total, sizeof *all, kref_cmp);
+	size_t kept = 0;
+	for (size_t i = 0; i < total; i++) {
+		if (kept && !strcmp(all[kept - 1].k->name, all[i].k->name))
+			all[kept - 1].k = all[i].k;
+		else
+			all[kept++] = all[i];
+	}
+	qsort(all, kept, sizeof *all, idx_cmp);
+	s->eff = l_alloc(L, L->doc.arena, (kept + 1) * sizeof *s->eff);
+	if (s->eff) {
+		for (size_t i = 0; i < kept; i++)
+			s->eff[i] = all[i].k;
+		s->neff = kept;
+	}
+	s->state = 2;
+	return s->eff ? 0 : -1;
+}
+
+static void suggest_template(struct loader *L, const struct ini_section *s, const char *name)
+{
+	struct tconf_suggest sg;
+	tconf_suggest_init(&sg, name);
+	for (struct ini_section *t = L->doc.first; t; t = t->next)
+		if (t->is_template && !t->dead)
+			tconf_suggest_try(&sg, t->name);
+	const char *best = tconf_suggest_result(&sg);
+	tconf_diag(&L->d, s->file, s->line, "[%s] uses unknown template [%s]%s%s%s", s->name, name,
+		   best ? "; did you mean [" : "", best ? best : "", best ? "]?" : "");
+}
+
+static struct ini_section *usable_parent(struct loader *L, struct ini_section *s, const char *name)
+{
+	struct ini_section *t = find_section(L, name);
+	if (!t) {
+		suggest_template(L, s, name);
+		return NULL;
+	}
+	if (!t->is_template) {
+		tconf_diag(&L->d, s->file, s->line,
+			   "[%s] uses [%s], which is not a template (define it as [%s](!))",
+			   s->name, t->name, t->name);
+		return NULL;
+	}
+	if (t->state == 1) {
+		tconf_diag(&L->d, s->file, s->line, "template cycle: [%s] inherits from [%s], which inherits from it",
+			   s->name, t->name);
+		return NULL;
+	}
+	if (expand(L, t) < 0)
+		return NULL;
+	return t;
+}
+
+static long parent_keys(struct loader *L, struct ini_section *s, struct kref **refs)
+{
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < s->nparents; i++) {
+		struct ini_section *t = usable_parent(L, s, s->parents[i]);
+		if (!t || !t->neff)
+			continue;
+		if (n + t->neff > cap) {
+			size_t ncap = (n + t->neff) * 2 + 8;
+			struct kref *r = l_alloc(L, L->doc.arena, ncap * sizeof *r);
+			if (!r)
+				return -1;
+			if (n)
+				memcpy(r, *refs, n * sizeof *r);
+			*refs = r;
+			cap = ncap;
+		}
+		for (size_t j = 0; j < t->neff; j++, n++)
+			(*refs)[n] = (struct kref){ t->eff[j], n };
+	}
+	return (long)n;
+}
+
+/* ---- schema sections ---- */
+
+static void unknown_key(struct loader *L, enum tcs_kind kind, const struct ini_key *k)
+{
+	const char *best = tcs_suggest(kind, k->name);
+	bool named = kind == TCS_INTERFACE || kind == TCS_TRUNK;
+	tconf_diag(&L->d, k->file, k->line, "[%s] unknown key '%s'%s%s%s%s%s", k->section, k->name,
+		   named ? " for " : "", named ? (kind == TCS_INTERFACE ? "an interface" : "a trunk") : "",
+		   best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+}
+
+/* Store the section's keys (and the defaults of the rest) into 'base'.
+ * 's' may be NULL: an absent section gets all defaults. */
+static void apply(struct loader *L, const struct ini_section *s, const char *name,
+		  enum tcs_kind kind, void *base)
+{
+	unsigned char seen[MAX_SCHEMA_ROWS] = { 0 };
+	char why[512];
+	for (size_t i = 0; s && i < s->neff; i++) {
+		const struct ini_key *k = s->eff[i];
+		const struct tcs_key *row = tcs_find(kind, k->name);
+		if (!row) {
+			unknown_key(L, kind, k);
+			continue;
+		}
+		seen[row - tcs_keys] = 1;
+		if (row->flags & TCS_NOSTORE)
+			continue;
+		if (tcv_parse(row, k->value, base, L->a, L->basedir, why, sizeof why) < 0)
+			tconf_diag(&L->d, k->file, k->line, "[%s] %s: %s", k->section, k->name, why);
+		else
+			origin_add(L, name, k->name, k->file, k->line);
+	}
+	for (size_t i = 0; i < tcs_nkeys; i++) {
+		const struct tcs_key *row = &tcs_keys[i];
+		if (row->kind != kind || seen[i] || (row->flags & TCS_PATTERN))
+			continue;
+		if (row->flags & TCS_REQUIRED)
+			tconf_diag(&L->d, s ? s->file : L->mainfile, s ? s->line : 0,
+				   "[%s] missing required key '%s'", name, row->name);
+		else if (row->def && tcv_parse(row, row->def, base, L->a, L->basedir, why, sizeof why) < 0)
+			tconf_diag(&L->d, NULL, 0, "internal error: default of [%s] %s: %s", name, row->name, why);
+	}
+	if (s)
+		origin_add(L, name, NULL, s->file, s->line);
+}
+
+/* Kind of a named section from its effective 'type' key; -1 with an error. */
+static int named_kind(struct loader *L, const struct ini_section *s)
+{
+	const struct ini_key *t = eff_key(s, "type");
+	if (!t) {
+		struct tconf_suggest sg;
+		tconf_suggest_init(&sg, s->name);
+		for (int k = 0; k < TCS_NKINDS; k++)
+			tconf_suggest_try(&sg, tcs_kind_section(k));
+		const char *best = tconf_suggest_result(&sg);
+		if (best)
+			tconf_diag(&L->d, s->file, s->line, "unknown section [%s]; did you mean [%s]?",
+				   s->name, best);
+		else
+			tconf_diag(&L->d, s->file, s->line,
+				   "[%s] has no 'type' (interface or trunk), so it defines nothing", s->name);
+		return -1;
+	}
+	int kind = tcs_enum_value(tcs_section_types, t->value);
+	if (kind < 0)
+		tconf_diag(&L->d, t->file, t->line, "[%s] type: unknown section type '%s' (allowed: interface, trunk)",
+			   t->section, t->value);
+	return kind;
+}
+
+static const char *hostname(struct loader *L)
+{
+	char buf[256];
+	if (gethostname(buf, sizeof buf - 1) < 0 || !buf[0])
+		return "tandem";
+	buf[sizeof buf - 1] = 0;
+	return tca_strdup(L->a, buf);
+}
+
+/* ---- interfaces and trunks ---- */
+
+static void check_interface(struct loader *L, const struct ini_section *s, struct tconf_interface *ifc,
+			    size_t idx)
+{
+	const char *file;
+	unsigned line;
+	if (!ifc->advertise)
+		ifc->advertise = ifc->address;
+	if (ifc->rtp_port_min % 2) {
+		key_loc(L, s, "rtp_port_min", &file, &line);
+		tconf_diag(&L->d, file, line, "[%s] rtp_port_min: %u is odd (RTP uses even ports, RTCP the next one)",
+			   s->name, ifc->rtp_port_min);
+	}
+	if (ifc->rtp_port_min >= ifc->rtp_port_max) {
+		key_loc(L, s, "rtp_port_max", &file, &line);
+		tconf_diag(&L->d, file, line, "[%s] rtp_port_min %u must be below rtp_port_max %u",
+			   s->name, ifc->rtp_port_min, ifc->rtp_port_max);
+	}
+	const struct tconf_interface *all = L->c->interfaces;
+	for (size_t i = 0; ifc->address && i < idx; i++) {
+		if (all[i].address && !strcmp(all[i].address, ifc->address) &&
+		    all[i].sip_port == ifc->sip_port && (all[i].transports & ifc->transports)) {
+			key_loc(L, s, "sip_port", &file, &line);
+			tconf_diag(&L->d, file, line, "[%s] listens on %s port %u like interface [%s]",
+				   s->name, ifc->address, ifc->sip_port, all[i].name);
+		}
+	}
+}
+
+static void check_trunk(struct loader *L, const struct ini_section *s, struct tconf_trunk *t)
+{
+	const tconf_t *c = L->c;
+	if (!strcmp(t->name, "echo") || !strcmp(t->name, "milliwatt"))
+		tconf_diag(&L->d, s->file, s->line, "[%s] is the name of a built-in target; pick another trunk name",
+			   t->name);
+	if (!t->interface) {
+		t->interface = c->ninterfaces ? c->interfaces[0].name : NULL;
+		return;
+	}
+	if (tconf_interface(c, t->interface))
+		return;
+	struct tconf_suggest sg;
+	tconf_suggest_init(&sg, t->interface);
+	for (size_t i = 0; i < c->ninterfaces; i++)
+		tconf_suggest_try(&sg, c->interfaces[i].name);
+	const char *best = tconf_suggest_result(&sg);
+	const char *file;
+	unsigned line;
+	key_loc(L, s, "interface", &file, &line);
+	tconf_diag(&L->d, file, line, "[%s] interface: no interface named '%s'%s%s%s", s->name, t->interface,
+		   best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+}
+
+/* Fill c->interfaces or c->trunks from the named sections of that kind. */
+static void load_named(struct loader *L, enum tcs_kind kind, struct ini_section **secs, int *kinds,
+		       size_t nsecs)
+{
+	size_t n = 0, i = 0;
+	for (size_t j = 0; j < nsecs; j++)
+		n += kinds[j] == (int)kind;
+	size_t size = kind == TCS_INTERFACE ? sizeof(struct tconf_interface) : sizeof(struct tconf_trunk);
+	char *arr = n ? l_alloc(L, L->a, n * size) : NULL;
+	if (n && !arr)
+		return;
+	for (size_t j = 0; j < nsecs; j++) {
+		if (kinds[j] != (int)kind)
+			continue;
+		void *base = arr + i * size;
+		const char *name = tca_strdup(L->a, secs[j]->name);
+		apply(L, secs[j], secs[j]->name, kind, base);
+		if (kind == TCS_INTERFACE) {
+			((struct tconf_interface *)base)->name = name;
+			L->c->interfaces = (const struct tconf_interface *)(void *)arr;
+			check_interface(L, secs[j], base, i);
+		} else {
+			((struct tconf_trunk *)base)->name = name;
+		}
+		i++;
+	}
+	if (kind == TCS_INTERFACE) {
+		L->c->interfaces = (const struct tconf_interface *)(void *)arr;
+		L->c->ninterfaces = n;
+		return;
+	}
+	L->c->trunks = (const struct tconf_trunk *)(void *)arr;
+	L->c->ntrunks = n;
+	for (size_t j = 0, t = 0; j < nsecs; j++)
+		if (kinds[j] == (int)kind)
+			check_trunk(L, secs[j], (struct tconf_trunk *)(void *)(arr + t++ * size));
+}
+
+/* ---- routes ---- */
+
+static bool valid_prefix(const char *k)
+{
+	const char *p = k + (*k == '+');
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == 0 && p > k;
+}
+
+static void unknown_target(struct loader *L, const struct ini_key *k, const char *name)
+{
+	struct tconf_suggest sg;
+	tconf_suggest_init(&sg, name);
+	tconf_suggest_try(&sg, "echo");
+	tconf_suggest_try(&sg, "milliwatt");
+	for (size_t i = 0; i < L->c->ntrunks; i++)
+		tconf_suggest_try(&sg, L->c->trunks[i].name);
+	const char *best = tconf_suggest_result(&sg);
+	tconf_diag(&L->d, k->file, k->line, "[%s] %s: unknown target '%s' (not a trunk, echo or milliwatt)%s%s%s",
+		   k->section, k->name, name, best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+}
+
+/* Parse "a, b, c" into targets; 0 or -1 (error said). */
+static int parse_targets(struct loader *L, const struct ini_key *k, struct tconf_route *r)
+{
+	size_t cap = 1;
+	for (const char *p = k->value; *p; p++)
+		cap += *p == ',';
+	struct tconf_target *t = l_alloc(L, L->a, cap * sizeof *t);
+	char *list = tca_strdup(L->doc.arena, k->value);
+	if (!t || !list)
+		return -1;
+	r->targets = t;
+	r->ntargets = 0;
+	int ret = 0;
+	for (char *item = list, *comma;; item = comma + 1) {
+		if ((comma = strchr(item, ',')))
+			*comma = 0;
+		while (*item == ' ' || *item == '\t')
+			item++;
+		for (size_t n = strlen(item); n && (item[n - 1] == ' ' || item[n - 1] == '\t');)
+			item[--n] = 0;
+		struct tconf_target tg = { TCONF_TARGET_TRUNK, NULL };
+		if (!*item) {
+			tconf_diag(&L->d, k->file, k->line, "[%s] %s: empty target in list '%s'", k->section,
+				   k->name, k->value);
+			ret = -1;
+		} else if (!strcmp(item, "echo")) {
+			tg.kind = TCONF_TARGET_ECHO;
+		} else if (!strcmp(item, "milliwatt")) {
+			tg.kind = TCONF_TARGET_MILLIWATT;
+		} else if (!(tg.trunk = tconf_trunk(L->c, item))) {
+			unknown_target(L, k, item);
+			ret = -1;
+		}
+		for (size_t i = 0; ret == 0 && i < r->ntargets; i++) {
+			if (t[i].kind == tg.kind && t[i].trunk == tg.trunk) {
+				tconf_diag(&L->d, k->file, k->line, "[%s] %s: target '%s' is listed twice",
+					   k->section, k->name, item);
+				ret = -1;
+			}
+		}
+		if (ret == 0)
+			t[r->ntargets++] = tg;
+		if (!comma)
+			break;
+	}
+	return ret;
+}
+
+static int route_cmp(const void *a, const void *b)
+{
+	const struct tconf_route *x = a, *y = b;
+	size_t lx = strlen(x->prefix), ly = strlen(y->prefix);
+	if (lx != ly)
+		return lx > ly ? -1 : 1;
+	return strcmp(x->prefix, y->prefix);
+}
+
+static void load_routes(struct loader *L, const struct ini_section *s)
+{
+	if (!s || !s->neff)
+		return;
+	struct tconf_route *r = l_alloc(L, L->a, s->neff * sizeof *r);
+	if (!r)
+		return;
+	size_t n = 0;
+	for (size_t i = 0; i < s->neff; i++) {
+		const struct ini_key *k = s->eff[i];
+		bool def = !strcmp(k->name, "default");
+		if (!def && !valid_prefix(k->name)) {
+			tconf_diag(&L->d, k->file, k->line,
+				   "[%s] '%s' is not a number prefix (digits, optional leading '+') or 'default'",
+				   k->section, k->name);
+			continue;
+		}
+		if (!*k->value) {
+			tconf_diag(&L->d, k->file, k->line, "[%s] %s: no target", k->section, k->name);
+			continue;
+		}
+		r[n].prefix = def ? "" : tca_strdup(L->a, k->name);
+		if (r[n].prefix && parse_targets(L, k, &r[n]) == 0) {
+			size_t len = strlen(r[n].prefix);
+			if (len > L->c->priv->max_prefix)
+				L->c->priv->max_prefix = len;
+			origin_add(L, "routes", k->name, k->file, k->line);
+			n++;
+		}
+	}
+	qsort(r, n, sizeof *r, route_cmp);
+	L->c->routes = r;
+	L->c->nroutes = n;
+}
+
+/* ---- response map ---- */
+
+static int code_in(const struct tcs_key *row, const char *text, unsigned *code)
+{
+	return strlen(text) == 3 && tcv_parse_uint(text, code) == 0 && *code >= row->min &&
+	       *code <= row->max ? 0 : -1;
+}
+
+static int respmap_cmp(const void *a, const void *b)
+{
+	const struct tconf_respmap *x = a, *y = b;
+	return (int)x->from - (int)y->from;
+}
+
+static void load_respmap(struct loader *L, const struct ini_section *s)
+{
+	const struct tcs_key *row = tcs_pattern(TCS_RESPMAP);
+	if (!s || !s->neff)
+		return;
+	struct tconf_respmap *m = l_alloc(L, L->a, s->neff * sizeof *m);
+	if (!m)
+		return;
+	size_t n = 0;
+	for (size_t i = 0; i < s->neff; i++) {
+		const struct ini_key *k = s->eff[i];
+		unsigned from, to;
+		if (code_in(row, k->name, &from) < 0) {
+			tconf_diag(&L->d, k->file, k->line, "[%s] '%s' is not a final response code to map (%u..%u)",
+				   k->section, k->name, row->min, row->max);
+			continue;
+		}
+		if (code_in(row, k->value, &to) < 0) {
+			tconf_diag(&L->d, k->file, k->line, "[%s] %s: '%s' is not a final response code (%u..%u)",
+				   k->section, k->name, k->value, row->min, row->max);
+			continue;
+		}
+		m[n++] = (struct tconf_respmap){ (uint16_t)from, (uint16_t)to };
+		origin_add(L, "response_map", k->name, k->file, k->line);
+	}
+	qsort(m, n, sizeof *m, respmap_cmp);
+	L->c->respmap = m;
+	L->c->nrespmap = n;
+}
+
+/* ---- the load ---- */
+
+static void load_sections(struct loader *L)
+{
+	size_t n = L->doc.nsections, nnamed = 0;
+	struct ini_section **named = l_alloc(L, L->doc.arena, (n + 1) * sizeof *named);
+	int *kinds = l_alloc(L, L->doc.arena, (n + 1) * sizeof *kinds);
+	if (!named || !kinds)
+		return;
+	for (struct ini_section *s = L->doc.first; s; s = s->next) {
+		if (s->dead || s->is_template || expand(L, s) < 0)
+			continue;
+		int kind = tcs_kind_of_section(s->name);
+		if (kind >= 0) {
+			L->fixed[kind] = s;
+			continue;
+		}
+		named[nnamed] = s;
+		kinds[nnamed++] = named_kind(L, s);
+	}
+	tconf_t *c = L->c;
+	apply(L, L->fixed[TCS_GENERAL], "general", TCS_GENERAL, &c->general);
+	if (!c->general.node_name)
+		c->general.node_name = hostname(L);
+	apply(L, L->fixed[TCS_MEDIA], "media", TCS_MEDIA, &c->media);
+	apply(L, L->fixed[TCS_CALLS], "calls", TCS_CALLS, &c->calls);
+	load_named(L, TCS_INTERFACE, named, kinds, nnamed);
+	load_named(L, TCS_TRUNK, named, kinds, nnamed);
+	load_routes(L, L->fixed[TCS_ROUTES]);
+	load_respmap(L, L->fixed[TCS_RESPMAP]);
+	/* (Not worth saying when the main file could not even be read.) */
+	if (!c->ninterfaces && !(L->doc.nsections == 0 && L->d.count))
+		tconf_diag(&L->d, L->mainfile, 0, "no interface defined: add a section with 'type = interface'");
+}
+
+static int loader_init(struct loader *L, struct tconf_errors *errs)
+{
+	memset(L, 0, sizeof *L);
+	L->d.errs = errs;
+	L->doc.arena = tca_new();
+	L->a = tca_new();
+	if (!L->doc.arena || !L->a)
+		goto oom;
+	L->c = tca_alloc(L->a, sizeof *L->c);
+	if (!L->c || !(L->c->priv = tca_alloc(L->a, sizeof *L->c->priv)))
+		goto oom;
+	atomic_init(&L->c->priv->refs, 1);
+	L->c->priv->arena = L->a;
+	return 0;
+oom:
+	tca_free(L->doc.arena);
+	tca_free(L->a);
+	tconf_diag(&L->d, NULL, 0, "out of memory");
+	return -ENOMEM;
+}
+
+/* After the parse: check everything, and hand out the snapshot or NULL. */
+static tconf_t *loader_finish(struct loader *L, const char *name, unsigned generation)
+{
+	tconf_t *c = L->c;
+	c->generation = generation;
+	c->path = tca_strdup(L->a, name);
+	if (!L->oom && index_sections(L) == 0)
+		load_sections(L);
+	tca_free(L->doc.arena);
+	if (L->d.count || L->oom || !c->path) {
+		tca_free(L->a);
+		return NULL;
+	}
+	return c;
+}
+
+tconf_t *tconf_load(const char *path, unsigned generation, struct tconf_errors *errs)
+{
+	struct loader L;
+	char dir[PATH_MAX];
+	if (loader_init(&L, errs) < 0)
+		return NULL;
+	L.mainfile = path;
+	/* Relative paths in values follow the main file, wherever the daemon's
+	 * working directory is (it changes to / when it daemonizes). */
+	const char *slash = strrchr(path, '/');
+	char *d = slash ? tca_strndup(L.doc.arena, path, slash == path ? 1 : (size_t)(slash - path))
+			: tca_strdup(L.doc.arena, ".");
+	if (d && realpath(d, dir))
+		L.basedir = tca_strdup(L.a, dir);
+	if (ini_parse_file(&L.doc, path, &L.d) < 0)
+		L.oom = true;
+	return loader_finish(&L, path, generation);
+}
+
+tconf_t *tconf_load_buffer(const char *name, const char *text, size_t len,
+			   unsigned generation, unsigned flags, struct tconf_errors *errs)
+{
+	struct loader L;
+	if (loader_init(&L, errs) < 0)
+		return NULL;
+	L.mainfile = name;
+	unsigned ini_flags = (flags & TCONF_LOAD_NO_INCLUDE) ? INI_NO_INCLUDE : 0;
+	if (ini_parse_string(&L.doc, name, text, len, ini_flags, &L.d) < 0)
+		L.oom = true;
+	return loader_finish(&L, name, generation);
+}
+
+tconf_t *tconf_load_string(const char *name, const char *text, size_t len,
+			   unsigned generation, struct tconf_errors *errs)
+{
+	return tconf_load_buffer(name, text, len, generation, 0, errs);
+}

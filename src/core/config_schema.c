@@ -1,0 +1,380 @@
+/* config_schema.c - every configuration key, once; and tandem.conf(5) from it.
+ * See config_schema.h. */
+#include <config.h>  /* autoconf; "config.h" would find core/config.h */
+#include "core/config_schema.h"
+#include "core/config_util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef TANDEM_MODULEDIR
+#define TANDEM_MODULEDIR "/usr/local/lib/tandem/modules"
+#endif
+#ifndef TANDEM_RUNSTATEDIR
+#define TANDEM_RUNSTATEDIR "/run/tandem"
+#endif
+#ifndef TANDEM_SYSCONFDIR
+#define TANDEM_SYSCONFDIR "/etc/tandem"
+#endif
+
+/* Same order and values as enum tlog_level (core/log.h). */
+static const struct tcs_enum log_levels[] = {
+	{ "error", 0 }, { "warn", 1 }, { "notice", 2 }, { "info", 3 }, { "debug", 4 },
+	{ NULL, 0 },
+};
+/* TLS is left out until interfaces and trunks have certificate keys. */
+static const struct tcs_enum transports[] = {
+	{ "udp", TCONF_TP_UDP }, { "tcp", TCONF_TP_TCP },
+	{ NULL, 0 },
+};
+const struct tcs_enum tcs_section_types[] = {
+	{ "interface", TCS_INTERFACE }, { "trunk", TCS_TRUNK },
+	{ NULL, 0 },
+};
+
+#define FIELD(st, f) offsetof(struct st, f), sizeof(((struct st *)0)->f)
+#define ROW(kind, st, f, type, flags, min, max, def, en, unset, doc) \
+	{ kind, #f, type, flags, min, max, def, en, FIELD(st, f), unset, doc }
+#define GEN(f, ...)   ROW(TCS_GENERAL, tconf_general, f, __VA_ARGS__)
+#define MED(f, ...)   ROW(TCS_MEDIA, tconf_media, f, __VA_ARGS__)
+#define CAL(f, ...)   ROW(TCS_CALLS, tconf_calls, f, __VA_ARGS__)
+#define IFC(f, ...)   ROW(TCS_INTERFACE, tconf_interface, f, __VA_ARGS__)
+#define TRK(f, ...)   ROW(TCS_TRUNK, tconf_trunk, f, __VA_ARGS__)
+
+enum { R = TCS_RESTART, REQ = TCS_REQUIRED, PATH = TCS_PATH };
+
+const struct tcs_key tcs_keys[] = {
+	GEN(log_level, TCS_ENUM, 0, 0, 0, "info", log_levels, NULL,
+	    "Least severe level that is logged."),
+	GEN(log_file, TCS_STRING, PATH, 0, 0, NULL, NULL,
+	    "stderr in the foreground, syslog as a daemon",
+	    "Append the log to this file (reopened on SIGUSR1, for logrotate)."),
+	GEN(media_workers, TCS_UINT, R, 1, 64, "2", NULL, NULL,
+	    "Media worker threads; each owns its calls' RTP sockets and event loop."),
+	GEN(max_open_files, TCS_UINT, R, 256, 1048576, "65536", NULL, NULL,
+	    "File descriptor limit (RLIMIT_NOFILE) raised to at start; a call uses about 4."),
+	GEN(modules_dir, TCS_STRING, R | PATH, 0, 0, TANDEM_MODULEDIR, NULL, NULL,
+	    "Directory the codec modules are loaded from."),
+	GEN(modules, TCS_LIST, R, 0, 0, "mod_g711", NULL, "no codec module: calls are relayed only",
+	    "Codec modules to load at start, in order."),
+	GEN(control_socket, TCS_STRING, R | PATH, 0, 0, TANDEM_RUNSTATEDIR "/tandemd.sock", NULL, NULL,
+	    "Unix socket tandemctl talks to."),
+	GEN(control_socket_mode, TCS_MODE, R, 0, 0777, "0660", NULL, NULL,
+	    "Permissions of the control socket (octal)."),
+	GEN(node_name, TCS_STRING, 0, 0, 0, NULL, NULL, "the host name",
+	    "Name of this node in logs and call records."),
+	GEN(user_agent, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
+	    "Value of the User-Agent and Server headers."),
+
+	MED(rtp_timeout, TCS_UINT, 0, 0, 86400, "60", NULL, NULL,
+	    "Seconds without RTP from either side before a call is ended; 0 = never."),
+	MED(hold_timeout, TCS_UINT, 0, 0, 86400, "3600", NULL, NULL,
+	    "Seconds without RTP while a call is on hold before it is ended; 0 = never."),
+	MED(latch_window, TCS_UINT, 0, 0, 3600, "10", NULL, NULL,
+	    "Seconds after setup or a re-offer in which a leg's media source may be learnt."),
+
+	CAL(setup_timeout, TCS_UINT, 0, 1, 300, "10", NULL, NULL,
+	    "Seconds a trunk may stay silent before its first provisional response; then the next target is tried."),
+	CAL(no_answer_timeout, TCS_UINT, 0, 1, 3600, "120", NULL, NULL,
+	    "Seconds of ringing before the call is given up."),
+	CAL(max_duration, TCS_UINT, 0, 0, 604800, "14400", NULL, NULL,
+	    "Longest call in seconds; 0 = unlimited."),
+
+	{ TCS_NAMED, "type", TCS_ENUM, REQ | TCS_NOSTORE, 0, 0, NULL, tcs_section_types,
+	  0, 0, NULL, "What the section defines: an interface or a trunk. May come from a template." },
+
+	IFC(address, TCS_ADDRESS, R | REQ, 0, 0, NULL, NULL, NULL,
+	    "Local IPv4 or IPv6 address the SIP listeners and RTP sockets bind to."),
+	IFC(advertise, TCS_ADDRESS, R, 0, 0, NULL, NULL, "the address",
+	    "Address written into Via, Contact and SDP, e.g. the public address behind 1:1 NAT."),
+	IFC(sip_port, TCS_PORT, R, 1, 65535, "5060", NULL, NULL,
+	    "SIP listening port."),
+	IFC(transports, TCS_ENUMSET, R, 0, 0, "udp,tcp", transports, NULL,
+	    "SIP transports to listen on (comma list)."),
+	IFC(rtp_port_min, TCS_PORT, R, 1024, 65534, "20000", NULL, NULL,
+	    "First RTP port (even; RTCP uses the next odd port)."),
+	IFC(rtp_port_max, TCS_PORT, R, 1025, 65535, "29999", NULL, NULL,
+	    "Last RTP/RTCP port."),
+
+	TRK(host, TCS_HOST, REQ, 0, 0, NULL, NULL, NULL,
+	    "IP address or DNS name of the peer."),
+	TRK(port, TCS_PORT, 0, 1, 65535, "5060", NULL, NULL,
+	    "SIP port of the peer."),
+	TRK(transport, TCS_ENUM, 0, 0, 0, "udp", transports, NULL,
+	    "SIP transport to the peer."),
+	TRK(interface, TCS_STRING, 0, 0, 0, NULL, NULL, "the first interface",
+	    "Name of the interface calls to this trunk leave from."),
+	TRK(latch, TCS_BOOL, 0, 0, 0, "yes", NULL, NULL,
+	    "Learn the peer's media source from the first packets (for NATed peers); no for trusted trunks."),
+	TRK(codecs, TCS_LIST, 0, 0, 0, NULL, NULL, "any codec",
+	    "Codecs offered to the trunk, in order of preference."),
+	TRK(max_channels, TCS_UINT, 0, 0, 1000000, "0", NULL, NULL,
+	    "Most concurrent calls to the trunk (then the next target is tried); 0 = unlimited."),
+
+	{ TCS_ROUTES, "PREFIX", TCS_LIST, TCS_PATTERN, 0, 0, NULL, NULL, 0, 0, NULL,
+	  "Called numbers starting with PREFIX (digits, optional leading +; default = any number) "
+	  "go to the listed targets, tried in order: trunk names, echo or milliwatt." },
+	{ TCS_RESPMAP, "CODE", TCS_UINT, TCS_PATTERN, 300, 699, NULL, NULL, 0, 0, NULL,
+	  "A final response CODE received from a trunk is relayed as the given code instead." },
+};
+const size_t tcs_nkeys = sizeof tcs_keys / sizeof tcs_keys[0];
+
+static const char *const kind_sections[TCS_NKINDS] = {
+	[TCS_GENERAL] = "general", [TCS_MEDIA] = "media", [TCS_CALLS] = "calls",
+	[TCS_ROUTES] = "routes", [TCS_RESPMAP] = "response_map",
+};
+
+const char *tcs_kind_section(enum tcs_kind kind)
+{
+	return (unsigned)kind < TCS_NKINDS ? kind_sections[kind] : NULL;
+}
+
+const char *tcs_kind_label(enum tcs_kind kind)
+{
+	switch (kind) {
+	case TCS_GENERAL: return "[general]";
+	case TCS_MEDIA: return "[media]";
+	case TCS_CALLS: return "[calls]";
+	case TCS_NAMED: return "named section";
+	case TCS_INTERFACE: return "interface";
+	case TCS_TRUNK: return "trunk";
+	case TCS_ROUTES: return "[routes]";
+	case TCS_RESPMAP: return "[response_map]";
+	default: return "?";
+	}
+}
+
+int tcs_kind_of_section(const char *name)
+{
+	for (int k = 0; k < TCS_NKINDS; k++)
+		if (kind_sections[k] && !strcmp(kind_sections[k], name))
+			return k;
+	return -1;
+}
+
+static int kind_has(enum tcs_kind kind, const struct tcs_key *k)
+{
+	if (k->flags & TCS_PATTERN)
+		return 0;
+	return k->kind == kind ||
+	       (k->kind == TCS_NAMED && (kind == TCS_INTERFACE || kind == TCS_TRUNK));
+}
+
+const struct tcs_key *tcs_find(enum tcs_kind kind, const char *name)
+{
+	for (size_t i = 0; i < tcs_nkeys; i++)
+		if (kind_has(kind, &tcs_keys[i]) && !strcmp(tcs_keys[i].name, name))
+			return &tcs_keys[i];
+	return NULL;
+}
+
+const char *tcs_suggest(enum tcs_kind kind, const char *name)
+{
+	struct tconf_suggest s;
+	tconf_suggest_init(&s, name);
+	for (size_t i = 0; i < tcs_nkeys; i++)
+		if (kind_has(kind, &tcs_keys[i]))
+			tconf_suggest_try(&s, tcs_keys[i].name);
+	return tconf_suggest_result(&s);
+}
+
+const struct tcs_key *tcs_pattern(enum tcs_kind kind)
+{
+	for (size_t i = 0; i < tcs_nkeys; i++)
+		if (tcs_keys[i].kind == kind && (tcs_keys[i].flags & TCS_PATTERN))
+			return &tcs_keys[i];
+	return NULL;
+}
+
+int tcs_enum_value(const struct tcs_enum *e, const char *name)
+{
+	for (; e->name; e++)
+		if (!strcasecmp(e->name, name))
+			return e->value;
+	return -1;
+}
+
+const char *tcs_enum_name(const struct tcs_enum *e, int value)
+{
+	for (; e->name; e++)
+		if (e->value == value)
+			return e->name;
+	return NULL;
+}
+
+/* ---- tandem.conf(5) ---- */
+
+/* roff-escape: backslash, leading dot/quote, and '-' (so it stays a hyphen). */
+static void man_text(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static const char *type_doc(const struct tcs_key *k)
+{
+	switch (k->type) {
+	case TCS_BOOL: return "boolean: yes/no, true/false, on/off, 1/0";
+	case TCS_UINT: return "number";
+	case TCS_PORT: return "port";
+	case TCS_STRING: return (k->flags & TCS_PATH) ? "path" : "string";
+	case TCS_ENUM: return "one of";
+	case TCS_ENUMSET: return "comma list of";
+	case TCS_LIST: return "comma list";
+	case TCS_MODE: return "octal mode";
+	case TCS_ADDRESS: return "IP address";
+	case TCS_HOST: return "IP address or host name";
+	}
+	return "?";
+}
+
+static void man_key(FILE *out, const struct tcs_key *k)
+{
+	fputs(".TP\n.B ", out);
+	man_text(out, k->name);
+	fputs("\n(", out);
+	man_text(out, type_doc(k));
+	if (k->enums) {
+		for (const struct tcs_enum *e = k->enums; e->name; e++) {
+			fputs(e == k->enums ? " " : ", ", out);
+			man_text(out, e->name);
+		}
+	}
+	if (k->type == TCS_UINT || k->type == TCS_PORT)
+		fprintf(out, " %u..%u", k->min, k->max);
+	if (k->flags & TCS_REQUIRED) {
+		fputs("; required", out);
+	} else if (k->def) {
+		fputs("; default ", out);
+		man_text(out, k->def);
+	} else if (k->unset_doc) {
+		fputs("; default: ", out);
+		man_text(out, k->unset_doc);
+	}
+	if (k->flags & TCS_RESTART)
+		fputs("; restart to change", out);
+	fputs(")\n", out);
+	man_text(out, k->doc);
+	fputc('\n', out);
+}
+
+static void man_kind(FILE *out, enum tcs_kind kind, const char *title, const char *intro)
+{
+	fputs(".SS ", out);
+	man_text(out, title);
+	fputc('\n', out);
+	man_text(out, intro);
+	fputc('\n', out);
+	for (size_t i = 0; i < tcs_nkeys; i++)
+		if (tcs_keys[i].kind == kind)
+			man_key(out, &tcs_keys[i]);
+}
+
+static const char *const man_head =
+".TH TANDEM.CONF 5 \"\" \"tandem " PACKAGE_VERSION "\" \"File Formats\"\n"
+".SH NAME\n"
+"tandem.conf \\- configuration of the tandemd SIP/RTP gateway\n"
+".SH SYNOPSIS\n"
+TANDEM_SYSCONFDIR "/tandem.conf\n"
+".SH DESCRIPTION\n"
+".B tandemd\n"
+"reads one main file and the files it includes, checks all of it, and only\n"
+"then uses it. A reload (SIGHUP or\n"
+".BR \"tandemctl reload\" )\n"
+"that has any error changes nothing and reports every error as\n"
+".IR file : line : \" message\" .\n"
+"Running calls keep the configuration they started with. Keys marked\n"
+"\\(lqrestart to change\\(rq keep their running value on reload, with a note.\n"
+".B tandemd \\-t\n"
+"checks the files and prints the effective configuration: templates\n"
+"expanded, defaults filled in.\n"
+".SS Syntax\n"
+".TP\n.B [name]\nstarts a section.\n"
+".TP\n.B [name](!)\ndefines a template: a section that is not used by itself,\n"
+"only copied into sections that name it.\n"
+".TP\n.B [name](tpl1,tpl2)\nstarts a section that first takes every key of the\n"
+"templates, in order; later templates and the section's own keys override\n"
+"earlier ones. A template may itself use templates: \\fB[name](!,tpl)\\fR.\n"
+".TP\n.B key = value\nspace around key and value is ignored. A value in double\n"
+"quotes keeps ; and # and spaces; inside quotes \\e\" is a quote and \\e\\e a\n"
+"backslash. An empty value leaves a string or list unset.\n"
+".TP\n.BR ; \" or \" #\nstarts a comment at the start of a line or after a space.\n"
+".TP\n.B #include \\(dqfile\\(dq\nreads another file at that point, as if its text were\n"
+"here (the current section continues into it). A relative name is relative\n"
+"to the directory of the file that includes it. Includes nest at most 8 deep;\n"
+"a file that includes itself, directly or not, is an error.\n"
+".PP\n"
+"Relative paths in values (log_file, modules_dir, control_socket) are\n"
+"relative to the directory of the main file. Lines are at most 4096 bytes.\n"
+"Keys are case\\-sensitive; an unknown key is an error that names the nearest\n"
+"valid one. A key may be set once per section.\n"
+".SH SECTIONS\n";
+
+static const char *const man_tail =
+".SH EXAMPLE\n"
+".nf\n"
+"[general]\n"
+"log_level = info\n"
+"\n"
+"[lan]\n"
+"type = interface\n"
+"address = 192.0.2.10\n"
+"\n"
+"[carrier\\-defaults](!)\n"
+"type = trunk\n"
+"transport = udp\n"
+"codecs = PCMA, PCMU\n"
+"\n"
+"[carrier\\-a](carrier\\-defaults)\n"
+"host = 198.51.100.7\n"
+"\n"
+"[carrier\\-b](carrier\\-defaults)\n"
+"host = sip.example.net\n"
+"transport = tcp\n"
+"\n"
+"[routes]\n"
+"600 = echo\n"
+"+44 = carrier\\-b, carrier\\-a\n"
+"default = carrier\\-a, carrier\\-b\n"
+"\n"
+"[response_map]\n"
+"503 = 480\n"
+".fi\n"
+".SH FILES\n"
+TANDEM_SYSCONFDIR "/tandem.conf\n"
+".SH SEE ALSO\n"
+".BR tandemd (8),\n"
+".BR tandemctl (8)\n";
+
+void tconf_schema_man(FILE *out)
+{
+	fputs(man_head, out);
+	man_kind(out, TCS_GENERAL, "[general]", "Process-wide settings.");
+	man_kind(out, TCS_MEDIA, "[media]", "Media plane settings.");
+	man_kind(out, TCS_CALLS, "[calls]", "Call timers.");
+	man_kind(out, TCS_NAMED, "[NAME]",
+		 "Any other section name defines an interface or a trunk. The names "
+		 "echo and milliwatt are reserved for the built-in targets.");
+	man_kind(out, TCS_INTERFACE, "[NAME] type = interface",
+		 "A local address with SIP listeners and an RTP port range. At least one is required.");
+	man_kind(out, TCS_TRUNK, "[NAME] type = trunk", "A SIP peer that calls are routed to.");
+	man_kind(out, TCS_ROUTES, "[routes]",
+		 "Routing by the longest matching prefix of the called number. A prefix "
+		 "is digits with an optional leading +; + and 44 are different prefixes; "
+		 "the key default matches every number. Targets: a trunk name, echo (plays "
+		 "back what it hears), milliwatt (a 1004 Hz tone). When a target fails, "
+		 "is busy or full, the next one in the list is tried.");
+	man_kind(out, TCS_RESPMAP, "[response_map]",
+		 "Rewrites final responses from trunks before they are relayed to the "
+		 "caller; both codes in 300..699. Other codes pass unchanged.");
+	fputs(man_tail, out);
+}

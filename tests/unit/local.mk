@@ -1,0 +1,46 @@
+# tests/unit
+
+# Module loader + mod_g711. The mod_*.so here are deliberately broken modules,
+# all built from mod_badabi.c with one -D each (see its header).
+check_PROGRAMS += tests/unit/test_modules
+tests_unit_test_modules_SOURCES = tests/unit/test_modules.c
+tests_unit_test_modules_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(SPANDSP_CFLAGS)
+tests_unit_test_modules_LDADD = $(TCORE_LIBS) $(CHECK_LIBS) $(SPANDSP_LIBS) $(M_LIBS)
+
+check_PROGRAMS += tests/unit/mod_badabi.so tests/unit/mod_badminor.so \
+	tests/unit/mod_badsize.so tests/unit/mod_badsig.so tests/unit/mod_nosym.so \
+	tests/unit/mod_initfail.so tests/unit/mod_dupcodec.so
+tests_unit_mod_badabi_so_SOURCES = tests/unit/mod_badabi.c
+tests_unit_mod_badabi_so_CFLAGS = $(MODULE_CFLAGS) -DBAD_MAJOR
+tests_unit_mod_badabi_so_LDFLAGS = $(MODULE_LINKFLAGS)
+tests_unit_mod_badminor_so_SOURCES = tests/unit/mod_badabi.c
+tests_unit_mod_badminor_so_CFLAGS = $(MODULE_CFLAGS) -DBAD_MINOR
+tests_unit_mod_badminor_so_LDFLAGS = $(MODULE_LINKFLAGS)
+tests_unit_mod_badsize_so_SOURCES = tests/unit/mod_badabi.c
+tests_unit_mod_badsize_so_CFLAGS = $(MODULE_CFLAGS) -DBAD_SIZE
+tests_unit_mod_badsize_so_LDFLAGS = $(MODULE_LINKFLAGS)
+tests_unit_mod_badsig_so_SOURCES = tests/unit/mod_badabi.c
+tests_unit_mod_badsig_so_CFLAGS = $(MODULE_CFLAGS) -DBAD_SIG
+tests_unit_mod_badsig_so_LDFLAGS = $(MODULE_LINKFLAGS)
+tests_unit_mod_nosym_so_SOURCES = tests/unit/mod_badabi.c
+tests_unit_mod_nosym_so_CFLAGS = $(MODULE_CFLAGS) -DNO_SYMBOL
+tests_unit_mod_nosym_so_LDFLAGS = $(MODULE_LINKFLAGS)
+tests_unit_mod_initfail_so_SOURCES = tests/unit/mod_badabi.c
+tests_unit_mod_initfail_so_CFLAGS = $(MODULE_CFLAGS) -DINIT_FAIL
+tests_unit_mod_initfail_so_LDFLAGS = $(MODULE_LINKFLAGS)
+tests_unit_mod_dupcodec_so_SOURCES = tests/unit/mod_badabi.c
+tests_unit_mod_dupcodec_so_CFLAGS = $(MODULE_CFLAGS) -DDUP_CODEC
+tests_unit_mod_dupcodec_so_LDFLAGS = $(MODULE_LINKFLAGS)
+
+# Control socket server + tandemctl (runs $(builddir)/src/tandemctl).
+check_PROGRAMS += tests/unit/test_ctl
+tests_unit_test_ctl_SOURCES = tests/unit/test_ctl.c tests/unit/test_ctl_cli.c \
+	tests/unit/ctl_harness.c tests/unit/ctl_harness.h
+tests_unit_test_ctl_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_ctl_LDADD = $(TCORE_LIBS) $(CHECK_LIBS)
+
+# Configuration loader; data files in tests/unit/conf/, the shipped conf/ too.
+check_PROGRAMS += tests/unit/test_config
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -DTEST_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_config_LDADD = $(TCORE_LIBS) $(CHECK_LIBS)
