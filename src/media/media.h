@@ -21,6 +21,42 @@
  * event callback is never called for that session). SDP strings handed out in
  * struct media_sdp are malloc'd and owned by the caller (free()).
  *
+ * Media path rules (the worker side; details in relay.h and endpoint.h):
+ *   - One stream per session is relayed: the first audio stream over RTP/AVP
+ *     or RTP/AVPF; other streams go out rejected (port 0). SRTP and non-RTP
+ *     streams are not relayed yet (-ENOTSUP when nothing else is offered).
+ *   - Latching (latch = true): within latch_window s after a leg's first
+ *     negotiation, or after its signalled address changes, a packet from the
+ *     signalled address latches at once (and wins over an earlier latch,
+ *     MEDIA_EV_SOURCE_CHANGED); otherwise the first packet from any source
+ *     latches (NAT, MEDIA_EV_LATCHED). Outside the window only the latched
+ *     source is accepted; strangers are dropped and counted ('dropped').
+ *     latch = false: media goes to the SDP address, and is accepted only
+ *     from its IP address. Nothing is accepted on a leg before its first
+ *     completed offer/answer.
+ *   - SSRC continuity: a stream passes untouched while its source keeps its
+ *     SSRC. When the SSRC arriving from a leg changes (re-INVITE, another
+ *     fork), the stream sent on the other leg keeps its SSRC, its sequence
+ *     numbers continue +1 and its timestamps continue by the time elapsed;
+ *     RTCP SR/RR SSRCs (sender and report blocks) are mapped to match.
+ *   - Timeouts (MEDIA_EV_TIMEOUT, at most once per completed offer/answer;
+ *     checked every quarter of the shortest timeout, at most every second):
+ *     not on hold, a leg that is expected to send (its SDP says sendrecv or
+ *     sendonly, with a port) and sent no RTP for rtp_timeout s, counted from
+ *     its last packet or the last completed exchange, whichever is later.
+ *     Any RTP counts, comfort noise (PT 13, RFC 3389) and DTX included: DTX
+ *     gaps (Opus up to 400 ms) are far below any sane timeout. A local
+ *     endpoint never times out itself. On hold (either leg's SDP says
+ *     sendonly or inactive, or c=0.0.0.0), rtp_timeout does not apply;
+ *     hold_timeout does: no RTP and no RTCP on any leg for hold_timeout s.
+ *     ev.leg is the silent leg (on hold: the leg that holds).
+ *   - Local endpoints: echo answers with the offer's first codec and sends
+ *     every packet back to its source with the payload untouched, as its own
+ *     stream (own SSRC; sequence numbers and timestamps shifted by a fixed
+ *     offset, so timing and gaps are kept and the caller never gets its own
+ *     SSRC back). Milliwatt answers the first of PCMU/PCMA offered and sends
+ *     1004 Hz at -3 dBm0 every 20 ms while its answer allows sending.
+ *
  * Errors are negative errno values:
  *   -EINVAL   malformed or unusable SDP (the call core answers 400/488)
  *   -ENOTSUP  no codec in common / nothing to bridge (488)
@@ -119,7 +155,10 @@ int media_session_offer(media_session_t *s, enum media_leg from,
 /* A remote answer arrived on leg 'from', answering the offer last sent on that
  * leg. *out is the answer for the other leg; or, when the other leg never made
  * an offer (late offer: INVITE without SDP), an offer for it (is_offer); or
- * nothing (sdp NULL) when the other leg needs no SDP. */
+ * nothing (sdp NULL) when the other leg needs no SDP. A second answer to an
+ * offer already answered (a 200 from another fork than the 183, or with a
+ * different SDP) is accepted as an update of that leg's media and returns
+ * nothing. */
 int media_session_answer(media_session_t *s, enum media_leg from,
 			 const char *sdp, size_t len, struct media_sdp *out);
 
@@ -139,8 +178,13 @@ struct media_leg_stats {
 	char local[64];             /* our advertised "ip:port" */
 	bool on_hold;
 };
-/* Snapshot of a session's counters (read from the owner thread; counters may
- * lag the worker by one update interval). */
+/* Snapshot of a session's counters (read from the owner thread). Counters are
+ * live (atomics written by the worker); 'remote' follows LATCHED and
+ * SOURCE_CHANGED events once the owner has run them. Per leg: packets_in /
+ * bytes_in are RTP and RTCP accepted from the leg's peer, packets_out /
+ * bytes_out what the gateway sent to it, dropped what arrived on the leg's
+ * sockets but was not relayed (strangers, invalid packets, no destination
+ * yet) plus what the kernel refused to send to the leg. */
 void media_session_stats(media_session_t *s, struct media_leg_stats out[2]);
 
 /* Free a struct media_sdp's string. */

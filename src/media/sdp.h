@@ -5,7 +5,10 @@
  * Pure functions over (buf, len): no sockets, no threads, no global state, so
  * they are safe on any thread and fuzzable. Parsing uses sofia-sip's SDP parser
  * (note: sofia fills m_rtpmaps only for RTP/AVP and RTP/SAVP; for other profiles
- * rtpmap/fmtp are read from the raw attributes).
+ * rtpmap/fmtp are read from the raw attributes). Debian's sofia-sip 1.12.11
+ * loops forever, allocating, on some malformed m= lines; msdp_parse() refuses
+ * those before sofia sees them (see sdp_parse.c), so never hand untrusted SDP
+ * to sofia's sdp_parse() directly.
  *
  * Ownership: struct msdp is a plain value type with fixed-size arrays; it owns
  * no heap memory except 'extra' attribute lines, freed by msdp_clear(). Output
@@ -161,10 +164,16 @@ struct msdp_local {
 	uint16_t ports[MSDP_MAX_STREAMS];  /* RTP port per stream; RTCP = port+1;
 	                                    * 0: the gateway does not carry this
 	                                    * stream, it goes out rejected (port 0) */
+	const char *rtp_proto;      /* NULL: keep each stream's profile; else the
+	                             * profile for every RTP stream on this leg
+	                             * (the gateway terminates transport: e.g.
+	                             * "RTP/AVP" toward a SIP phone when the other
+	                             * leg is WebRTC's UDP/TLS/RTP/SAVPF) */
 };
 
 /* Build the SDP the gateway sends on a leg from a remote SDP received on the
- * other leg: same streams and codecs, the gateway's address and ports, the
+ * other leg: same streams and codecs (profile replaced by local->rtp_proto
+ * when set), the gateway's address and ports, the
  * leg's own origin (o=tandem <origin->sess_id> <version>, version bumped only
  * if the body changed since the last one sent on this leg), s=tandem,
  * transport and topology attributes dropped (msdp_attr_passes(); rtcp-fb too,

@@ -159,7 +159,12 @@ void call_bye(struct call *c, struct tcall_leg *leg, const char *reason)
 	if (!leg->nh || leg->gone || leg->bye_sent)
 		return;
 	leg->bye_sent = true;
-	nua_bye(leg->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
+	/* With no reason of our own, carry the one the other leg's BYE gave
+	 * (RFC 3326): billing on both sides then agrees on why the call ended. */
+	sip_reason_t const *relayed = !reason && c->ev.sip && c->ev.leg && c->ev.leg != leg ?
+				      c->ev.sip->sip_reason : NULL;
+	nua_bye(leg->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)),
+		TAG_IF(relayed, SIPTAG_REASON(relayed)), TAG_END());
 }
 
 /* CANCEL may only follow a provisional response (RFC 3261 9.1): until B has
@@ -427,6 +432,16 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 
 	if (s->stopping) {
 		reject(s, nh, 503, "Service Unavailable", "shutting down");
+		return;
+	}
+	if (!sdp && sip->sip_payload && sip->sip_payload->pl_len && sip->sip_content_type) {
+		/* a body we cannot read is not a late offer (RFC 3261 21.4.13) */
+		atomic_fetch_add(&s->n.calls_rejected, 1);
+		LOG_INFO("INVITE rejected: 415 (body of type %s)", sip->sip_content_type->c_type ?
+			 sip->sip_content_type->c_type : "?");
+		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(s->nua),
+			    SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+		nua_handle_destroy(nh);
 		return;
 	}
 	if (sip->sip_max_forwards && sip->sip_max_forwards->mf_count == 0) {

@@ -1,0 +1,15 @@
+# src/media: SDP anchoring, RTP/RTCP, port pool, relay workers, local endpoints.
+noinst_LIBRARIES += src/media/libtmedia.a
+src_media_libtmedia_a_CPPFLAGS = $(AM_CPPFLAGS) $(SOFIA_CFLAGS) $(EVENT_CFLAGS) $(SPANDSP_CFLAGS)
+src_media_libtmedia_a_SOURCES = \
+	src/media/media.h src/media/media_priv.h src/media/media_core.c src/media/session.c \
+	src/media/sdp_ops.h src/media/sdp_ops.c \
+	src/media/worker.h src/media/worker.c src/media/portpool.h src/media/portpool.c \
+	src/media/relay.h src/media/relay_priv.h src/media/relay.c src/media/rsess.c \
+	src/media/endpoint.h src/media/endpoint.c src/media/rtp.h src/media/rtp.c \
+	src/media/netaddr.h src/media/netaddr.c
+TMEDIA_LIBS = src/media/libtmedia.a $(SOFIA_LIBS) $(EVENT_LIBS) $(M_LIBS) $(PTHREAD_LIBS)
+# SDP model, parse (sofia-sip), print, anchoring rewrite, local-endpoint models.
+src_media_libtmedia_a_SOURCES += \
+	src/media/sdp.h src/media/sdp_priv.h src/media/sdp.c src/media/sdp_parse.c \
+	src/media/sdp_print.c src/media/sdp_anchor.c src/media/sdp_g711.c

@@ -1,0 +1,122 @@
+/* media_core.c - the media core: workers, port pools, the milliwatt tables,
+ * statistics. Sessions live in session.c. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "media/media_priv.h"
+
+int media_core_new(const tconf_t *conf, unsigned nworkers, media_core_t **out)
+{
+	int rc = -ENOMEM;
+	media_core_t *mc = calloc(1, sizeof *mc);
+
+	*out = NULL;
+	if (!mc)
+		return -ENOMEM;
+	if (!nworkers)
+		nworkers = 1;
+	endpoint_tone_tables(mc->tone[0], mc->tone[1]);
+	mc->ifaces = calloc(conf->ninterfaces ? conf->ninterfaces : 1, sizeof *mc->ifaces);
+	mc->workers = calloc(nworkers, sizeof *mc->workers);
+	if (!mc->ifaces || !mc->workers)
+		goto fail;
+	for (size_t i = 0; i < conf->ninterfaces; i++) {
+		const struct tconf_interface *ifc = &conf->interfaces[i];
+		struct mc_iface *m = &mc->ifaces[mc->nifaces];
+		m->iface = ifc;
+		m->name = strdup(ifc->name ? ifc->name : "");
+		if (!m->name)
+			goto fail;
+		mc->nifaces++;
+		rc = mpool_new(ifc->name, ifc->address, ifc->advertise, ifc->rtp_port_min,
+			       ifc->rtp_port_max, &m->pool);
+		if (rc) {
+			LOG_ERR("media: interface '%s': cannot make an RTP port pool (address '%s', ports %u-%u)",
+				m->name, ifc->address ? ifc->address : "", ifc->rtp_port_min,
+				ifc->rtp_port_max);
+			goto fail;
+		}
+	}
+	for (unsigned i = 0; i < nworkers; i++) {
+		rc = mworker_start(i, &mc->workers[i]);
+		if (rc)
+			goto fail;
+		mc->nworkers++;
+	}
+	LOG_INFO("media: %u worker%s, %zu interface%s", mc->nworkers, mc->nworkers == 1 ? "" : "s",
+		 mc->nifaces, mc->nifaces == 1 ? "" : "s");
+	*out = mc;
+	return 0;
+fail:
+	media_core_free(mc);
+	return rc;
+}
+
+void media_core_free(media_core_t *mc)
+{
+	if (!mc)
+		return;
+	unsigned left = atomic_load(&mc->sessions);
+	if (left)
+		LOG_ERR("media: core freed with %u session%s alive", left, left == 1 ? "" : "s");
+	/* Workers first: queued removals run before the stop message, so every
+	 * port is back in its pool before the pools go. */
+	for (unsigned i = 0; i < mc->nworkers; i++)
+		mworker_stop(mc->workers[i]);
+	for (size_t i = 0; i < mc->nifaces; i++) {
+		mpool_free(mc->ifaces[i].pool);
+		free(mc->ifaces[i].name);
+	}
+	free(mc->ifaces);
+	free(mc->workers);
+	free(mc);
+}
+
+void media_core_stats(media_core_t *mc, struct media_core_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	out->sessions = atomic_load(&mc->sessions);
+	out->workers = mc->nworkers;
+	for (size_t i = 0; i < mc->nifaces; i++) {
+		unsigned used, total;
+		mpool_counts(mc->ifaces[i].pool, &used, &total);
+		out->ports_in_use += used;
+		out->ports_total += total;
+	}
+	for (unsigned i = 0; i < mc->nworkers; i++) {
+		struct mworker *w = mc->workers[i];
+		out->packets_relayed += mw_get(&w->pkts_out);
+		out->bytes_relayed += mw_get(&w->bytes_out);
+		out->packets_dropped += mw_get(&w->dropped);
+	}
+}
+
+struct mpool *mcore_pool(media_core_t *mc, const struct tconf_interface *iface)
+{
+	if (!iface)
+		return NULL;
+	for (size_t i = 0; i < mc->nifaces; i++)
+		if (mc->ifaces[i].iface == iface)
+			return mc->ifaces[i].pool;
+	for (size_t i = 0; i < mc->nifaces && iface->name; i++)
+		if (strcmp(mc->ifaces[i].name, iface->name) == 0)
+			return mc->ifaces[i].pool;
+	return NULL;
+}
+
+struct mworker *mcore_pick_worker(media_core_t *mc)
+{
+	unsigned start = atomic_fetch_add(&mc->rr, 1) % mc->nworkers;
+	struct mworker *best = mc->workers[start];
+
+	for (unsigned n = 1; n < mc->nworkers; n++) {
+		struct mworker *w = mc->workers[(start + n) % mc->nworkers];
+		if (atomic_load(&w->load) < atomic_load(&best->load))
+			best = w;
+	}
+	return best;
+}

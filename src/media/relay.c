@@ -1,0 +1,267 @@
+/* relay.c - the packet path: receive a batch, check the source, map the
+ * stream, send the batch. Runs on the worker thread. No allocation, no lock,
+ * no logging here: anything unusual is counted and, when the owner must know,
+ * flagged for the deferred notify callback (rsess.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "media/netaddr.h"
+#include "media/relay_priv.h"
+
+/* Receive into the worker's buffers. A socket read less than 2 ms ago, or
+ * whose last batch was more than one datagram, is backlogged: it is read
+ * with recvmmsg. Otherwise (the normal case: 50 packets/s per leg) one
+ * recvfrom costs the kernel less than recvmmsg looking for a second datagram
+ * that is not there. Level-triggered events make either way lossless.
+ * Returns the number of datagrams. */
+static int recv_batch(struct mworker *w, int fd, struct rsock_rx *rx, uint64_t now)
+{
+	bool batch = rx->batchy || now - rx->last_ms < 2;
+
+	rx->last_ms = now;
+	if (!batch) {
+		socklen_t sl = sizeof w->rname[0];
+		ssize_t r = recvfrom(fd, w->buf[0], MW_BUFSZ, MSG_DONTWAIT | MSG_TRUNC,
+				     (struct sockaddr *)&w->rname[0], &sl);
+		if (r < 0)
+			return -1;
+		/* MSG_TRUNC: r is the real length; oversized datagrams are
+		 * dropped by the caller. */
+		w->rmsg[0].msg_len = (unsigned)(r > MW_BUFSZ ? MW_BUFSZ : r);
+		w->rmsg[0].msg_hdr.msg_flags = r > MW_BUFSZ ? MSG_TRUNC : 0;
+		return 1;
+	}
+	for (int i = 0; i < MW_BATCH; i++)
+		w->rmsg[i].msg_hdr.msg_namelen = sizeof w->rname[i];
+	int n = recvmmsg(fd, w->rmsg, MW_BATCH, MSG_DONTWAIT, NULL);
+	rx->batchy = n > 1;
+	return n;
+}
+
+/* Send smsg[0..n) on fd; failed datagrams are counted as dropped on 'l'. */
+static void send_batch(struct mworker *w, int fd, struct rleg *l, int n)
+{
+	int sent = 0;
+
+	if (n == 1) {
+		const struct msghdr *h = &w->smsg[0].msg_hdr;
+		if (sendto(fd, h->msg_iov->iov_base, h->msg_iov->iov_len, MSG_DONTWAIT,
+			   h->msg_name, h->msg_namelen) < 0) {
+			mw_add(&l->drop, 1);
+			mw_add(&w->dropped, 1);
+		} else {
+			mw_add(&l->pout, 1);
+			mw_add(&l->bout, h->msg_iov->iov_len);
+			mw_add(&w->pkts_out, 1);
+			mw_add(&w->bytes_out, h->msg_iov->iov_len);
+		}
+		return;
+	}
+	while (sent < n) {
+		int r = sendmmsg(fd, w->smsg + sent, (unsigned)(n - sent), MSG_DONTWAIT);
+		if (r <= 0) {
+			/* Skip the datagram that failed; the next may succeed. */
+			mw_add(&l->drop, 1);
+			mw_add(&w->dropped, 1);
+			sent++;
+			continue;
+		}
+		for (int i = sent; i < sent + r; i++) {
+			mw_add(&l->pout, 1);
+			mw_add(&l->bout, w->siov[i].iov_len);
+			mw_add(&w->bytes_out, w->siov[i].iov_len);
+		}
+		mw_add(&w->pkts_out, (uint64_t)r);
+		sent += r;
+	}
+}
+
+static void queue_send(struct mworker *w, int i, int slot, size_t len,
+		       const na_addr_t *to)
+{
+	w->siov[slot].iov_base = w->buf[i];
+	w->siov[slot].iov_len = len;
+	w->smsg[slot].msg_hdr = (struct msghdr){
+		.msg_name = (void *)to, .msg_namelen = na_len(to),
+		.msg_iov = &w->siov[slot], .msg_iovlen = 1,
+	};
+}
+
+const na_addr_t *relay_rtp_target(const struct rleg *l)
+{
+	if (l->latch && l->lstate != RL_NONE)
+		return &l->src;
+	return l->conf.have_addr ? &l->conf.rtp : NULL;
+}
+
+void relay_update_rtcp_dst(struct rleg *l)
+{
+	l->have_rtcp_dst = true;
+	if (l->latch && l->have_rtcp_src) {
+		l->rtcp_dst = l->rtcp_src;
+	} else if (l->latch && l->lstate == RL_ANY) {
+		/* NAT: the RTCP mapping is unknown until RTCP arrives; the
+		 * usual guess is the port next to the RTP one. */
+		l->rtcp_dst = l->src;
+		na_set_port(&l->rtcp_dst, (uint16_t)(na_port(&l->src) + 1));
+	} else if (l->conf.have_addr) {
+		l->rtcp_dst = l->conf.rtcp;
+	} else {
+		l->have_rtcp_dst = false;
+	}
+}
+
+static void latch_to(struct rleg *l, const na_addr_t *from, enum rlatch how)
+{
+	bool had = l->lstate != RL_NONE;
+	l->src = *from;
+	l->lstate = how;
+	relay_update_rtcp_dst(l);
+	rsess_pend(l, had ? RP_CHANGED : RP_LATCHED, from);
+}
+
+/* Is an RTP packet from 'from' acceptable on leg l? May latch. */
+static bool accept_rtp(struct rleg *l, const na_addr_t *from, uint64_t now)
+{
+	if (!l->conf.negotiated)
+		return false;
+	if (!l->latch)
+		return l->conf.have_addr && na_ip_equal(from, &l->conf.rtp);
+	if (l->lstate != RL_NONE && na_equal(from, &l->src))
+		return true;
+
+	bool sig = l->conf.have_addr && na_equal(from, &l->conf.rtp);
+	if (now < l->window_end) {
+		if (sig || l->lstate == RL_NONE) {
+			latch_to(l, from, sig ? RL_SIGNALLED : RL_ANY);
+			return true;
+		}
+		if (l->lstate == RL_ANY && now - l->last_rtp >= RL_IDLE_TAKEOVER_MS) {
+			latch_to(l, from, RL_ANY);
+			return true;
+		}
+		return false;
+	}
+	if (l->lstate == RL_NONE && sig) {
+		latch_to(l, from, RL_SIGNALLED);
+		return true;
+	}
+	return false;
+}
+
+static uint32_t pt_rate(const struct rleg *l, uint8_t pt)
+{
+	for (unsigned i = 0; i < l->conf.npt; i++)
+		if (l->conf.pts[i].pt == pt)
+			return l->conf.pts[i].rate;
+	return 8000;
+}
+
+static void count_drop(struct rleg *l, struct mworker *w)
+{
+	mw_add(&l->drop, 1);
+	mw_add(&w->dropped, 1);
+}
+
+void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
+{
+	struct rleg *in = arg;
+	struct mworker *w = in->w;
+	struct rleg *o = in->peer;
+	uint64_t now = w->now_ms = mworker_clock_ms();
+	int n = recv_batch(w, fd, &in->rx_rtp, now);
+	if (n <= 0)
+		return;
+
+	/* Echo sends back out of the same leg; a relay out of the other one. */
+	bool echo = o->ep == MEDIA_ENDPOINT_ECHO;
+	struct rleg *dst = echo ? in : o;
+	int nsend = 0;
+
+	for (int i = 0; i < n; i++) {
+		size_t len = w->rmsg[i].msg_len;
+		struct rtp_hdr h;
+		if ((w->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+		    rtp_parse(w->buf[i], len, &h) < 0 ||
+		    !accept_rtp(in, &w->rname[i], now)) {
+			count_drop(in, w);
+			continue;
+		}
+		mw_add(&in->pin, 1);
+		mw_add(&in->bin, len);
+		in->last_rtp = in->last_any = now;
+		if (!in->got_first) {
+			in->got_first = true;
+			rsess_pend(in, RP_FIRST, &w->rname[i]);
+		}
+		if (o->ep == MEDIA_ENDPOINT_MILLIWATT)
+			continue;               /* consumed by the endpoint */
+		const na_addr_t *to = relay_rtp_target(dst);
+		if (!to) {
+			count_drop(in, w);
+			continue;
+		}
+		/* The clock rate matters only when the source changes. */
+		uint32_t rate = dst->out.started && h.ssrc == dst->out.src_ssrc ? 0 : pt_rate(in, h.pt);
+		rtp_outmap_apply(&dst->out, w->buf[i], &h, now, rate);
+		queue_send(w, i, nsend++, len, to);
+	}
+	if (nsend)
+		send_batch(w, dst->fd_rtp, dst, nsend);
+}
+
+static bool accept_rtcp(struct rleg *l, const na_addr_t *from)
+{
+	if (!l->conf.negotiated)
+		return false;
+	const na_addr_t *peer = relay_rtp_target(l);
+	if (!(peer && na_ip_equal(from, peer)) &&
+	    !(l->conf.have_addr && na_equal(from, &l->conf.rtcp)))
+		return false;
+	if (l->latch && (!l->have_rtcp_src || !na_equal(from, &l->rtcp_src))) {
+		l->rtcp_src = *from;
+		l->have_rtcp_src = true;
+		relay_update_rtcp_dst(l);
+	}
+	return true;
+}
+
+void relay_on_rtcp(evutil_socket_t fd, short what, void *arg)
+{
+	struct rleg *in = arg;
+	struct mworker *w = in->w;
+	struct rleg *o = in->peer;
+	uint64_t now = w->now_ms = mworker_clock_ms();
+	int n = recv_batch(w, fd, &in->rx_rtcp, now);
+	if (n <= 0)
+		return;
+	int nsend = 0;
+
+	for (int i = 0; i < n; i++) {
+		size_t len = w->rmsg[i].msg_len;
+		if ((w->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+		    rtcp_validate(w->buf[i], len) <= 0 || !accept_rtcp(in, &w->rname[i])) {
+			count_drop(in, w);
+			continue;
+		}
+		mw_add(&in->pin, 1);
+		mw_add(&in->bin, len);
+		in->last_any = now;
+		if (o->ep != MEDIA_ENDPOINT_NONE)
+			continue;               /* endpoints consume RTCP */
+		if (!o->have_rtcp_dst) {
+			count_drop(in, w);
+			continue;
+		}
+		/* Sender SSRCs: our view of in's stream as o receives it; report
+		 * blocks: the stream in receives, back to its real SSRC. */
+		rtcp_map_ssrc(w->buf[i], len,
+			      o->out.src_ssrc, o->out.rewriting ? o->out.out_ssrc : o->out.src_ssrc,
+			      in->out.out_ssrc, in->out.rewriting ? in->out.src_ssrc : in->out.out_ssrc);
+		queue_send(w, i, nsend++, len, &o->rtcp_dst);
+	}
+	if (nsend)
+		send_batch(w, o->fd_rtcp, o, nsend);
+}

@@ -1,0 +1,107 @@
+/* relay_priv.h - internals of the worker-side session, shared by rsess.c
+ * (lifecycle, configuration, timers, events), relay.c (packet path) and
+ * endpoint.c (local endpoints). Everything here belongs to the worker thread
+ * except the counters (single-writer atomics). */
+#ifndef TANDEM_MEDIA_RELAY_PRIV_H
+#define TANDEM_MEDIA_RELAY_PRIV_H
+
+#include <event2/event.h>
+#include <stdatomic.h>
+
+#include "media/relay.h"
+#include "media/rtp.h"
+
+enum rlatch { RL_NONE = 0, RL_ANY, RL_SIGNALLED };
+
+/* Pending owner events of a leg (bits). */
+enum {
+	RP_FIRST = 1 << 0,
+	RP_LATCHED = 1 << 1,
+	RP_CHANGED = 1 << 2,
+	RP_TIMEOUT = 1 << 3,
+};
+
+#define RL_IDLE_TAKEOVER_MS 500     /* a silent NAT latch may move inside the window */
+
+struct rsess;
+
+/* Receive mode of one socket (see recv_batch in relay.c). */
+struct rsock_rx {
+	bool batchy;                /* the last batch had more than one datagram */
+	uint64_t last_ms;           /* last read */
+};
+
+/* Field order matters: the packet path touches the first part of both legs
+ * for every datagram (about three cache lines each); with hundreds of
+ * sessions per worker these lines are usually cold, so they are kept
+ * together. Everything after 'conf' is control path. */
+struct rleg {
+	/* -- hot -- */
+	struct mworker *w;
+	struct rleg *peer;                  /* the other leg of the session */
+	enum media_endpoint ep;
+	int fd_rtp;
+	bool latch;
+	bool got_first;
+	enum rlatch lstate;
+	na_addr_t src;                      /* latched RTP source */
+	uint64_t window_end;
+	uint64_t last_rtp, last_any;        /* activity (ms, monotonic) */
+	struct rsock_rx rx_rtp;
+	_Atomic uint64_t pin, pout, bin, bout, drop;
+	struct rtp_outmap out;              /* the stream we send toward this leg's peer */
+	struct rleg_conf conf;              /* hot head, cold tail (payload types) */
+
+	/* -- control path -- */
+	struct rsess *s;
+	int idx;
+	int fd_rtcp;
+	struct event *ev_rtp, *ev_rtcp;
+	struct rsock_rx rx_rtcp;
+	struct mpool *pool;
+	uint16_t port;
+	na_addr_t rtcp_src;                 /* RTCP source learnt */
+	bool have_rtcp_src;
+	na_addr_t rtcp_dst;                 /* derived RTCP target */
+	bool have_rtcp_dst;
+	uint64_t ref_ms;                    /* start of the current timeout reference */
+	/* Pending events for the owner, and the address they refer to. */
+	unsigned pend;
+	na_addr_t pend_addr;
+};
+
+struct rsess {
+	struct mworker *w;
+	struct rleg leg[2];
+	unsigned rtp_timeout, hold_timeout, latch_window;
+	struct event *ev_tick, *ev_notify, *ev_tone;
+	bool timed_out;
+
+	/* Milliwatt generator. */
+	const uint8_t *tone_tab[2];
+	uint32_t tone_ssrc, tone_ts;
+	uint16_t tone_seq;
+	unsigned tone_frame;
+	bool tone_started;
+
+	void *owner;
+	void (*notify)(void *owner, const struct media_event *ev);
+	void (*release)(void *owner);
+};
+
+/* relay.c */
+void relay_on_rtp(evutil_socket_t fd, short what, void *arg);
+void relay_on_rtcp(evutil_socket_t fd, short what, void *arg);
+/* Where we send RTP toward leg l's peer; NULL when unknown. */
+const na_addr_t *relay_rtp_target(const struct rleg *l);
+/* Recompute l->rtcp_dst after a latch or configuration change. */
+void relay_update_rtcp_dst(struct rleg *l);
+
+/* rsess.c */
+void rsess_pend(struct rleg *l, unsigned what, const na_addr_t *addr);
+
+/* endpoint.c */
+void endpoint_tone_update(struct rsess *s);
+void endpoint_tone_stop(struct rsess *s);
+
+#endif

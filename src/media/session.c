@@ -1,0 +1,661 @@
+/* session.c - the owner-side media session: port allocation, the SDP
+ * offer/answer state machine of each leg, anchoring, and the event hand-off
+ * back to the owner thread. Packets are the worker's business (relay.h).
+ *
+ * Each leg has its own state: STABLE, LOCAL_OFFER (we sent an offer on it and
+ * wait for its answer) or REMOTE_OFFER (its peer offered and we wait for the
+ * other leg's answer). A relayed exchange holds one leg in REMOTE_OFFER and
+ * the other in LOCAL_OFFER until the answer comes back. Only complete
+ * exchanges reach the worker.
+ *
+ * Lifetime: the handle is reference counted: one reference for the owner
+ * (dropped by media_session_destroy), one for the worker-side session
+ * (dropped when the worker has closed the sockets) and one per event in the
+ * owner's queue. 'dead' is set by destroy, so queued events are dropped
+ * instead of calling back.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "media/media_priv.h"
+#include "media/netaddr.h"
+#include "media/relay.h"
+#include "media/sdp_ops.h"
+
+enum ostate { OS_STABLE, OS_LOCAL_OFFER, OS_REMOTE_OFFER };
+
+struct oleg {
+	enum media_endpoint ep;
+	bool latch;
+	struct mpool *pool;             /* NULL for an endpoint leg */
+	uint16_t port;
+	char **codecs;                  /* NULL-terminated copy, or NULL = any */
+	struct msdp_origin origin;
+
+	enum ostate st;
+	bool answer_relays;             /* LOCAL_OFFER: the answer goes to the other leg */
+	bool offer_local;               /* LOCAL_OFFER: made by media_session_local_offer */
+	int offer_idx;                  /* LOCAL_OFFER: stream index carrying media */
+
+	char *cur;                      /* last agreed remote SDP of this leg, or NULL */
+	int cur_idx;
+	bool we_offered_last;           /* the last exchange answered our offer */
+	char *pend;                     /* REMOTE_OFFER: the remote offer */
+	struct rleg_conf wconf, pend_wconf;
+
+	/* Owner-side copies for media_session_stats. */
+	char codec[32], remote[64], local[64];
+};
+
+struct media_session {
+	media_core_t *mc;
+	atomic_int refs;
+	bool dead;
+	tq_t *owner_q;
+	media_event_cb cb;
+	void *cb_arg;
+	char label[64];
+	struct rsess *rs;
+	struct oleg leg[2];
+};
+
+struct ev_msg {
+	media_session_t *s;
+	struct media_event ev;
+};
+
+static void sess_unref(media_session_t *s)
+{
+	if (atomic_fetch_sub(&s->refs, 1) == 1)
+		free(s);
+}
+
+static void ev_deliver(void *arg)
+{
+	struct ev_msg *m = arg;
+	media_session_t *s = m->s;
+
+	if (!s->dead) {
+		if (m->ev.type == MEDIA_EV_LATCHED || m->ev.type == MEDIA_EV_SOURCE_CHANGED)
+			snprintf(s->leg[m->ev.leg].remote, sizeof s->leg[0].remote, "%s", m->ev.addr);
+		if (s->cb)
+			s->cb(s, &m->ev, s->cb_arg);
+	}
+	sess_unref(s);
+	free(m);
+}
+
+static void ev_drop(void *arg)
+{
+	struct ev_msg *m = arg;
+	sess_unref(m->s);
+	free(m);
+}
+
+/* Worker thread: an event for the owner. */
+static void hook_notify(void *owner, const struct media_event *ev)
+{
+	media_session_t *s = owner;
+	if (!s->owner_q)
+		return;
+	struct ev_msg *m = malloc(sizeof *m);
+	if (!m) {
+		LOG_ERR("media: %s: event lost (out of memory)", s->label);
+		return;
+	}
+	m->s = s;
+	m->ev = *ev;
+	atomic_fetch_add(&s->refs, 1);
+	if (tq_post(s->owner_q, ev_deliver, ev_drop, m) < 0)
+		ev_drop(m);
+}
+
+/* Worker thread: the worker side is gone. */
+static void hook_release(void *owner)
+{
+	sess_unref(owner);
+}
+
+static void free_codecs(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int copy_codecs(const char *const *in, char ***out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	if (!in)
+		return 0;
+	while (in[n])
+		n++;
+	char **v = calloc(n + 1, sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = strdup(in[i]);
+		if (!v[i]) {
+			free_codecs(v);
+			return -ENOMEM;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+static void release_ports(struct rsess_init *ri)
+{
+	for (int i = 0; i < 2; i++) {
+		if (ri->fd_rtp[i] < 0)
+			continue;
+		close(ri->fd_rtp[i]);
+		close(ri->fd_rtcp[i]);
+		mpool_release(ri->pool[i], ri->port[i], 0);
+		ri->fd_rtp[i] = ri->fd_rtcp[i] = -1;
+	}
+}
+
+static int setup_legs(media_session_t *s, const struct media_session_opts *o,
+		      struct rsess_init *ri)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct media_leg_opts *lo = &o->leg[i];
+		struct oleg *l = &s->leg[i];
+		l->ep = lo->endpoint;
+		l->latch = lo->latch;
+		l->cur_idx = l->offer_idx = -1;
+		msdp_origin_init(&l->origin);
+		ri->ep[i] = l->ep;
+		ri->latch[i] = l->latch;
+		if (copy_codecs(lo->codecs, &l->codecs) < 0)
+			return -ENOMEM;
+		if (l->ep != MEDIA_ENDPOINT_NONE)
+			continue;
+		l->pool = mcore_pool(s->mc, lo->iface);
+		if (!l->pool) {
+			LOG_ERR("media: %s: leg %c has no known interface", s->label, 'A' + i);
+			return -EINVAL;
+		}
+		int rc = mpool_alloc(l->pool, &l->port, &ri->fd_rtp[i], &ri->fd_rtcp[i]);
+		if (rc)
+			return rc;
+		ri->pool[i] = l->pool;
+		ri->port[i] = l->port;
+		snprintf(l->local, sizeof l->local, "%s%s%s:%u",
+			 mpool_family(l->pool) == AF_INET6 ? "[" : "", mpool_advertise(l->pool),
+			 mpool_family(l->pool) == AF_INET6 ? "]" : "", (unsigned)l->port);
+	}
+	return 0;
+}
+
+static void free_owner_side(media_session_t *s)
+{
+	for (int i = 0; i < 2; i++) {
+		free_codecs(s->leg[i].codecs);
+		free(s->leg[i].cur);
+		free(s->leg[i].pend);
+		s->leg[i].codecs = NULL;
+		s->leg[i].cur = s->leg[i].pend = NULL;
+	}
+}
+
+int media_session_new(media_core_t *mc, const struct media_session_opts *opts,
+		      media_session_t **out)
+{
+	struct rsess_init ri = { .fd_rtp = { -1, -1 }, .fd_rtcp = { -1, -1 } };
+	media_session_t *s;
+	int rc;
+
+	*out = NULL;
+	if (opts->leg[0].endpoint != MEDIA_ENDPOINT_NONE && opts->leg[1].endpoint != MEDIA_ENDPOINT_NONE)
+		return -EINVAL;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->mc = mc;
+	s->owner_q = opts->owner_q;
+	s->cb = opts->cb;
+	s->cb_arg = opts->cb_arg;
+	snprintf(s->label, sizeof s->label, "%s", opts->label ? opts->label : "-");
+	rc = setup_legs(s, opts, &ri);
+	if (rc)
+		goto fail;
+	ri.worker = mcore_pick_worker(mc);
+	ri.rtp_timeout = opts->rtp_timeout;
+	ri.hold_timeout = opts->hold_timeout;
+	ri.latch_window = opts->latch_window;
+	ri.tone[0] = mc->tone[0];
+	ri.tone[1] = mc->tone[1];
+	ri.owner = s;
+	ri.notify = hook_notify;
+	ri.release = hook_release;
+	/* Two references: the owner's and the worker side's. */
+	atomic_init(&s->refs, 2);
+	rc = rsess_new(&ri, &s->rs);
+	if (rc) {
+		/* rsess_new closed the sockets; the pairs are still reserved. */
+		for (int i = 0; i < 2; i++)
+			if (ri.pool[i])
+				mpool_release(ri.pool[i], ri.port[i], 0);
+		ri.fd_rtp[0] = ri.fd_rtp[1] = -1;
+		goto fail;
+	}
+	rc = rsess_start(s->rs);
+	if (rc) {
+		/* Not on the worker yet: stopping it releases everything and
+		 * drops the worker's reference. */
+		rsess_stop(s->rs);
+		free_owner_side(s);
+		sess_unref(s);
+		return rc;
+	}
+	atomic_fetch_add(&mc->sessions, 1);
+	*out = s;
+	return 0;
+fail:
+	release_ports(&ri);
+	free_owner_side(s);
+	free(s);
+	return rc;
+}
+
+void media_session_destroy(media_session_t *s)
+{
+	if (!s)
+		return;
+	s->dead = true;
+	atomic_fetch_sub(&s->mc->sessions, 1);
+	free_owner_side(s);
+	rsess_stop(s->rs);
+	s->rs = NULL;
+	sess_unref(s);
+}
+
+/* ---- SDP ---- */
+
+static struct msdp *msdp_alloc(void)
+{
+	return calloc(1, sizeof(struct msdp));
+}
+
+static void msdp_free(struct msdp *m)
+{
+	if (m) {
+		msdp_clear(m);
+		free(m);
+	}
+}
+
+static int parse(media_session_t *s, int leg, const char *sdp, size_t len, struct msdp **out)
+{
+	char why[128] = "";
+	struct msdp *m = msdp_alloc();
+
+	*out = NULL;
+	if (!m)
+		return -ENOMEM;
+	int rc = msdp_parse(sdp, len, m, why, sizeof why);
+	if (rc) {
+		LOG_INFO("media: %s: leg %c: unusable SDP: %s", s->label, 'A' + leg, why);
+		free(m);
+		return rc == -ENOMEM ? rc : -EINVAL;
+	}
+	*out = m;
+	return 0;
+}
+
+/* What the worker needs from stream 'idx' of a leg's remote SDP. -EINVAL
+ * when the address is unusable (a name, or the wrong family for the leg's
+ * interface). */
+static int wconf_from(const struct oleg *l, const struct msdp *m, int idx, struct rleg_conf *c)
+{
+	memset(c, 0, sizeof *c);
+	c->ep_pt = -1;
+	c->negotiated = true;
+	if (idx < 0 || (size_t)idx >= m->nstreams || !m->streams[idx].port)
+		return 0;           /* negotiated, but no media on this leg */
+	const struct msdp_stream *st = &m->streams[idx];
+	enum msdp_dir d = msdp_stream_dir(st);
+	c->hold = d == MSDP_SENDONLY || d == MSDP_INACTIVE;
+	c->sends = d == MSDP_SENDRECV || d == MSDP_SENDONLY;
+	for (size_t i = 0; i < st->ncodecs && c->npt < RLEG_MAX_PT; i++) {
+		c->pts[c->npt].pt = st->codecs[i].pt;
+		c->pts[c->npt].rate = st->codecs[i].rate;
+		c->npt++;
+	}
+	if (st->hold_zero_addr)
+		return 0;
+	if (na_from_str(&c->rtp, st->addr, st->port) < 0 ||
+	    c->rtp.sa.sa_family != mpool_family(l->pool))
+		return -EINVAL;
+	if (na_is_any(&c->rtp))
+		return 0;
+	c->have_addr = true;
+	c->rtcp = c->rtp;
+	if (st->rtcp_addr[0]) {
+		na_addr_t ra;
+		if (na_from_str(&ra, st->rtcp_addr, 0) == 0 && ra.sa.sa_family == c->rtp.sa.sa_family)
+			c->rtcp = ra;
+	}
+	na_set_port(&c->rtcp, st->rtcp_port ? st->rtcp_port : (uint16_t)(st->port + 1));
+	return 0;
+}
+
+static void codec_name(const struct msdp *m, int idx, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if (idx >= 0 && (size_t)idx < m->nstreams && m->streams[idx].port && m->streams[idx].ncodecs) {
+		const struct msdp_codec *c = &m->streams[idx].codecs[0];
+		snprintf(out, outlen, "%s/%u", c->name, (unsigned)c->rate);
+	}
+}
+
+/* Make 'm' the SDP sent on leg 'leg' (gateway address, the leg's origin). */
+static int anchor_for(media_session_t *s, int leg, const struct msdp *m, bool is_offer,
+		      struct media_sdp *out)
+{
+	struct oleg *l = &s->leg[leg];
+	struct msdp_local loc = { .advertise = mpool_advertise(l->pool) };
+	size_t len = 0;
+
+	for (int k = 0; k < MSDP_MAX_STREAMS; k++)
+		loc.ports[k] = l->port;
+	char *txt = msdp_anchor(m, &loc, &l->origin, &len);
+	if (!txt)
+		return -ENOMEM;
+	out->sdp = txt;
+	out->len = len;
+	out->is_offer = is_offer;
+	return 0;
+}
+
+/* Record an agreed remote SDP on a leg (takes 'sdp'). */
+static void commit(struct oleg *l, char *sdp, int idx, const struct rleg_conf *wc, bool we_offered)
+{
+	free(l->cur);
+	l->cur = sdp;
+	l->cur_idx = idx;
+	l->wconf = *wc;
+	l->we_offered_last = we_offered;
+	l->st = OS_STABLE;
+	if (wc->have_addr)
+		na_format(&wc->rtp, l->remote, sizeof l->remote);
+	else
+		l->remote[0] = '\0';
+}
+
+static void push_conf(media_session_t *s)
+{
+	struct rsess_conf c = { .leg = { s->leg[0].wconf, s->leg[1].wconf } };
+	if (rsess_configure(s->rs, &c) < 0)
+		LOG_ERR("media: %s: cannot update the media path (out of memory)", s->label);
+}
+
+static char *dup_sdp(const char *sdp, size_t len)
+{
+	char *d = malloc(len + 1);
+	if (d) {
+		memcpy(d, sdp, len);
+		d[len] = '\0';
+	}
+	return d;
+}
+
+/* Offer toward a local endpoint: answer it here. */
+static int offer_to_endpoint(media_session_t *s, int from, const char *sdp, size_t len,
+			     struct msdp *m, struct media_sdp *out)
+{
+	struct oleg *f = &s->leg[from], *o = &s->leg[!from];
+	struct rleg_conf wc, ec = { .negotiated = true, .ep_pt = -1 };
+	struct msdp *ans = msdp_alloc();
+	char *dup = dup_sdp(sdp, len);
+	int idx, rc = -ENOMEM;
+
+	if (!ans || !dup)
+		goto out;
+	rc = sdpo_endpoint_answer(m, o->ep, ans, &idx, &ec.ep_pt, &ec.ep_law, &ec.ep_send);
+	if (rc == 0)
+		rc = wconf_from(f, m, idx, &wc);
+	if (rc == 0)
+		rc = anchor_for(s, from, ans, false, out);
+	if (rc)
+		goto out;
+	codec_name(ans, idx, f->codec, sizeof f->codec);
+	memcpy(o->codec, f->codec, sizeof o->codec);
+	commit(f, dup, idx, &wc, false);
+	dup = NULL;
+	o->wconf = ec;
+	push_conf(s);
+out:
+	free(dup);
+	msdp_free(ans);
+	return rc;
+}
+
+int media_session_offer(media_session_t *s, enum media_leg from, const char *sdp, size_t len,
+			struct media_sdp *out)
+{
+	struct oleg *f = &s->leg[from], *o = &s->leg[!from];
+	struct msdp *m = NULL;
+	struct rleg_conf wc;
+	char *dup = NULL;
+	int rc, idx;
+
+	memset(out, 0, sizeof *out);
+	if (f->ep != MEDIA_ENDPOINT_NONE)
+		return -EINVAL;
+	if (f->st != OS_STABLE || o->st != OS_STABLE)
+		return -EPROTO;
+	rc = parse(s, from, sdp, len, &m);
+	if (rc)
+		return rc;
+	if (o->ep != MEDIA_ENDPOINT_NONE) {
+		rc = offer_to_endpoint(s, from, sdp, len, m, out);
+		goto out;
+	}
+	idx = sdpo_pick_stream(m);
+	if (idx < 0) {
+		rc = -ENOTSUP;
+		goto out;
+	}
+	rc = wconf_from(f, m, idx, &wc);
+	if (rc)
+		goto out;
+	sdpo_only_stream(m, idx);
+	rc = sdpo_filter_codecs(&m->streams[idx], (const char *const *)o->codecs);
+	if (rc)
+		goto out;
+	dup = dup_sdp(sdp, len);
+	if (!dup) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = anchor_for(s, !from, m, true, out);
+	if (rc)
+		goto out;
+	free(f->pend);
+	f->pend = dup;
+	dup = NULL;
+	f->pend_wconf = wc;
+	f->st = OS_REMOTE_OFFER;
+	o->st = OS_LOCAL_OFFER;
+	o->answer_relays = true;
+	o->offer_local = false;
+	o->offer_idx = idx;
+out:
+	free(dup);
+	msdp_free(m);
+	return rc;
+}
+
+/* The answer completes our own offer on 'from' and the other leg has no SDP
+ * yet (late offer): offer it what 'from' answered. */
+static int late_offer(media_session_t *s, int from, struct msdp *m, int idx, struct media_sdp *out)
+{
+	struct oleg *o = &s->leg[!from];
+
+	sdpo_only_stream(m, idx);
+	int rc = sdpo_filter_codecs(&m->streams[idx], (const char *const *)o->codecs);
+	if (rc == 0)
+		rc = anchor_for(s, !from, m, true, out);
+	if (rc == 0) {
+		o->st = OS_LOCAL_OFFER;
+		o->answer_relays = false;
+		o->offer_local = false;
+		o->offer_idx = idx;
+	}
+	return rc;
+}
+
+int media_session_answer(media_session_t *s, enum media_leg from, const char *sdp, size_t len,
+			 struct media_sdp *out)
+{
+	struct oleg *f = &s->leg[from], *o = &s->leg[!from];
+	struct msdp *m = NULL;
+	struct rleg_conf wc, ec = { .negotiated = true, .ep_pt = -1 };
+	char codec[32], *dup = NULL;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (f->ep != MEDIA_ENDPOINT_NONE)
+		return -EINVAL;
+	/* A second answer to the offer already answered (another fork, or a
+	 * 200 after a 183 with different SDP) updates the leg in place. */
+	bool update = f->st == OS_STABLE && f->we_offered_last && f->cur;
+	if (f->st != OS_LOCAL_OFFER && !update)
+		return -EPROTO;
+	int idx = update ? f->cur_idx : f->offer_idx;
+	rc = parse(s, from, sdp, len, &m);
+	if (rc)
+		return rc;
+	rc = wconf_from(f, m, idx, &wc);
+	if (rc)
+		goto out;
+	dup = dup_sdp(sdp, len);
+	if (!dup) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	codec_name(m, idx, codec, sizeof codec);
+	if (update) {
+		/* sdp stays NULL: the other leg already has its answer. */
+	} else if (f->answer_relays) {
+		rc = anchor_for(s, !from, m, false, out);
+		if (rc)
+			goto out;
+		commit(o, o->pend, idx, &o->pend_wconf, false);
+		o->pend = NULL;
+		memcpy(o->codec, codec, sizeof codec);
+	} else if (o->ep != MEDIA_ENDPOINT_NONE) {
+		const struct msdp_stream *st = idx >= 0 && (size_t)idx < m->nstreams ? &m->streams[idx] : NULL;
+		rc = st ? sdpo_endpoint_from_answer(st, o->ep, &ec.ep_pt, &ec.ep_law, &ec.ep_send) : -ENOTSUP;
+		if (rc)
+			goto out;
+		o->wconf = ec;
+		memcpy(o->codec, codec, sizeof codec);
+	} else if (f->offer_local && o->st == OS_STABLE && !o->cur) {
+		rc = late_offer(s, from, m, idx, out);
+		if (rc)
+			goto out;
+	}
+	commit(f, dup, idx, &wc, true);
+	dup = NULL;
+	memcpy(f->codec, codec, sizeof codec);
+	push_conf(s);
+out:
+	free(dup);
+	msdp_free(m);
+	return rc;
+}
+
+int media_session_local_offer(media_session_t *s, enum media_leg to, struct media_sdp *out)
+{
+	static const char *const g711[] = { "PCMU", "PCMA", NULL };
+	struct oleg *t = &s->leg[to], *o = &s->leg[!to];
+	const char *const *prefs = (const char *const *)t->codecs;
+	struct msdp *m = NULL;
+	int rc, idx = 0;
+
+	memset(out, 0, sizeof *out);
+	if (t->ep != MEDIA_ENDPOINT_NONE)
+		return -EINVAL;
+	if (t->st != OS_STABLE || o->st != OS_STABLE)
+		return -EPROTO;
+	if (o->ep == MEDIA_ENDPOINT_NONE && o->cur && o->cur_idx >= 0) {
+		/* Offer what the other leg has agreed (re-INVITE without SDP). */
+		rc = parse(s, !to, o->cur, strlen(o->cur), &m);
+		if (rc)
+			return rc;
+		idx = o->cur_idx;
+		sdpo_only_stream(m, idx);
+		rc = sdpo_filter_codecs(&m->streams[idx], prefs);
+	} else {
+		m = msdp_alloc();
+		if (!m)
+			return -ENOMEM;
+		rc = sdpo_local_offer(m, o->ep == MEDIA_ENDPOINT_MILLIWATT ? g711 : prefs);
+		if (rc == 0 && o->ep == MEDIA_ENDPOINT_MILLIWATT)
+			rc = sdpo_filter_codecs(&m->streams[0], prefs);
+	}
+	if (rc == 0)
+		rc = anchor_for(s, to, m, true, out);
+	if (rc == 0) {
+		t->st = OS_LOCAL_OFFER;
+		t->offer_local = true;
+		t->answer_relays = false;
+		t->offer_idx = idx;
+	}
+	msdp_free(m);
+	return rc;
+}
+
+void media_session_offer_rejected(media_session_t *s, enum media_leg to)
+{
+	struct oleg *t = &s->leg[to], *o = &s->leg[!to];
+
+	if (t->st != OS_LOCAL_OFFER)
+		return;
+	if (t->answer_relays && o->st == OS_REMOTE_OFFER) {
+		free(o->pend);
+		o->pend = NULL;
+		o->st = OS_STABLE;
+	}
+	t->st = OS_STABLE;
+}
+
+void media_session_stats(media_session_t *s, struct media_leg_stats out[2])
+{
+	for (int i = 0; i < 2; i++) {
+		const struct oleg *l = &s->leg[i];
+		struct rleg_counters c;
+		rsess_leg_counters(s->rs, i, &c);
+		memset(&out[i], 0, sizeof out[i]);
+		out[i].packets_in = c.packets_in;
+		out[i].packets_out = c.packets_out;
+		out[i].bytes_in = c.bytes_in;
+		out[i].bytes_out = c.bytes_out;
+		out[i].dropped = c.dropped;
+		snprintf(out[i].codec, sizeof out[i].codec, "%s", l->codec);
+		snprintf(out[i].remote, sizeof out[i].remote, "%s", l->remote);
+		snprintf(out[i].local, sizeof out[i].local, "%s", l->local);
+		out[i].on_hold = l->wconf.negotiated && l->wconf.hold;
+	}
+}
+
+void media_sdp_clear(struct media_sdp *m)
+{
+	if (!m)
+		return;
+	free(m->sdp);
+	m->sdp = NULL;
+	m->len = 0;
+}

@@ -1,0 +1,7 @@
+# tests/bench
+# Media relay benchmark: the media core against a minimal relay, same load
+# (see tests/bench/README.md). Built by `make check`; run by the load tier.
+check_PROGRAMS += tests/bench/bench_media
+tests_bench_bench_media_SOURCES = tests/bench/bench_media.c
+tests_bench_bench_media_CPPFLAGS = $(AM_CPPFLAGS) $(EVENT_CFLAGS)
+tests_bench_bench_media_LDADD = $(TMEDIA_LIBS) $(TCORE_LIBS) $(M_LIBS)

@@ -1,0 +1,409 @@
+#!/usr/bin/env bash
+# test_calls.sh - B2BUA call scenarios through tandemd: sipp as the caller
+# (UAC) and sipp as the carrier (UAS on the trunk port), rtpprobe for audio.
+#
+# Every case starts its own tandemd on fresh ports (numbers starting with 9
+# route to trunk1, the carrier sipp), runs one pair of scenarios from
+# tests/sip/scenarios/, and checks what each side saw, what audio arrived, and
+# that tandemd lists no call afterwards and stops cleanly.
+#
+#   CALL_CASES="basic busy"  run only some cases (default: all, in order)
+. "$srcdir/tests/lib/testlib.sh"
+tl_tmp
+. "$srcdir/tests/sip/siplib.sh"
+need_tools
+
+ALL_CASES="basic busy cancel hold noanswer badsdp lateoffer early glare_carrier glare_caller
+	cancel_cross bye_reinvite maxdur late200 echo milliwatt rtptimeout topology sigterm"
+CASES=${CALL_CASES:-$ALL_CASES}
+NUMBER=9123456          # routed to trunk1 by TL_ROUTES below
+
+# --- per-case plumbing ------------------------------------------------------
+# case_start NAME: fresh config (TL_* overrides from the caller's environment)
+# and a running tandemd. Sets C (the case's file prefix in $TL_TMP).
+case_start() {
+	CASE=$1
+	C="$TL_TMP/$CASE"
+	mkdir -p "$C"
+	echo "=== case $CASE" >>"$TL_TMP/tandemd.log"
+	echo "# case $CASE"
+	TL_SIP_PORT=$(tl_port)
+	TL_TRUNK_PORT=$(tl_port)
+	TL_ROUTES="9 = trunk1" tl_conf "$C/conf"
+	fix_rtp_range "$C/conf/tandem.conf"
+	CALLS_BEFORE=
+	if ! tl_start_tandemd "$C/conf/tandem.conf"; then
+		tl_fail "$CASE: tandemd starts"
+		return 1
+	fi
+}
+
+# No call may be left once both sides are done (polled: BYE transactions
+# may still be finishing), and tandemd must stop with exit code 0.
+case_end() {
+	local n= i
+	if [ -n "$TANDEMD_PID" ] && kill -0 "$TANDEMD_PID" 2>/dev/null; then
+		for i in $(seq 1 40); do
+			n=$(tl_ctl --json calls 2>/dev/null | jq '.calls | length')
+			[ "$n" = 0 ] && break
+			sleep 0.1
+		done
+		tl_eq "$CASE: tandemctl calls lists no call afterwards" "$n" 0
+		[ "$n" != 0 ] && tl_ctl calls | sed 's/^/    /'
+		local sess
+		sess=$(tl_ctl --json status | jq -r .media.sessions)
+		tl_eq "$CASE: no media session left" "$sess" 0
+		tl_stop_tandemd; local rc=$?
+		tl_eq "$CASE: tandemd exits 0" "$rc" 0
+	fi
+	if [ "$TL_FAIL" -gt "${FAILS_BEFORE:-0}" ]; then
+		echo "    --- tandemd log for $CASE:"
+		sed -n "/^=== case $CASE\$/,\$p" "$TL_TMP/tandemd.log" | tail -n 40 | sed 's/^/    /'
+	fi
+	# the case's background processes are done or no longer needed
+	local p
+	for p in "${CASE_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	CASE_PIDS=()
+}
+CASE_PIDS=()
+
+# carrier XML [sipp args...]: the carrier sipp in the background on the trunk port
+carrier() {
+	local xml=$1; shift
+	SIPP_PORT=$TL_TRUNK_PORT sipp_bg "$CASE-carrier" "$xml" -m 1 "$@" || return 1
+	CARRIER_PID=$SIPP_PID
+	CASE_PIDS+=("$SIPP_PID")
+}
+
+# caller XML [sipp args...]: the caller sipp in the foreground; sets CALLER_RC
+# and CALLER_MS (how long it ran).
+caller() {
+	local xml=$1; shift
+	local t0; t0=$(date +%s%N)
+	SIPP_PORT=${CALLER_PORT:-} sipp_fg "$CASE-${CALLER_NAME:-caller}" "$xml" "127.0.0.1:$TL_SIP_PORT" -m 1 "$@"
+	CALLER_RC=$?
+	CALLER_MS=$(elapsed_ms "$t0")
+}
+
+# expect_sipp DESC RC NAME: assert a sipp exit code of 0, with its logs on failure
+expect_sipp() {
+	tl_eq "$CASE: $1" "$2" 0
+	[ "$2" -ne 0 ] && sipp_why "$CASE-$3"
+}
+
+carrier_done() {
+	local rc
+	wait "$CARRIER_PID"; rc=$?
+	expect_sipp "the carrier's side of the scenario completes" "$rc" carrier
+}
+
+# A probe pair for a call between caller (A) and carrier (B): each probe binds
+# its port now, waits for the far address the sipp side writes, plays
+# PACKETS of its tone and measures what it hears.
+probes_start() { # packets
+	PA=$(tl_port); PB=$(tl_port)
+	rm -f "$C/ma" "$C/mb"
+	probe_start "$CASE-a" -l "$PA" -r "@$C/ma" -n "$1" -f 1000 -d 600
+	CASE_PIDS+=("$PROBE_PID"); PROBE_A=$PROBE_PID
+	probe_start "$CASE-b" -l "$PB" -r "@$C/mb" -n "$1" -f 1500 -d 600
+	CASE_PIDS+=("$PROBE_PID"); PROBE_B=$PROBE_PID
+}
+
+# Both directions carried the other side's tone, packet counts within 5%.
+check_audio_both_ways() {
+	wait "$PROBE_A" "$PROBE_B"
+	local sa ra fa sb rb fb
+	sa=$(probe_val "$CASE-a" sent); ra=$(probe_val "$CASE-a" recv); fa=$(probe_val "$CASE-a" freq)
+	sb=$(probe_val "$CASE-b" sent); rb=$(probe_val "$CASE-b" recv); fb=$(probe_val "$CASE-b" freq)
+	tl_near "$CASE: caller -> carrier RTP: packets the carrier got vs. the caller sent" "${rb:-0}" "${sa:-0}" 5
+	tl_near "$CASE: carrier -> caller RTP: packets the caller got vs. the carrier sent" "${ra:-0}" "${sb:-0}" 5
+	tl_check "$CASE: the carrier hears the caller's 1000 Hz tone (measured ${fb:-none} Hz)" in_range "${fb:-0}" 995 1005
+	tl_check "$CASE: the caller hears the carrier's 1500 Hz tone (measured ${fa:-none} Hz)" in_range "${fa:-0}" 1495 1505
+	# The media is anchored: each side talks to tandemd, not to the other.
+	local srca; srca=$(probe_val "$CASE-a" src)
+	tl_check "$CASE: the caller's RTP comes from the address in tandemd's SDP ($(tr ' ' : <"$C/ma" 2>/dev/null))" \
+		test "$srca" = "$(tr ' ' : <"$C/ma" 2>/dev/null)"
+	tl_check "$CASE: the carrier is offered tandemd's media address, not the caller's port $PA" \
+		bash -c '[ -s "$1" ] && ! grep -q " $2\$" "$1"' _ "$C/mb" "$PA"
+}
+
+# --- the cases ----------------------------------------------------------------
+
+case_basic() {
+	case_start basic || return
+	probes_start 100
+	carrier uas_basic.xml -key mport "$PB" -key mfile "$C/mb" || return
+	caller uac_basic.xml -s "$NUMBER" -key mport "$PA" -key mfile "$C/ma" -d 3500
+	expect_sipp "the caller's call is answered and hung up (200, ACK, BYE, 200)" "$CALLER_RC" caller
+	carrier_done
+	check_audio_both_ways
+	local st; st=$(tl_ctl --json status)
+	tl_eq "$CASE: status counts one answered call" "$(jq -r .sip.calls_answered <<<"$st")" 1
+	tl_check "$CASE: status counted relayed media packets" \
+		test "$(jq -r .media.packets_relayed <<<"$st")" -ge 180
+	case_end
+}
+
+case_busy() {
+	case_start busy || return
+	carrier uas_busy.xml || return
+	caller uac_busy.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "the carrier's 486 reaches the caller as 486" "$CALLER_RC" caller
+	carrier_done
+	case_end
+}
+
+case_cancel() {
+	case_start cancel || return
+	carrier uas_cancel.xml || return
+	caller uac_cancel.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "CANCEL while ringing: the caller gets 200 (CANCEL) and 487" "$CALLER_RC" caller
+	carrier_done
+	tl_eq "$CASE: the carrier received one CANCEL" \
+		"$(sip_count "$C-carrier.msg" received '^CANCEL ')" 1
+	case_end
+}
+
+case_hold() {
+	case_start hold || return
+	carrier uas_hold.xml -key mport "$(tl_port)" || return
+	caller uac_hold.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "hold (sendonly -> recvonly) and resume (sendrecv) answered right" "$CALLER_RC" caller
+	carrier_done
+	case_end
+}
+
+case_noanswer() {
+	TL_NO_ANSWER=3 case_start noanswer || return
+	carrier uas_cancel.xml || return
+	caller uac_noanswer.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "no answer: the caller gets 480 (or 408)" "$CALLER_RC" caller
+	tl_check "$CASE: ... after the 3 s no-answer timeout (took ${CALLER_MS} ms)" in_range "$CALLER_MS" 2500 4500
+	carrier_done
+	tl_eq "$CASE: the carrier got a CANCEL" "$(sip_count "$C-carrier.msg" received '^CANCEL ')" 1
+	case_end
+}
+
+case_badsdp() {
+	case_start badsdp || return
+	probes_start 50
+	carrier uas_basic.xml -key mport "$PB" -key mfile "$C/mb" || return
+	CALLER_NAME=bad caller uac_badsdp.xml -s "$NUMBER"
+	expect_sipp "an INVITE with a malformed SDP gets 400/415/488" "$CALLER_RC" bad
+	tl_eq "$CASE: the carrier was not called for it" "$(sip_count "$C-carrier.msg" received '^INVITE ')" 0
+	caller uac_basic.xml -s "$NUMBER" -key mport "$PA" -key mfile "$C/ma" -d 2000
+	expect_sipp "the next call succeeds" "$CALLER_RC" caller
+	carrier_done
+	wait "$PROBE_A" "$PROBE_B"
+	tl_check "$CASE: ... with audio (the caller got $(probe_val "$CASE-a" recv) packets)" \
+		test "$(probe_val "$CASE-a" recv)" -ge 40
+	case_end
+}
+
+case_lateoffer() {
+	case_start lateoffer || return
+	probes_start 100
+	carrier uas_lateoffer.xml -key mport "$PB" -key mfile "$C/mb" || return
+	caller uac_lateoffer.xml -s "$NUMBER" -key mport "$PA" -key mfile "$C/ma" -d 3500
+	expect_sipp "late offer: the 200 offers, the ACK answers; the same for a re-INVITE without SDP" \
+		"$CALLER_RC" caller
+	carrier_done
+	check_audio_both_ways
+	case_end
+}
+
+case_early() {
+	case_start early || return
+	PA=$(tl_port); PB=$(tl_port)
+	rm -f "$C/ma" "$C/mb"
+	# The carrier plays as soon as it has the INVITE; the caller listens
+	# (and talks) from the 183 on, for 1.5 s: well before the 200 (3 s).
+	probe_start "$CASE-b" -l "$PB" -r "@$C/mb" -n 200 -f 1500 -d 300
+	CASE_PIDS+=("$PROBE_PID"); PROBE_B=$PROBE_PID
+	probe_start "$CASE-a" -l "$PA" -r "@$C/ma" -n 75 -f 1000 -d 100
+	CASE_PIDS+=("$PROBE_PID"); PROBE_A=$PROBE_PID
+	carrier uas_early.xml -key mport "$PB" -key mfile "$C/mb" || return
+	caller uac_early.xml -s "$NUMBER" -key mport "$PA" -key mfile "$C/ma" -d 1000
+	expect_sipp "early media: 183 with SDP, then 200" "$CALLER_RC" caller
+	tl_check "$CASE: a 183 with SDP reached the caller" \
+		bash -c 'grep -q "^m=audio" <<<"$1"' _ "$(sip_msgs "$C-caller.msg" received '^SIP/2.0 183')"
+	carrier_done
+	wait "$PROBE_A"
+	local ra fa first
+	ra=$(probe_val "$CASE-a" recv); fa=$(probe_val "$CASE-a" freq)
+	tl_check "$CASE: the caller got the carrier's early media before the 200 ($ra packets in 1.5 s)" \
+		test "${ra:-0}" -ge 60
+	tl_check "$CASE: ... and it is the carrier's 1500 Hz tone (measured ${fa:-none} Hz)" in_range "${fa:-0}" 1495 1505
+	case_end
+}
+
+case_glare_carrier() {
+	case_start glare_carrier || return
+	carrier uas_glare_carrier.xml -key mport "$(tl_port)" || return
+	caller uac_glare_carrier.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "the caller's re-INVITE completes (200) despite the carrier's crossing re-INVITE" \
+		"$CALLER_RC" caller
+	carrier_done
+	tl_eq "$CASE: the carrier's crossing re-INVITE got 491" \
+		"$(sip_count "$C-carrier.msg" received '^SIP/2.0 491')" 1
+	case_end
+}
+
+case_glare_caller() {
+	case_start glare_caller || return
+	carrier uas_glare_caller.xml -key mport "$(tl_port)" || return
+	caller uac_glare_caller.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "the caller's crossing re-INVITE gets 491, the carrier's completes" "$CALLER_RC" caller
+	carrier_done
+	tl_eq "$CASE: the caller's crossing re-INVITE got 491" \
+		"$(sip_count "$C-caller.msg" received '^SIP/2.0 491')" 1
+	case_end
+}
+
+case_cancel_cross() {
+	case_start cancel_cross || return
+	carrier uas_cancel_cross.xml -key mport "$(tl_port)" || return
+	caller uac_cancel_cross.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "CANCEL crossing the 200: the caller ends with 487, or 200 then its BYE" \
+		"$CALLER_RC" caller
+	carrier_done
+	tl_eq "$CASE: the carrier's 200 was ACKed" "$(sip_count "$C-carrier.msg" received '^ACK ')" 1
+	tl_eq "$CASE: and the carrier got a BYE" "$(sip_count "$C-carrier.msg" received '^BYE ')" 1
+	case_end
+}
+
+case_bye_reinvite() {
+	case_start bye_reinvite || return
+	carrier uas_bye_reinvite.xml -key mport "$(tl_port)" || return
+	caller uac_bye_reinvite.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "BYE during a pending re-INVITE: 200 for the BYE, 487 for the re-INVITE" \
+		"$CALLER_RC" caller
+	carrier_done
+	case_end
+}
+
+case_maxdur() {
+	TL_MAX_DURATION=3 case_start maxdur || return
+	carrier uas_wait_bye.xml -key mport "$(tl_port)" -key mfile "$C/mb" || return
+	caller uac_wait_bye.xml -s "$NUMBER" -key mport "$(tl_port)" -key mfile "$C/ma"
+	expect_sipp "max_duration: the caller gets a BYE" "$CALLER_RC" caller
+	tl_check "$CASE: ... about 3 s after the answer (call took ${CALLER_MS} ms)" in_range "$CALLER_MS" 2700 4500
+	carrier_done
+	case_end
+}
+
+case_late200() {
+	TL_SETUP_TIMEOUT=2 case_start late200 || return
+	carrier uas_late200.xml -key mport "$(tl_port)" || return
+	caller uac_late200.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "silent trunk: the caller gets a final error" "$CALLER_RC" caller
+	tl_check "$CASE: ... after the 2 s setup timeout (took ${CALLER_MS} ms)" in_range "$CALLER_MS" 1500 3400
+	carrier_done
+	tl_eq "$CASE: no CANCEL was sent before any provisional response (RFC 3261 9.1)" \
+		"$(sip_count "$C-carrier.msg" received '^CANCEL ')" 0
+	tl_eq "$CASE: the late 200 was ACKed" "$(sip_count "$C-carrier.msg" received '^ACK ')" 1
+	tl_eq "$CASE: and BYEd" "$(sip_count "$C-carrier.msg" received '^BYE ')" 1
+	case_end
+}
+
+case_echo() {
+	case_start echo || return
+	PA=$(tl_port)
+	rm -f "$C/ma"
+	probe_start "$CASE-a" -l "$PA" -r "@$C/ma" -n 100 -f 1000 -d 600
+	CASE_PIDS+=("$PROBE_PID"); PROBE_A=$PROBE_PID
+	caller uac_basic.xml -s 600 -key mport "$PA" -key mfile "$C/ma" -d 3000
+	expect_sipp "a call to 600 (echo) is answered" "$CALLER_RC" caller
+	wait "$PROBE_A"
+	tl_near "$CASE: the echo returns every packet" "$(probe_val "$CASE-a" recv)" "$(probe_val "$CASE-a" sent)" 5
+	tl_check "$CASE: ... with the caller's own 1000 Hz tone (measured $(probe_val "$CASE-a" freq) Hz)" \
+		in_range "$(probe_val "$CASE-a" freq)" 995 1005
+	case_end
+}
+
+case_milliwatt() {
+	case_start milliwatt || return
+	PA=$(tl_port)
+	rm -f "$C/ma"
+	probe_start "$CASE-a" -l "$PA" -r "@$C/ma" -n 100 -f 440 -d 600
+	CASE_PIDS+=("$PROBE_PID"); PROBE_A=$PROBE_PID
+	caller uac_basic.xml -s 1004 -key mport "$PA" -key mfile "$C/ma" -d 3000
+	expect_sipp "a call to 1004 (milliwatt) is answered" "$CALLER_RC" caller
+	wait "$PROBE_A"
+	local r f l
+	r=$(probe_val "$CASE-a" recv); f=$(probe_val "$CASE-a" freq); l=$(probe_val "$CASE-a" level)
+	tl_check "$CASE: the tone streams (got ${r:-0} packets in 2.6 s, want >= 120)" test "${r:-0}" -ge 120
+	tl_check "$CASE: it is 1004 Hz +-5 (measured ${f:-none} Hz)" in_range "${f:-0}" 999 1009
+	# 0 dBm0 in G.711 is -6.2 dBFS RMS (the digital milliwatt sequence)
+	tl_check "$CASE: at 0 dBm0 +-1 dB (level ${l:-none} dBFS, want -7.2..-5.2)" in_range "${l:--200}" -7.2 -5.2
+	case_end
+}
+
+case_rtptimeout() {
+	TL_RTP_TIMEOUT=2 case_start rtptimeout || return
+	carrier uas_wait_bye.xml -key mport "$(tl_port)" -key mfile "$C/mb" || return
+	caller uac_wait_bye.xml -s "$NUMBER" -key mport "$(tl_port)" -key mfile "$C/ma"
+	expect_sipp "no RTP at all: the caller gets a BYE" "$CALLER_RC" caller
+	tl_check "$CASE: ... after the 2 s RTP timeout (call took ${CALLER_MS} ms)" in_range "$CALLER_MS" 1500 5000
+	carrier_done
+	case_end
+}
+
+case_topology() {
+	case_start topology || return
+	probes_start 50
+	CALLER_PORT=$(tl_port)
+	carrier uas_basic.xml -key mport "$PB" -key mfile "$C/mb" || return
+	local cid="topo-$$-$RANDOM@caller.example"
+	caller uac_basic.xml -s "$NUMBER" -key mport "$PA" -key mfile "$C/ma" -d 1500 -cid_str "$cid"
+	expect_sipp "the call goes through" "$CALLER_RC" caller
+	carrier_done
+	wait "$PROBE_A" "$PROBE_B"
+	local inv; inv=$(sip_msgs "$C-carrier.msg" received '^INVITE ')
+	tl_check "$CASE: the carrier's log holds the INVITE it got" grep -q '^INVITE ' <<<"$inv"
+	local what pat
+	# (the caller's user part "caller" does pass: it is the calling number)
+	for what in "Call-ID:$cid" "From-tag:SIPpTag00" "address (Via, Contact):127.0.0.1:$CALLER_PORT" \
+		    "Via-branch:z9hG4bK-[0-9]+-1-0" "Contact:^(Contact|m):.*caller@" \
+		    "SDP-port:m=audio $PA "; do
+		pat=${what#*:}
+		tl_check "$CASE: the carrier sees none of the caller's ${what%%:*} ($pat)" \
+			bash -c '! grep -Eq -- "$1" <<<"$2"' _ "$pat" "$inv"
+	done
+	CALLER_PORT=
+	case_end
+}
+
+case_sigterm() {
+	case_start sigterm || return
+	carrier uas_wait_bye.xml -key mport "$(tl_port)" -key mfile "$C/mb" || return
+	SIPP_PORT= sipp_bg "$CASE-caller" uac_wait_bye.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s "$NUMBER" \
+		-key mport "$(tl_port)" -key mfile "$C/ma"
+	local cpid=$SIPP_PID; CASE_PIDS+=("$cpid")
+	wait_file "$C/mb" 50 || tl_fail "$CASE: the call is set up"
+	sleep 0.3
+	tl_eq "$CASE: tandemctl calls lists the active call" "$(tl_ctl --json calls | jq '.calls | length')" 1
+	local t0; t0=$(date +%s%N)
+	kill -TERM "$TANDEMD_PID"
+	local i
+	for i in $(seq 1 60); do kill -0 "$TANDEMD_PID" 2>/dev/null || break; sleep 0.1; done
+	local ms; ms=$(elapsed_ms "$t0")
+	if kill -0 "$TANDEMD_PID" 2>/dev/null; then
+		tl_fail "$CASE: tandemd exits within 5 s of SIGTERM with a call up"
+	else
+		wait "$TANDEMD_PID"; local rc=$?
+		tl_eq "$CASE: tandemd exits 0 after hanging up (${ms} ms)" "$rc" 0
+	fi
+	TANDEMD_PID=
+	wait "$cpid"; local crc=$?
+	expect_sipp "the caller got a BYE on shutdown" "$crc" caller
+	carrier_done
+	case_end
+}
+
+for c in $CASES; do
+	FAILS_BEFORE=$TL_FAIL
+	"case_$c"
+	[ -n "${TANDEMD_PID:-}" ] && case_end
+done
+tl_done

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# test_options.sh - tandemd answers SIP OPTIONS (the load balancer's health
+# check) with 200 and an Allow header, over UDP and TCP, and counts them.
+. "$srcdir/tests/lib/testlib.sh"
+tl_tmp
+. "$srcdir/tests/sip/siplib.sh"
+need_tools
+
+tl_conf "$TL_TMP/conf"
+tl_start_tandemd "$TL_TMP/conf/tandem.conf" || { tl_fail "tandemd starts"; tl_done; }
+
+before=$(tl_ctl --json status | jq -r .sip.options_answered)
+tl_eq "options_answered starts at 0" "$before" 0
+
+sipp_fg opt_udp options.xml "127.0.0.1:$TL_SIP_PORT" -t u1 -m 3 -r 10; rc=$?
+tl_eq "sipp: 3 OPTIONS over UDP each get 200 with Allow: ...INVITE..." "$rc" 0
+[ $rc -ne 0 ] && sipp_why opt_udp
+
+sipp_fg opt_tcp options.xml "127.0.0.1:$TL_SIP_PORT" -t t1 -m 2 -r 10; rc=$?
+tl_eq "sipp: 2 OPTIONS over TCP each get 200 with Allow: ...INVITE..." "$rc" 0
+[ $rc -ne 0 ] && sipp_why opt_tcp
+
+# The 200 carries the configured User-Agent as Server (default "tandem").
+tl_check "the 200 names the server (Server: tandem)" grep -qi '^Server: *tandem' "$TL_TMP/opt_udp.msg"
+
+after=$(tl_ctl --json status | jq -r .sip.options_answered)
+tl_eq "tandemctl status counts options_answered" "$after" 5
+req=$(tl_ctl --json status | jq -r .sip.requests_in)
+tl_check "tandemctl status counts requests_in >= 5 (got $req)" test "${req:-0}" -ge 5
+
+tl_stop_tandemd; rc=$?
+tl_eq "tandemd stops cleanly" "$rc" 0
+tl_done
