@@ -82,6 +82,7 @@ static void call_free(struct call *c)
 	LOG_INFO("call %s: ended (%s -> %s, final %d, %lds connected)", c->id, c->caller, c->called,
 		 c->final_code, c->t_answer ? (long)(time(NULL) - c->t_answer) : 0L);
 	tconf_unref(c->conf);
+	free(c->a_sdp);
 	free(c);
 }
 
@@ -132,6 +133,10 @@ void call_respond_a(struct call *c, int status, const char *phrase, const char *
 	if (status >= 200) {
 		c->a_final_sent = true;
 		c->final_code = status;
+	}
+	if (sdp && sdp != c->a_sdp) {
+		free(c->a_sdp);
+		c->a_sdp = strdup(sdp);
 	}
 	nua_respond(c->a.nh, status, call_phrase(c->a.nh, status, phrase),
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
@@ -185,10 +190,12 @@ void call_cancel_b(struct call *c)
 
 void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp *m, int status)
 {
-	(void)c;
 	if (!to->nh)
 		return;
-	if (status == 0)
+	if (status == 0 && c->reoffer_update)
+		nua_update(to->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			   SIPTAG_PAYLOAD_STR(m->sdp), TAG_END());
+	else if (status == 0)
 		nua_invite(to->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			   SIPTAG_PAYLOAD_STR(m->sdp), TAG_END());
 	else
@@ -556,7 +563,23 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 	bool is_a = leg == &c->a;
 	switch (event) {
 	case nua_i_invite:
+		c->reoffer_update = false;
 		call_fsm_feed(c, is_a ? EV_A_REINVITE : EV_B_REINVITE);
+		return;
+	case nua_i_update:
+		/* UPDATE (RFC 3311) without SDP only refreshes the dialog; with an
+		 * offer it goes through the same path as a re-INVITE and is relayed
+		 * as an UPDATE, so the other leg's dialog state moves the same way. */
+		if (!c->ev.sdp) {
+			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(s->nua), TAG_END());
+			return;
+		}
+		c->reoffer_update = true;
+		call_fsm_feed(c, is_a ? EV_A_REINVITE : EV_B_REINVITE);
+		return;
+	case nua_r_update:
+		if (c->reinvite_from && c->reinvite_from != leg && status >= 200)
+			call_fsm_feed(c, EV_REINVITE_DONE);
 		return;
 	case nua_r_invite:
 		if (c->reinvite_from && c->reinvite_from != leg) {
@@ -597,8 +620,7 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 		nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(s->nua), TAG_END());
 		return;
 	default:
-		if (nua_event_is_incoming_request(event) && event != nua_i_prack &&
-		    event != nua_i_update)
+		if (nua_event_is_incoming_request(event) && event != nua_i_prack)
 			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, NUTAG_WITH_THIS(s->nua), TAG_END());
 		return;
 	}

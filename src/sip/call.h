@@ -96,10 +96,12 @@ struct call {
 	/* a re-offer in flight through the gateway (hold, resume, new address) */
 	struct tcall_leg *reinvite_from;   /* leg whose offer we relay, or NULL */
 	bool a_late_offer;          /* A's INVITE had no SDP */
+	bool reoffer_update;        /* the offer being relayed came in an UPDATE */
 	bool reinvite_local;        /* re-INVITE from a leg without SDP: we offered */
 	bool a_final_sent;          /* A has had its final response */
 	bool cancel_pending;        /* CANCEL B as soon as it sends a provisional */
 	int final_code;             /* what A was told (for the listing and counters) */
+	char *a_sdp;                /* last SDP sent to A in a response (malloc'd) */
 	char reason[64];
 
 	su_timer_t *t_setup, *t_noanswer, *t_maxdur;

@@ -67,16 +67,14 @@ static int act_b_answer(struct call *c)
 	int rc = 0;
 
 	call_timers_stop(c);
-	if (c->ev.sdp) {
+	if (c->ev.sdp)
 		rc = media_session_answer(c->media, MEDIA_LEG_B, c->ev.sdp, c->ev.sdp_len, &out);
-	} else if (c->state == CS_EARLY) {
-		/* the answer came with the 18x; the 200 repeats nothing */
-		rc = media_session_local_offer(c->media, MEDIA_LEG_A, &out);
-		out.is_offer = c->a_late_offer;
-	} else {
-		rc = -EINVAL;
-	}
-	if (rc < 0 || !out.sdp) {
+	else if (c->state != CS_EARLY)
+		rc = -EINVAL;           /* B never answered our offer */
+	/* After early media A already has its answer (a 200 from the same or
+	 * another fork only updates B's side): the 200 repeats that SDP. */
+	const char *sdp = out.sdp ? out.sdp : c->state == CS_EARLY ? c->a_sdp : NULL;
+	if (rc < 0 || !sdp) {
 		LOG_WARN("call %s: B answered with %s SDP (%s): hanging up", c->id,
 			 c->ev.sdp ? "unusable" : "no", rc < 0 ? strerror(-rc) : "nothing to send");
 		media_sdp_clear(&out);
@@ -86,7 +84,7 @@ static int act_b_answer(struct call *c)
 	}
 	c->t_answer = time(NULL);
 	atomic_fetch_add(&c->sip->n.calls_answered, 1);
-	call_respond_a(c, 200, "OK", out.sdp, out.len);
+	call_respond_a(c, 200, "OK", sdp, strlen(sdp));
 	media_sdp_clear(&out);
 	if (c->conf->calls.max_duration)
 		call_timer_start(c, &c->t_maxdur, c->conf->calls.max_duration, EV_T_MAXDUR);

@@ -14,7 +14,7 @@
 
 #include "core/log.h"
 
-#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
+#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
 
 /* How long SIGTERM waits for BYEs to be answered before nua_shutdown. */
 #define STOP_GRACE_MS 3000
@@ -114,7 +114,7 @@ static int stack_create(struct tsip *s)
 
 	s->nua = nua_create(s->root, nua_callback, s,
 			    NUTAG_URL(url),
-			    NUTAG_APPL_METHOD("OPTIONS"),
+			    NUTAG_APPL_METHOD("OPTIONS, UPDATE"),
 			    NUTAG_MEDIA_ENABLE(0),       /* SDP is ours, not soa's */
 			    NUTAG_AUTOANSWER(0),
 			    NUTAG_AUTOACK(1),
