@@ -60,11 +60,16 @@ build)
 test)
 	# shellcheck disable=SC2086
 	install_deps $BUILD_DEPS $TEST_DEPS
-	build "$top/build"
-	build "$top/build-asan" --enable-sanitizers
-	tiers=${TIERS:-fast,slow,load,browser}
 	set +e
 	pass=0 fail=0
+	# A build that fails is a failed test, and the closing line still comes.
+	if ! ( set -e; build "$top/build" ); then
+		echo "quickstart: the plain build failed"; echo "0 passed, 1 failed"; exit 1
+	fi
+	asan_ok=1
+	( set -e; build "$top/build-asan" --enable-sanitizers ) || { asan_ok=0; fail=$((fail + 1));
+		echo "quickstart: the ASan/UBSan build failed"; }
+	tiers=${TIERS:-fast,slow,load,browser}
 	tally() { # log
 		local l; l=$(tail -n 1 "$1")
 		if [[ "$l" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
@@ -75,10 +80,12 @@ test)
 	}
 	echo "### plain build: tiers $tiers"
 	tests/run-tests.sh -b build -t "$tiers" | tee build/tests.out; tally build/tests.out
-	echo "### ASan/UBSan build: fast and slow tiers (leaks fail)"
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		tests/run-tests.sh -b build-asan -t fast,slow -l build-asan/test-logs | tee build-asan/tests.out
-	tally build-asan/tests.out
+	if [ $asan_ok = 1 ]; then
+		echo "### ASan/UBSan build: fast and slow tiers (leaks fail)"
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			tests/run-tests.sh -b build-asan -t fast,slow -l build-asan/test-logs | tee build-asan/tests.out
+		tally build-asan/tests.out
+	fi
 	echo "### fuzz targets: corpus replay + ${FUZZ_SECONDS:-20}s each"
 	tests/fuzz/run-fuzz.sh -o build/fuzz -s "${FUZZ_SECONDS:-20}" | tee build/fuzz.out; tally build/fuzz.out
 	echo "### total"

@@ -148,7 +148,7 @@ static void set_start_state(struct tsip *s, int st)
 static void *sip_main(void *arg)
 {
 	struct tsip *s = arg;
-	int rc;
+	int rc = 0;
 
 	su_home_init(s->home);
 	s->root = su_root_create(s);

@@ -5,17 +5,21 @@ tests_media_test_sdp_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(SOFIA_CFLAGS) \
 	-DTEST_SRCDIR='"$(abs_top_srcdir)"'
 tests_media_test_sdp_LDADD = $(TMEDIA_LIBS) $(CHECK_LIBS)
 
-# Media plane: pure RTP/RTCP/SDP-ops units, relay through the API over real
-# UDP, local endpoints (tone measured, echo compared).
+# Media plane: pure RTP/RTCP/SDP-ops units, relay / latching and timeouts
+# through the API over real UDP, local endpoints (tone measured, echo compared).
 MEDIA_TEST_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(SOFIA_CFLAGS) $(EVENT_CFLAGS) $(SPANDSP_CFLAGS)
 MEDIA_TEST_LDADD = $(TMEDIA_LIBS) $(TCORE_LIBS) $(CHECK_LIBS) $(M_LIBS)
-check_PROGRAMS += tests/media/test_rtp tests/media/test_media tests/media/test_endpoints
+check_PROGRAMS += tests/media/test_rtp tests/media/test_media tests/media/test_latch \
+	tests/media/test_endpoints
 tests_media_test_rtp_SOURCES = tests/media/test_rtp.c
 tests_media_test_rtp_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
 tests_media_test_rtp_LDADD = $(MEDIA_TEST_LDADD)
 tests_media_test_media_SOURCES = tests/media/test_media.c tests/media/mtest.c tests/media/mtest.h
 tests_media_test_media_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
 tests_media_test_media_LDADD = $(MEDIA_TEST_LDADD)
+tests_media_test_latch_SOURCES = tests/media/test_latch.c tests/media/mtest.c tests/media/mtest.h
+tests_media_test_latch_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
+tests_media_test_latch_LDADD = $(MEDIA_TEST_LDADD)
 tests_media_test_endpoints_SOURCES = tests/media/test_endpoints.c tests/media/mtest.c tests/media/mtest.h
 tests_media_test_endpoints_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
 tests_media_test_endpoints_LDADD = $(MEDIA_TEST_LDADD)

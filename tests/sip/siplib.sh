@@ -121,7 +121,9 @@ sip_msgs() {
 	awk -v dir="$2" -v re="$3" '
 		function flush() { if (started && first ~ re) printf "%s====\n", buf; buf = ""; started = 0 }
 		/^-----------------------------------------------/ { flush(); hdr = 1; next }
-		hdr == 1 { indir = ($0 ~ ("message " dir)); hdr = 2; next }
+		# "UDP message received [N] bytes :" / "UDP message sent (N bytes):";
+		# sipp also logs "Unexpected ... message received:" copies: not counted
+		hdr == 1 { indir = ($0 ~ ("^[A-Z]+ message " dir " [[(][0-9]")); hdr = 2; next }
 		hdr == 2 && !started && /^[[:space:]]*$/ { next }
 		indir { if (!started) { started = 1; first = $0 }; buf = buf $0 "\n" }
 		END { flush() }' "$1"
@@ -130,17 +132,18 @@ sip_msgs() {
 # sip_count FILE DIR REGEX: how many such messages
 sip_count() { sip_msgs "$@" | grep -c '^====$'; }
 
-# fix_rtp_range CONFFILE: move the interface's rtp_port_min/max to a block of
-# 200 ports that nothing on this host is bound to right now (tl_conf picks a
-# random block, which a concurrent media benchmark may be holding).
+# fix_rtp_range CONFFILE [SIZE]: move the interface's rtp_port_min/max to a
+# block of SIZE (default 200) ports that nothing on this host is bound to
+# right now (tl_conf picks a random block, which a concurrent media benchmark
+# may be holding).
 fix_rtp_range() {
-	local f=$1 tries lo used
+	local f=$1 size=${2:-200} tries lo used
 	local bound; bound=$(ss -Hlun | awk '{n=split($4,a,":"); print a[n]}')
 	for tries in $(seq 1 100); do
-		lo=$(( 30000 + (RANDOM % 100) * 200 ))
-		used=$(awk -v lo="$lo" '$1 >= lo && $1 < lo + 200' <<<"$bound" | head -1)
+		lo=$(( 30000 + (RANDOM % ((20000 - size) / 200)) * 200 ))
+		used=$(awk -v lo="$lo" -v n="$size" '$1 >= lo && $1 < lo + n' <<<"$bound" | head -1)
 		if [ -z "$used" ]; then
-			sed -i -E "s/^rtp_port_min[[:space:]]*=.*/rtp_port_min = $lo/; s/^rtp_port_max[[:space:]]*=.*/rtp_port_max = $((lo + 199))/" "$f"
+			sed -i -E "s/^rtp_port_min[[:space:]]*=.*/rtp_port_min = $lo/; s/^rtp_port_max[[:space:]]*=.*/rtp_port_max = $((lo + size - 1))/" "$f"
 			return 0
 		fi
 	done
