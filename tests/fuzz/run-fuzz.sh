@@ -16,7 +16,7 @@ out=$top/build/fuzz secs=20 filter=.
 while getopts o:s:k: o; do
 	case $o in o) out=$OPTARG ;; s) secs=$OPTARG ;; k) filter=$OPTARG ;; *) exit 2 ;; esac
 done
-mkdir -p "$out"
+mkdir -p "$out" && out=$(cd "$out" && pwd)
 cat >"$out/config.h" <<H
 #define _GNU_SOURCE 1
 #define PACKAGE_VERSION "fuzz"
