@@ -7,7 +7,7 @@
  *              reordering and timing of the caller's stream are preserved and
  *              the caller never receives its own SSRC back (RFC 3550 collision
  *              detection would make some phones change SSRC).
- *   milliwatt  1004 Hz at -3 dBm0 in G.711 (PCMU or PCMA as negotiated),
+ *   milliwatt  1004 Hz at 0 dBm0 (the digital milliwatt) in G.711 (PCMU or PCMA as negotiated),
  *              20 ms frames paced by a libevent timer on the worker; it sends
  *              only while its answer allows (not when the peer says recvonly
  *              or inactive). 1004 Hz rather than 1000 Hz so the tone does not
@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define TONE_HZ 1004
-#define TONE_DBM0 (-3.0)
+#define TONE_DBM0 (0.0)   /* the digital milliwatt is 0 dBm0 (G.711), as test sets expect */
 #define TONE_TABLE_LEN 8000         /* 1 s at 8 kHz: 251 whole periods, 50 frames */
 #define TONE_FRAME 160              /* 20 ms */
 

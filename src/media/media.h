@@ -55,7 +55,7 @@
  *     stream (own SSRC; sequence numbers and timestamps shifted by a fixed
  *     offset, so timing and gaps are kept and the caller never gets its own
  *     SSRC back). Milliwatt answers the first of PCMU/PCMA offered and sends
- *     1004 Hz at -3 dBm0 every 20 ms while its answer allows sending.
+ *     1004 Hz at 0 dBm0 (the digital milliwatt) every 20 ms while its answer allows sending.
  *
  * Errors are negative errno values:
  *   -EINVAL   malformed or unusable SDP (the call core answers 400/488)
@@ -83,7 +83,7 @@ enum media_leg { MEDIA_LEG_A = 0, MEDIA_LEG_B = 1 };
 enum media_endpoint {
 	MEDIA_ENDPOINT_NONE = 0,
 	MEDIA_ENDPOINT_ECHO,        /* reflects the caller's media back */
-	MEDIA_ENDPOINT_MILLIWATT,   /* 1004 Hz tone at -3 dBm0 (carrier milliwatt), G.711 */
+	MEDIA_ENDPOINT_MILLIWATT,   /* 1004 Hz tone at 0 dBm0 (digital milliwatt), G.711 */
 };
 
 enum media_event_type {

@@ -430,6 +430,21 @@ media_failed:
 	c->state = CS_TERMINATING;
 }
 
+/* Every answer we give carries SDP: a caller whose Accept rules it out gets
+ * 406 (RFC 3261 21.4.7; RFC 4475 sdp01). No Accept means application/sdp. */
+static bool accepts_sdp(sip_accept_t const *ac)
+{
+	if (!ac)
+		return true;
+	for (; ac; ac = ac->ac_next) {
+		const char *t = ac->ac_type;
+		if (!t || !strcasecmp(t, "application/sdp") || !strcasecmp(t, "application/*") ||
+		    !strcmp(t, "*/*"))
+			return true;
+	}
+	return false;
+}
+
 static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip)
 {
 	const tconf_t *conf = s->conf;
@@ -449,6 +464,10 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(s->nua),
 			    SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
 		nua_handle_destroy(nh);
+		return;
+	}
+	if (!accepts_sdp(sip->sip_accept)) {
+		reject(s, nh, 406, "Not Acceptable", "Accept does not include application/sdp");
 		return;
 	}
 	if (sip->sip_max_forwards && sip->sip_max_forwards->mf_count == 0) {
@@ -541,6 +560,11 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 			/* a handle whose call is gone: just let it end */
 			if (event == nua_i_state && callstate_of(tags) == nua_callstate_terminated)
 				nua_handle_destroy(nh);
+			return;
+		case nua_i_update:
+			/* an UPDATE for a dialog we do not have */
+			nua_respond(nh, SIP_481_NO_TRANSACTION, NUTAG_WITH_THIS(s->nua), TAG_END());
+			nua_handle_destroy(nh);
 			return;
 		default:
 			if (nua_event_is_incoming_request(event)) {

@@ -28,7 +28,8 @@ static struct tcall_leg *other(struct call *c, struct tcall_leg *l)
 
 /* B leg responses to the initial INVITE ---------------------------------- */
 
-static int act_b_progress(struct call *c)
+/* B said something: the setup timer is done, the no-answer timer runs. */
+static void progress_timers(struct call *c)
 {
 	if (c->t_setup) {
 		su_timer_destroy(c->t_setup);
@@ -36,6 +37,11 @@ static int act_b_progress(struct call *c)
 	}
 	if (!c->t_noanswer)
 		call_timer_start(c, &c->t_noanswer, c->conf->calls.no_answer_timeout, EV_T_NOANSWER);
+}
+
+static int act_b_progress(struct call *c)
+{
+	progress_timers(c);
 	/* 183 without SDP means nothing to A beyond ringing: relay as is. */
 	call_respond_a(c, c->ev.status, c->ev.phrase, NULL, 0);
 	return NEXT;
@@ -45,6 +51,12 @@ static int act_b_early_media(struct call *c)
 {
 	struct media_sdp out = { 0 };
 	int rc = media_session_answer(c->media, MEDIA_LEG_B, c->ev.sdp, c->ev.sdp_len, &out);
+	if (rc == 0 && !out.sdp && c->state == CS_EARLY) {
+		/* the same early answer again, or another fork's: A keeps the
+		 * SDP it has; relay the provisional without a body */
+		act_b_progress(c);
+		return NEXT;
+	}
 	if (rc < 0 || !out.sdp || out.is_offer) {
 		/* Unusable early SDP, or A sent no offer (we must not put an
 		 * offer in an unreliable 18x): A hears ringing, not media. */
@@ -54,7 +66,7 @@ static int act_b_early_media(struct call *c)
 		act_b_progress(c);
 		return CS_RINGING;
 	}
-	act_b_progress(c);
+	progress_timers(c);
 	call_respond_a(c, c->ev.status == 180 ? 180 : 183, c->ev.status == 180 ? "Ringing" :
 		       "Session Progress", out.sdp, out.len);
 	media_sdp_clear(&out);
@@ -98,7 +110,12 @@ static int act_b_reject(struct call *c)
 	media_session_offer_rejected(c->media, MEDIA_LEG_B);
 	int code = call_map_status(c, c->ev.status);
 	const char *phrase = code == c->ev.status ? c->ev.phrase : NULL;
-	call_fail_a(c, code, phrase, "rejected by the far end");
+	char why[160];
+	/* sofia makes up a response when nothing came back (no message) */
+	snprintf(why, sizeof why, "%s %s %d %s%s", c->trunk ? "trunk" : "far end",
+		 c->trunk ? c->trunk->name : "", c->ev.status, c->ev.phrase ? c->ev.phrase : "",
+		 c->ev.sip ? "" : ": no response (unreachable, transport error or timeout)");
+	call_fail_a(c, code, phrase, why);
 	return NEXT;
 }
 

@@ -55,6 +55,21 @@ tl_port() {
 	return 1
 }
 
+# tl_rtp_block SIZE: the first port of a block of SIZE ports nothing is bound
+# to now, above the kernel's ephemeral range (32768-60999) so that sockets of
+# sipp and the tools never land in it.
+tl_rtp_block() {
+	local size=$1 lo bound
+	bound=$(ss -Hlun | awk '{n=split($4,a,":"); print a[n]}')
+	for _ in $(seq 1 50); do
+		lo=$(( 61000 + (RANDOM % (4000 / size)) * size ))
+		if ! awk -v lo="$lo" -v n="$size" '$1 >= lo && $1 < lo + n {f=1} END {exit !f}' <<<"$bound"; then
+			echo "$lo"; return 0
+		fi
+	done
+	echo 61000
+}
+
 # tl_conf DIR: a runnable config on loopback with fresh ports.
 # Sets TL_SIP_PORT, TL_TRUNK_PORT, TL_CTL. Extra routes via $TL_ROUTES,
 # extra tandem.conf lines via $TL_EXTRA, extra trunks via $TL_TRUNKS.
@@ -64,7 +79,7 @@ tl_conf() {
 	TL_SIP_PORT=${TL_SIP_PORT:-$(tl_port)}
 	TL_TRUNK_PORT=${TL_TRUNK_PORT:-$(tl_port)}
 	TL_CTL="$d/tandemd.sock"
-	local rtp_min=$(( 30000 + (RANDOM % 100) * 200 ))
+	local rtp_min; rtp_min=$(tl_rtp_block 200)
 	cat >"$d/tandem.conf" <<CONF
 [general]
 log_level = ${TL_LOG_LEVEL:-info}

@@ -82,8 +82,8 @@ sipp_why() {
 }
 
 wait_file() {
-	local f=$1 n=${2:-100} i
-	for i in $(seq 1 "$n"); do
+	local f=$1 n=${2:-100}
+	for _ in $(seq 1 "$n"); do
 		[ -s "$f" ] && return 0
 		sleep 0.1
 	done
@@ -132,20 +132,10 @@ sip_msgs() {
 # sip_count FILE DIR REGEX: how many such messages
 sip_count() { sip_msgs "$@" | grep -c '^====$'; }
 
-# fix_rtp_range CONFFILE [SIZE]: move the interface's rtp_port_min/max to a
-# block of SIZE (default 200) ports that nothing on this host is bound to
-# right now (tl_conf picks a random block, which a concurrent media benchmark
-# may be holding).
+# fix_rtp_range CONFFILE [SIZE]: give the interface a free block of SIZE
+# (default 200) RTP ports (tl_rtp_block in testlib.sh picks it).
 fix_rtp_range() {
-	local f=$1 size=${2:-200} tries lo used
-	local bound; bound=$(ss -Hlun | awk '{n=split($4,a,":"); print a[n]}')
-	for tries in $(seq 1 100); do
-		lo=$(( 30000 + (RANDOM % ((20000 - size) / 200)) * 200 ))
-		used=$(awk -v lo="$lo" -v n="$size" '$1 >= lo && $1 < lo + n' <<<"$bound" | head -1)
-		if [ -z "$used" ]; then
-			sed -i -E "s/^rtp_port_min[[:space:]]*=.*/rtp_port_min = $lo/; s/^rtp_port_max[[:space:]]*=.*/rtp_port_max = $((lo + size - 1))/" "$f"
-			return 0
-		fi
-	done
-	return 1
+	local f=$1 size=${2:-200} lo
+	lo=$(tl_rtp_block "$size")
+	sed -i -E "s/^rtp_port_min[[:space:]]*=.*/rtp_port_min = $lo/; s/^rtp_port_max[[:space:]]*=.*/rtp_port_max = $((lo + size - 1))/" "$f"
 }

@@ -21,7 +21,7 @@ wait_status() {
 # Put KEY = VALUE in place of any KEY line in FILE's [general] (or add it there).
 set_general() {
 	local f=$1 key=$2 val=$3
-	sed -i -E "/^[[:space:]]*$key[[:space:]]*=/d" "$f"
+	sed -i -E "/^[[:space:]]*${key}[[:space:]]*=/d" "$f"
 	sed -i -E "s|^\[general\][[:space:]]*$|[general]\n$key = $val|" "$f"
 }
 
@@ -38,7 +38,7 @@ if [ -f "$srcdir/conf/tandem.conf" ]; then
 		bash -c 'for s in general media calls routes; do grep -q "^\\[$s\\]" <<<"$1" || exit 1; done' _ "$out"
 	tl_check "the printed configuration has every [general] key, e.g. media_workers and control_socket" \
 		bash -c 'grep -Eq "^media_workers[[:space:]]*=" <<<"$1" && grep -Eq "^control_socket[[:space:]]*=" <<<"$1"' _ "$out"
-	tl_check "tandemd -t says the configuration is OK" grep -qi 'OK' "$TL_TMP/t.err"
+	tl_check "tandemd -t says the configuration is OK" grep -q 'configuration OK' "$TL_TMP/t.err"
 else
 	tl_fail "conf/tandem.conf is missing from the source tree"
 fi
@@ -115,7 +115,7 @@ tl_eq "... and moves to generation 3" "$(jstatus .config.generation)" 3
 # --- a second tandemd on the same control socket refuses --------------------
 conf2="$TL_TMP/c2"
 first_ctl=$TL_CTL first_sip=$TL_SIP_PORT
-TL_SIP_PORT= TL_TRUNK_PORT= tl_conf "$conf2"
+TL_SIP_PORT='' TL_TRUNK_PORT='' tl_conf "$conf2"
 TL_CTL=$first_ctl
 sed -i -E "s|^control_socket[[:space:]]*=.*|control_socket = $first_ctl|" "$conf2/tandem.conf"
 timeout 10 "$TANDEMD" -f -c "$conf2/tandem.conf" >"$TL_TMP/second.log" 2>&1; rc=$?
@@ -130,7 +130,7 @@ TL_SIP_PORT=$first_sip
 start=$(date +%s%N)
 kill -TERM "$TANDEMD_PID"
 rc=
-for i in $(seq 1 50); do
+for _ in $(seq 1 50); do
 	kill -0 "$TANDEMD_PID" 2>/dev/null || break
 	sleep 0.1
 done
@@ -154,7 +154,7 @@ else
 	cp "$builddir/modules/mod_g711.so" "$mdir/"
 	cp "$bad_so" "$mdir/mod_bad.so"
 	conf3="$TL_TMP/c3"
-	TL_SIP_PORT= TL_TRUNK_PORT= tl_conf "$conf3"
+	TL_SIP_PORT='' TL_TRUNK_PORT='' tl_conf "$conf3"
 	sed -i -E "s|^modules_dir[[:space:]]*=.*|modules_dir = $mdir|; s|^modules[[:space:]]*=.*|modules = mod_g711,mod_bad|" \
 		"$conf3/tandem.conf"
 	maj=$(sed -n -E 's/^#define TANDEM_MODULE_ABI_MAJOR ([0-9]+).*/\1/p' "$srcdir/include/tandem/module.h")

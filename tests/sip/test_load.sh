@@ -86,7 +86,7 @@ tl_check "tandemd had the calls up at once (peak calls_active $peak, want >= $((
 	test "$peak" -ge $(( CALLS * 9 / 10 ))
 
 # afterwards: every call counted and gone, every port back
-for i in $(seq 1 50); do
+for _ in $(seq 1 50); do
 	st=$(tl_ctl --json status)
 	[ "$(jq -r .sip.calls_active <<<"$st")" = 0 ] && [ "$(jq -r .media.sessions <<<"$st")" = 0 ] && break
 	sleep 0.1
