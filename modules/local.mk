@@ -10,3 +10,28 @@ modules_mod_g711_so_CFLAGS = $(MODULE_CFLAGS)
 modules_mod_g711_so_LDFLAGS = $(MODULE_LINKFLAGS)
 modules_mod_g711_so_CPPFLAGS = $(AM_CPPFLAGS) $(SPANDSP_CFLAGS)
 modules_mod_g711_so_LDADD = $(SPANDSP_LIBS)
+
+# Opus (libopus), G.722 (spandsp), G.729 (bcg729): see each module's header.
+module_PROGRAMS += modules/mod_opus.so
+modules_mod_opus_so_SOURCES = modules/mod_opus/opus.c modules/mod_opus/opus_fmtp.c \
+	modules/mod_opus/opus_fmtp.h
+modules_mod_opus_so_CFLAGS = $(MODULE_CFLAGS)
+modules_mod_opus_so_LDFLAGS = $(MODULE_LINKFLAGS)
+modules_mod_opus_so_CPPFLAGS = $(AM_CPPFLAGS) $(OPUS_CFLAGS)
+modules_mod_opus_so_LDADD = $(OPUS_LIBS)
+
+module_PROGRAMS += modules/mod_g722.so
+modules_mod_g722_so_SOURCES = modules/mod_g722/g722.c modules/mod_g722/plc16.c \
+	modules/mod_g722/plc16.h
+modules_mod_g722_so_CFLAGS = $(MODULE_CFLAGS)
+modules_mod_g722_so_LDFLAGS = $(MODULE_LINKFLAGS)
+modules_mod_g722_so_CPPFLAGS = $(AM_CPPFLAGS) $(SPANDSP_CFLAGS)
+modules_mod_g722_so_LDADD = $(SPANDSP_LIBS) $(M_LIBS)
+
+module_PROGRAMS += modules/mod_g729.so
+modules_mod_g729_so_SOURCES = modules/mod_g729/g729.c modules/mod_g729/g729_fmtp.c \
+	modules/mod_g729/g729_fmtp.h
+modules_mod_g729_so_CFLAGS = $(MODULE_CFLAGS)
+modules_mod_g729_so_LDFLAGS = $(MODULE_LINKFLAGS)
+modules_mod_g729_so_CPPFLAGS = $(AM_CPPFLAGS) $(BCG729_CFLAGS)
+modules_mod_g729_so_LDADD = $(BCG729_LIBS)

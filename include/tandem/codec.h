@@ -72,8 +72,8 @@ struct tandem_codec_negotiation {
 	bool (*fmtp_compatible)(const char *a, const char *b);
 };
 
-/* Engine. PCM is signed 16-bit host-endian, channels interleaved; "samples"
- * always counts samples per channel. */
+/* Engine. PCM is signed 16-bit host-endian, tandem_codec_pcm_channels()
+ * channels interleaved; "samples" always counts samples per channel. */
 struct tandem_codec_engine {
 	uint32_t struct_size;   /* sizeof(struct tandem_codec_engine) */
 	/* Make a state for the negotiated 'fmtp' (may be NULL) at PCM rate
@@ -103,6 +103,20 @@ struct tandem_codec_engine {
 	int (*plc)(struct tandem_codec_state *st, int16_t *pcm, size_t samples);
 	/* Free a state made by create(). NULL-safe. */
 	void (*destroy)(struct tandem_codec_state *st);
+
+	/* ABI 1.1 (absent when struct_size does not cover it: use
+	 * TANDEM_ENGINE_HAS(e, decode_fec)). */
+	/* Conceal a lost packet with the redundancy the packet after it carries
+	 * (Opus in-band FEC, RFC 7587 useinbandfec). 'next' is that following
+	 * payload (untrusted, borrowed for the call); fill exactly 'samples'
+	 * samples per channel of pcm for the LOST interval. Nothing of 'next' is
+	 * consumed: decode() it normally afterwards. Where 'next' carries no
+	 * redundancy the module conceals as plc() would. Returns 'samples', or
+	 * -EBADMSG if 'next' is malformed (call plc() instead), -EINVAL for a
+	 * length it cannot conceal or a state not made for decoding.
+	 * NULL = no FEC: call plc(). Decode-direction states only. */
+	int (*decode_fec)(struct tandem_codec_state *st, const uint8_t *next, size_t next_len,
+			  int16_t *pcm, size_t samples);
 };
 
 struct tandem_codec {
@@ -119,7 +133,29 @@ struct tandem_codec {
 	 * engine may be NULL (negotiate and relay only, cannot transcode). */
 	const struct tandem_codec_negotiation *negotiation;
 	const struct tandem_codec_engine *engine;
+
+	/* ABI 1.1 (read through tandem_codec_pcm_channels()). */
+	/* Channels of the engine's PCM where they differ from the rtpmap's:
+	 * Opus is always "opus/48000/2" in SDP while an engine may work in mono.
+	 * 0 = same as 'channels'. */
+	uint32_t pcm_channels;
 };
+
+/* True if *p, a 'type' that starts with struct_size, has field 'f': fields
+ * appended in a later minor are absent from modules built before it. */
+#define TANDEM_STRUCT_HAS(type, p, f) \
+	((size_t)(p)->struct_size >= offsetof(type, f) + sizeof(((type *)0)->f))
+/* True if engine 'e' has the optional function 'f' (e.g. decode_fec). */
+#define TANDEM_ENGINE_HAS(e, f) \
+	(TANDEM_STRUCT_HAS(struct tandem_codec_engine, (e), f) && (e)->f != NULL)
+
+/* Channels of the PCM an engine of codec 'c' eats and produces. */
+static inline uint32_t tandem_codec_pcm_channels(const struct tandem_codec *c)
+{
+	if (TANDEM_STRUCT_HAS(struct tandem_codec, c, pcm_channels) && c->pcm_channels != 0)
+		return c->pcm_channels;
+	return c->channels;
+}
 
 /* Bytes of each struct every ABI 1.x module must provide. */
 #define TANDEM_CODEC_SIZE_1_0 \

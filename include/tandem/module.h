@@ -39,7 +39,9 @@
 #include <tandem/codec.h>
 
 #define TANDEM_MODULE_ABI_MAJOR 1
-#define TANDEM_MODULE_ABI_MINOR 0
+/* Minor history: 1.0 first release; 1.1 appended tandem_codec.pcm_channels
+ * and tandem_codec_engine.decode_fec (see tandem/codec.h). */
+#define TANDEM_MODULE_ABI_MINOR 1
 
 /* The one symbol the loader looks up. */
 #define TANDEM_MODULE_SYMBOL      tandem_module_descriptor

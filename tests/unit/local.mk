@@ -32,6 +32,12 @@ tests_unit_mod_dupcodec_so_SOURCES = tests/unit/mod_badabi.c
 tests_unit_mod_dupcodec_so_CFLAGS = $(MODULE_CFLAGS) -DDUP_CODEC
 tests_unit_mod_dupcodec_so_LDFLAGS = $(MODULE_LINKFLAGS)
 
+# mod_opus, mod_g722, mod_g729 (loaded from $(builddir)/modules with mod_g711).
+check_PROGRAMS += tests/unit/test_codecs
+tests_unit_test_codecs_SOURCES = tests/unit/test_codecs.c
+tests_unit_test_codecs_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_codecs_LDADD = $(TCORE_LIBS) $(CHECK_LIBS) $(M_LIBS)
+
 # Control socket server + tandemctl (runs $(builddir)/src/tandemctl).
 check_PROGRAMS += tests/unit/test_ctl
 tests_unit_test_ctl_SOURCES = tests/unit/test_ctl.c tests/unit/test_ctl_cli.c \
