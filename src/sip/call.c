@@ -19,6 +19,7 @@ struct tcall_table {
 	struct call *head;
 	unsigned count;
 	uint32_t next_id;
+	struct tcall_leg *orphans;  /* B legs given up on, waiting for their end */
 };
 
 /* Reason headers (RFC 3326) for hang-ups the gateway decides itself. */
@@ -36,12 +37,29 @@ int tcall_table_new(struct tsip *s)
 
 static void call_free(struct call *c);
 
+static void orphan_free(struct tsip *s, struct tcall_leg *o)
+{
+	if (o->oprev)
+		o->oprev->onext = o->onext;
+	else
+		s->calls->orphans = o->onext;
+	if (o->onext)
+		o->onext->oprev = o->oprev;
+	if (o->nh) {
+		nua_handle_bind(o->nh, NULL);
+		nua_handle_destroy(o->nh);
+	}
+	free(o);
+}
+
 void tcall_table_free(struct tsip *s)
 {
 	if (!s->calls)
 		return;
 	while (s->calls->head)
 		call_free(s->calls->head);
+	while (s->calls->orphans)
+		orphan_free(s, s->calls->orphans);
 	free(s->calls);
 	s->calls = NULL;
 }
@@ -82,6 +100,7 @@ static void call_free(struct call *c)
 	LOG_INFO("call %s: ended (%s -> %s, final %d, %lds connected)", c->id, c->caller, c->called,
 		 c->final_code, c->t_answer ? (long)(time(NULL) - c->t_answer) : 0L);
 	tconf_unref(c->conf);
+	free(c->a_offer);
 	free(c->a_sdp);
 	free(c);
 }
@@ -373,6 +392,102 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	return 0;
 }
 
+/* The current B leg is given up on but its INVITE may still be answered:
+ * it lives on as an orphan that CANCELs as soon as it may and ACK+BYEs a
+ * late 200, so no ghost call is left on the trunk. */
+static void orphan_b(struct call *c)
+{
+	struct tcall_table *t = c->sip->calls;
+	struct tcall_leg *o = c->b.nh ? calloc(1, sizeof *o) : NULL;
+	if (o) {
+		o->which = MEDIA_LEG_B;
+		o->nh = c->b.nh;
+		o->got_provisional = c->b.got_provisional;
+		o->bye_sent = c->b.bye_sent;
+		nua_handle_bind(o->nh, o);
+		if (o->got_provisional && !o->bye_sent) {
+			o->bye_sent = true;
+			nua_cancel(o->nh, TAG_END());
+		}
+		o->onext = t->orphans;
+		if (t->orphans)
+			t->orphans->oprev = o;
+		t->orphans = o;
+	} else if (c->b.nh) {
+		nua_handle_bind(c->b.nh, NULL);
+		nua_handle_destroy(c->b.nh);
+	}
+	memset(&c->b, 0, sizeof c->b);
+	c->b.call = c;
+	c->b.which = MEDIA_LEG_B;
+	c->cancel_pending = false;
+}
+
+static void orphan_event(struct tsip *s, nua_event_t event, int status, nua_handle_t *nh,
+			 struct tcall_leg *o, tagi_t tags[])
+{
+	(void)nh;
+	if (event == nua_r_invite && status > 100 && status < 200 && !o->bye_sent) {
+		o->bye_sent = true;
+		nua_cancel(o->nh, TAG_END());
+	} else if (event == nua_r_invite && status >= 200 && status < 300) {
+		LOG_INFO("sip: late 200 on an abandoned attempt: ACK and BYE");
+		nua_bye(o->nh, SIPTAG_REASON_STR("SIP;cause=487;text=\"Attempt abandoned\""), TAG_END());
+	} else if (event == nua_i_state) {
+		int st = -1;
+		tl_gets(tags, NUTAG_CALLSTATE_REF(st), TAG_END());
+		if (st == nua_callstate_terminated)
+			orphan_free(s, o);
+	}
+}
+
+int call_failover(struct call *c, const char *why)
+{
+	const struct tconf_route *r = c->route;
+	const struct tconf_interface *ifb = NULL;
+	size_t i;
+
+	if (!r || c->endpoint != MEDIA_ENDPOINT_NONE)
+		return -ENOENT;
+	const char *cur_if = c->trunk ? c->trunk->interface : NULL;
+	for (i = c->target + 1; i < r->ntargets; i++) {
+		const struct tconf_target *tg = &r->targets[i];
+		if (tg->kind != TCONF_TARGET_TRUNK)
+			continue;
+		const char *nif = tg->trunk->interface;
+		/* the B leg's media sockets are bound on one interface */
+		if ((cur_if || nif) && (!cur_if || !nif || strcmp(cur_if, nif))) {
+			LOG_WARN("call %s: not failing over to trunk %s: it is on another interface",
+				 c->id, tg->trunk->name);
+			continue;
+		}
+		break;
+	}
+	if (i >= r->ntargets)
+		return -ENOENT;
+	(void)ifb;
+	LOG_NOTICE("call %s: trunk %s failed (%s): failing over to trunk %s", c->id,
+		   c->trunk ? c->trunk->name : "?", why, r->targets[i].trunk->name);
+	orphan_b(c);
+	call_timers_stop(c);
+	media_session_offer_rejected(c->media, MEDIA_LEG_B);
+	c->target = i;
+	c->trunk = r->targets[i].trunk;
+
+	struct media_sdp out = { 0 };
+	int rc = c->a_offer ? media_session_offer(c->media, MEDIA_LEG_A, c->a_offer, c->a_offer_len, &out)
+			    : media_session_local_offer(c->media, MEDIA_LEG_B, &out);
+	if (rc == 0 && out.sdp)
+		rc = call_invite_b(c, &out);
+	else if (rc == 0)
+		rc = -EINVAL;
+	media_sdp_clear(&out);
+	if (rc < 0)
+		return rc;
+	call_timer_start(c, &c->t_setup, c->conf->calls.setup_timeout, EV_T_SETUP);
+	return 0;
+}
+
 static int media_error_status(int rc, const char **phrase)
 {
 	switch (rc) {
@@ -498,6 +613,16 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	c->endpoint = tg->kind == TCONF_TARGET_ECHO ? MEDIA_ENDPOINT_ECHO :
 		      tg->kind == TCONF_TARGET_MILLIWATT ? MEDIA_ENDPOINT_MILLIWATT : MEDIA_ENDPOINT_NONE;
 	c->trunk = tg->kind == TCONF_TARGET_TRUNK ? tg->trunk : NULL;
+	c->route = r;
+	c->target = 0;
+	if (sdp && c->trunk) {
+		c->a_offer = malloc(sdp_len + 1);
+		if (c->a_offer) {
+			memcpy(c->a_offer, sdp, sdp_len);
+			c->a_offer[sdp_len] = '\0';
+			c->a_offer_len = sdp_len;
+		}
+	}
 
 	const struct tconf_interface *ifa = &conf->interfaces[0];
 	const struct tconf_interface *ifb = c->trunk && c->trunk->interface ?
@@ -575,6 +700,10 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 		}
 	}
 
+	if (!leg->call) {
+		orphan_event(s, event, status, nh, leg, tags);
+		return;
+	}
 	struct call *c = leg->call;
 	size_t sdp_len = 0;
 	c->ev.sip = sip;

@@ -67,6 +67,7 @@ struct tcall_leg {
 				     * its INVITE failed; nothing more is sent on it */
 	bool got_provisional;
 	char tag_early[64];         /* To-tag of the dialog that sent early media */
+	struct tcall_leg *onext, *oprev; /* in the orphan list when call == NULL */
 };
 
 struct call {
@@ -79,6 +80,10 @@ struct call {
 	bool b_used;                /* a B leg dialog was created */
 	enum media_endpoint endpoint;
 	const struct tconf_trunk *trunk;
+	const struct tconf_route *route;  /* in c->conf; targets tried in order */
+	size_t target;              /* index of the target being tried */
+	char *a_offer;              /* A's offer (malloc'd), re-offered on failover */
+	size_t a_offer_len;
 	media_session_t *media;
 	char called[64], caller[64];
 	time_t t_start, t_answer;
@@ -125,6 +130,9 @@ void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp 
 void call_timers_stop(struct call *c);
 void call_timer_start(struct call *c, su_timer_t **t, unsigned seconds, enum call_event ev);
 void call_maybe_free(struct call *c);
+/* Give up on the current B leg and try the route's next trunk. Returns 0 when
+ * a new INVITE went out, -ENOENT when no target is left. */
+int call_failover(struct call *c, const char *why);
 int call_map_status(const struct call *c, int status);
 
 #endif

@@ -103,8 +103,24 @@ static int act_b_answer(struct call *c)
 	return NEXT;
 }
 
+/* Failover (routes with several trunks): on 408, 5xx or no response at all,
+ * before any early media reached A. Never on 4xx/6xx answers such as 486,
+ * 404 or 603: the callee was reached and said no. */
+static bool should_fail_over(const struct call *c)
+{
+	int st = c->ev.status;
+	return c->state != CS_EARLY && (st == 408 || (st >= 500 && st < 600) || !c->ev.sip);
+}
+
 static int act_b_reject(struct call *c)
 {
+	c->b.bye_sent = true;       /* B's INVITE failed: its dialog ends by itself */
+	if (should_fail_over(c)) {
+		char why[64];
+		snprintf(why, sizeof why, "%d %s", c->ev.status, c->ev.sip ? "" : "no response");
+		if (call_failover(c, why) == 0)
+			return CS_TRYING;
+	}
 	call_timers_stop(c);
 	c->b.bye_sent = true;       /* B's INVITE failed: its dialog ends by itself */
 	media_session_offer_rejected(c->media, MEDIA_LEG_B);
@@ -133,6 +149,10 @@ static int act_a_cancel(struct call *c)
 
 static int act_setup_timeout(struct call *c)
 {
+	char why[64];
+	snprintf(why, sizeof why, "no provisional within %us", c->conf->calls.setup_timeout);
+	if (call_failover(c, why) == 0)
+		return CS_TRYING;
 	LOG_NOTICE("call %s: trunk %s sent no provisional within %us: giving up on it",
 		   c->id, c->trunk ? c->trunk->name : "?", c->conf->calls.setup_timeout);
 	call_fail_a(c, call_map_status(c, 408), NULL, "trunk did not answer");

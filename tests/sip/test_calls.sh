@@ -14,7 +14,8 @@ tl_tmp
 need_tools
 
 ALL_CASES="basic busy cancel hold noanswer badsdp lateoffer early glare_carrier glare_caller
-	cancel_cross bye_reinvite maxdur late200 echo milliwatt rtptimeout topology sigterm"
+	cancel_cross bye_reinvite maxdur late200 echo milliwatt rtptimeout topology sigterm
+	failover_503 failover_silent no_failover_busy"
 CASES=${CALL_CASES:-$ALL_CASES}
 NUMBER=9123456          # routed to trunk1 by TL_ROUTES below
 
@@ -29,7 +30,7 @@ case_start() {
 	echo "# case $CASE"
 	TL_SIP_PORT=$(tl_port)
 	TL_TRUNK_PORT=$(tl_port)
-	TL_ROUTES="9 = trunk1" tl_conf "$C/conf"
+	TL_ROUTES="${TL_ROUTES:-9 = trunk1}" tl_conf "$C/conf"
 	fix_rtp_range "$C/conf/tandem.conf"
 	CALLER_RC=0
 	if ! tl_start_tandemd "$C/conf/tandem.conf"; then
@@ -407,6 +408,66 @@ case_sigterm() {
 	wait "$cpid"; local crc=$?
 	expect_sipp "the caller got a BYE on shutdown" "$crc" caller
 	carrier_done
+	case_end
+}
+
+# --- failover: routes with two trunks -----------------------------------------
+# trunk1 (TL_TRUNK_PORT) fails; trunk2 (T2_PORT) answers like the basic case.
+failover_start() { # name [env for case_start]
+	T2_PORT=$(tl_port)
+	TL_TRUNKS=$'\n[trunk2](carrier)\nhost = 127.0.0.1\nport = '"$T2_PORT"
+	TL_ROUTES="9 = trunk1, trunk2" case_start "$1" || return 1
+	probes_start 100
+	SIPP_PORT=$T2_PORT sipp_bg "$CASE-trunk2" uas_basic.xml -m 1 -key mport "$PB" -key mfile "$C/mb" || return 1
+	T2_PID=$SIPP_PID
+	CASE_PIDS+=("$SIPP_PID")
+}
+
+failover_finish() {
+	expect_sipp "the caller's call is answered by trunk2 and hung up" "$CALLER_RC" caller
+	if [ "$CASE" = failover_silent ]; then
+		kill "$CARRIER_PID" 2>/dev/null; wait "$CARRIER_PID" 2>/dev/null
+	else
+		carrier_done
+	fi
+	wait "$T2_PID"; local rc=$?
+	expect_sipp "trunk2 took the call" "$rc" trunk2
+	check_audio_both_ways
+	unset TL_TRUNKS
+	case_end
+}
+
+case_failover_503() {
+	failover_start failover_503 || return
+	carrier uas_503.xml || return
+	caller uac_basic.xml -s "$NUMBER" -key mport "$PA" -key mfile "$C/ma" -d 3500
+	failover_finish
+}
+
+case_failover_silent() {
+	TL_SETUP_TIMEOUT=2 failover_start failover_silent || return
+	carrier uas_silent.xml || return
+	caller uac_basic.xml -s "$NUMBER" -key mport "$PA" -key mfile "$C/ma" -d 3500
+	tl_check "$CASE: trunk2 got the call after the 2 s setup timeout (the call took ${CALLER_MS} ms)" \
+		in_range "$CALLER_MS" 5400 7500
+	tl_eq "$CASE: no CANCEL went to the silent trunk (it never sent a provisional)" \
+		"$(sip_count "$C-carrier.msg" received '^CANCEL ')" 0
+	failover_finish
+}
+
+case_no_failover_busy() {
+	T2_PORT=$(tl_port)
+	TL_TRUNKS=$'\n[trunk2](carrier)\nhost = 127.0.0.1\nport = '"$T2_PORT"
+	TL_ROUTES="9 = trunk1, trunk2" case_start no_failover_busy || return
+	unset TL_TRUNKS
+	SIPP_PORT=$T2_PORT sipp_bg "$CASE-trunk2" uas_basic.xml -m 1 -key mport "$(tl_port)" -key mfile "$C/mb2" || return
+	T2_PID=$SIPP_PID
+	CASE_PIDS+=("$SIPP_PID")
+	carrier uas_busy.xml || return
+	caller uac_busy.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "486 from trunk1 reaches the caller: busy is an answer, not a failure" "$CALLER_RC" caller
+	carrier_done
+	tl_eq "$CASE: trunk2 never saw an INVITE" "$(sip_count "$C-trunk2.msg" received '^INVITE ')" 0
 	case_end
 }
 
