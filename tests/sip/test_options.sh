@@ -30,4 +30,27 @@ tl_check "tandemctl status counts requests_in >= 5 (got $req)" test "${req:-0}" 
 
 tl_stop_tandemd; rc=$?
 tl_eq "tandemd stops cleanly" "$rc" 0
+
+# The shipped conf/ as a newcomer runs it (contrib/quickstart.sh run): a copy,
+# with modules_dir pointed at this build; everything else as shipped, so it
+# listens on 127.0.0.1:5060 and its control socket is conf/run/tandemd.sock.
+cp -r "$srcdir/conf" "$TL_TMP/shipped"
+rm -rf "$TL_TMP/shipped/run"
+sed -i -E "s|^modules_dir[[:space:]]*=.*|modules_dir = $builddir/modules|" "$TL_TMP/shipped/tandem.conf"
+TL_CTL="$TL_TMP/shipped/run/tandemd.sock"
+if ss -Hlnu 'sport = :5060' | grep -q . || ss -Hlnt 'sport = :5060' | grep -q .; then
+	tl_fail "port 5060 is free for the shipped configuration (something else listens on it)"
+elif tl_start_tandemd "$TL_TMP/shipped/tandem.conf"; then
+	tl_ok "tandemd starts on the shipped conf/"
+	sipp_fg shipped_udp options.xml "127.0.0.1:5060" -t u1 -m 1; rc=$?
+	tl_eq "shipped conf: OPTIONS over UDP on 127.0.0.1:5060 gets 200" "$rc" 0
+	sipp_fg shipped_tcp options.xml "127.0.0.1:5060" -t t1 -m 1; rc=$?
+	tl_eq "shipped conf: OPTIONS over TCP on 127.0.0.1:5060 gets 200" "$rc" 0
+	tl_check "shipped conf: tandemctl status answers on conf/run/tandemd.sock" \
+		bash -c '"$1" -s "$2" --json status | jq -e ".modules[0].name == \"g711\"" >/dev/null' _ "$TANDEMCTL" "$TL_CTL"
+	tl_stop_tandemd; rc=$?
+	tl_eq "shipped conf: tandemd stops cleanly" "$rc" 0
+else
+	tl_fail "tandemd starts on the shipped conf/"
+fi
 tl_done
