@@ -119,6 +119,13 @@ static int do_reload(struct daemon *d)
 
 	tsip_set_conf(d->sip, next);
 	tlog_set_level((enum tlog_level)next->general.log_level);
+	const char *of = d->conf->general.log_file, *nf = next->general.log_file;
+	if ((of || nf) && (!of || !nf || strcmp(of, nf))) {
+		if (tlog_set_file(nf) < 0)
+			LOG_ERR("cannot open log_file %s: %s; logging stays where it was", nf, strerror(errno));
+		else
+			LOG_NOTICE("logging to %s", nf ? nf : "stderr/syslog");
+	}
 	tconf_unref(d->conf);
 	d->conf = next;
 	d->generation = next->generation;

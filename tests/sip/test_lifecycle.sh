@@ -126,6 +126,22 @@ tl_check "... and says why (names the control socket)" grep -q "$first_ctl" "$TL
 tl_eq "the first tandemd still answers on its socket" "$(jstatus .pid)" "$TANDEMD_PID"
 TL_SIP_PORT=$first_sip
 
+# --- SIGUSR1 reopens the log file (logrotate moves it away first) -----------
+logf="$TL_TMP/tandemd-file.log"
+set_general "$conf/tandem.conf" log_file "$logf"
+kill -HUP "$TANDEMD_PID"
+sleep 0.3
+mv "$logf" "$logf.1" 2>/dev/null
+kill -USR1 "$TANDEMD_PID"
+for _ in $(seq 1 30); do [ -s "$logf" ] && break; sleep 0.1; done
+tl_check "SIGUSR1: a new log file is opened at log_file after logrotate moved the old one" \
+	grep -q "log file reopened" "$logf"
+
+# --- the open-file limit is raised at start and reported -----------------------
+nofile=$(jstatus .open_files_limit)
+tl_check "status reports the open-file limit tandemd runs with (${nofile:-none} >= 4096)" \
+	test "${nofile:-0}" -ge 4096
+
 # --- SIGTERM: exit 0 within 5 s ---------------------------------------------
 start=$(date +%s%N)
 kill -TERM "$TANDEMD_PID"
