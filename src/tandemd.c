@@ -155,13 +155,14 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 
 static void on_usr1(evutil_socket_t sig, short what, void *arg)
 {
+	struct daemon *d = arg;
 	(void)sig;
 	(void)what;
-	(void)arg;
+	tsip_reopen_files(d->sip);
 	if (tlog_reopen() < 0)
 		LOG_ERR("SIGUSR1: cannot reopen the log file");
 	else
-		LOG_NOTICE("SIGUSR1: log file reopened");
+		LOG_NOTICE("SIGUSR1: log file reopened (and the call record file)");
 }
 
 /* --- control commands ---------------------------------------------------- */

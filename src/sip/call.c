@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "core/cdr.h"
 #include "core/log.h"
 #include "sip/call.h"
 
@@ -77,9 +78,23 @@ unsigned tcall_hangup_all(struct tsip *s)
 	return s->calls->count;
 }
 
+static const char *final_disposition(const struct call *c)
+{
+	if (c->t_answer)
+		return "ANSWERED";
+	if (c->noanswer)
+		return "NOANSWER";
+	switch (c->final_code) {
+	case 486: case 600: return "BUSY";
+	case 487: return "CANCELLED";
+	default: return "FAILED";
+	}
+}
+
 static void call_free(struct call *c)
 {
 	struct tcall_table *t = c->sip->calls;
+	call_cdr(c, final_disposition(c), c->final_code);
 	call_timers_stop(c);
 	if (c->media)
 		media_session_destroy(c->media);
@@ -109,6 +124,49 @@ void call_maybe_free(struct call *c)
 {
 	if (c->state == CS_DONE)
 		call_free(c);
+}
+
+/* --- call records ------------------------------------------------------------- */
+
+void call_answered(struct call *c)
+{
+	c->t_answer = time(NULL);
+	clock_gettime(CLOCK_REALTIME, &c->ts_answer);
+	atomic_fetch_add(&c->sip->n.calls_answered, 1);
+}
+
+static const char *node_name(const struct call *c)
+{
+	return c->conf->general.node_name ? c->conf->general.node_name : "";
+}
+
+void call_cdr(struct call *c, const char *disposition, int code)
+{
+	if (!c->sip->cdr)
+		return;
+	struct media_leg_stats st[2];
+	memset(st, 0, sizeof st);
+	if (c->media)
+		media_session_stats(c->media, st);
+	const char *target = c->trunk ? c->trunk->name :
+			     c->endpoint == MEDIA_ENDPOINT_ECHO ? "echo" :
+			     c->endpoint == MEDIA_ENDPOINT_MILLIWATT ? "milliwatt" : "";
+	struct tcdr_record r = {
+		.node = node_name(c), .call_id = c->id, .attempt = c->attempt ? c->attempt : 1,
+		.start = c->attempt > 1 ? c->ts_attempt : c->ts_start, .answer = c->ts_answer,
+		.caller = c->caller, .called_in = c->called,
+		.called_out = c->trunk ? c->called : "", .target = target,
+		.final_code = code ? code : (c->t_answer ? 200 : 0),
+		.q850 = c->q850 ? c->q850 : c->t_answer ? 16 : tcdr_q850_from_sip(code),
+		.disposition = disposition,
+		.codec_a = st[0].codec, .codec_b = st[1].codec,
+		.a_in = st[0].packets_in, .a_out = st[0].packets_out,
+		.b_in = st[1].packets_in, .b_out = st[1].packets_out,
+		.a_dropped = st[0].dropped, .b_dropped = st[1].dropped,
+	};
+	clock_gettime(CLOCK_REALTIME, &r.end);
+	if (tcdr_write(c->sip->cdr, &r) < 0)
+		LOG_ERR("call %s: cannot write its call record to %s", c->id, tcdr_path(c->sip->cdr));
 }
 
 /* --- helpers for actions -------------------------------------------------- */
@@ -230,6 +288,7 @@ static void fire(struct call *c, su_timer_t **slot, enum call_event ev)
 	su_timer_destroy(*slot);
 	*slot = NULL;
 	c->ev.sip = NULL;
+	c->ev.status = 0;
 	c->ev.sdp = NULL;
 	c->ev.leg = NULL;
 	if (ev == EV_T_MAXDUR)
@@ -317,12 +376,31 @@ static const char *body_sdp(sip_t const *sip, size_t *len)
 	return sip->sip_payload->pl_data;
 }
 
-static void reject(struct tsip *s, nua_handle_t *nh, int status, const char *phrase, const char *why)
+static void copy_user(char *dst, size_t len, const url_t *u);
+
+/* An INVITE refused before it became a call still gets a call record. */
+static void reject(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int status,
+		   const char *phrase, const char *why)
 {
+	char id[16], caller[64], called[64];
+	snprintf(id, sizeof id, "r%06" PRIx32, ++s->calls->next_id & 0xffffff);
+	copy_user(caller, sizeof caller, sip && sip->sip_from ? sip->sip_from->a_url : NULL);
+	copy_user(called, sizeof called, sip && sip->sip_request ? sip->sip_request->rq_url : NULL);
 	atomic_fetch_add(&s->n.calls_rejected, 1);
-	LOG_INFO("INVITE rejected: %d %s (%s)", status, phrase, why);
+	LOG_INFO("call %s: INVITE %s -> %s rejected: %d %s (%s)", id, caller, called, status, phrase, why);
 	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(s->nua), TAG_END());
 	nua_handle_destroy(nh);
+	if (s->cdr) {
+		struct tcdr_record r = {
+			.node = s->conf->general.node_name ? s->conf->general.node_name : "",
+			.call_id = id, .attempt = 1, .caller = caller, .called_in = called,
+			.final_code = status, .q850 = tcdr_q850_from_sip(status),
+			.disposition = "REJECTED",
+		};
+		clock_gettime(CLOCK_REALTIME, &r.start);
+		r.end = r.start;
+		tcdr_write(s->cdr, &r);
+	}
 }
 
 static void copy_user(char *dst, size_t len, const url_t *u)
@@ -350,6 +428,9 @@ static struct call *call_new(struct tsip *s, nua_handle_t *nh)
 	c->a.nh = nh;
 	nua_handle_bind(nh, &c->a);
 	c->t_start = time(NULL);
+	clock_gettime(CLOCK_REALTIME, &c->ts_start);
+	c->ts_attempt = c->ts_start;
+	c->attempt = 1;
 	c->next = t->head;
 	if (t->head)
 		t->head->prev = c;
@@ -468,10 +549,14 @@ int call_failover(struct call *c, const char *why)
 	(void)ifb;
 	LOG_NOTICE("call %s: trunk %s failed (%s): failing over to trunk %s", c->id,
 		   c->trunk ? c->trunk->name : "?", why, r->targets[i].trunk->name);
+	call_cdr(c, "FAILOVER", c->ev.sip || c->ev.status ? c->ev.status : 408);
+	c->q850 = 0;
 	orphan_b(c);
 	call_timers_stop(c);
 	media_session_offer_rejected(c->media, MEDIA_LEG_B);
 	c->target = i;
+	c->attempt++;
+	clock_gettime(CLOCK_REALTIME, &c->ts_attempt);
 	c->trunk = r->targets[i].trunk;
 
 	struct media_sdp out = { 0 };
@@ -510,8 +595,7 @@ static void start_call(struct call *c, const char *sdp, size_t sdp_len)
 		c->a_late_offer = !sdp;
 		if (rc < 0 || !out.sdp)
 			goto media_failed;
-		c->t_answer = time(NULL);
-		atomic_fetch_add(&c->sip->n.calls_answered, 1);
+		call_answered(c);
 		call_respond_a(c, 200, "OK", out.sdp, out.len);
 		media_sdp_clear(&out);
 		if (c->conf->calls.max_duration)
@@ -568,7 +652,7 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	const char *sdp = body_sdp(sip, &sdp_len);
 
 	if (s->stopping) {
-		reject(s, nh, 503, "Service Unavailable", "shutting down");
+		reject(s, nh, sip, 503, "Service Unavailable", "shutting down");
 		return;
 	}
 	if (!sdp && sip->sip_payload && sip->sip_payload->pl_len && sip->sip_content_type) {
@@ -582,28 +666,28 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		return;
 	}
 	if (!accepts_sdp(sip->sip_accept)) {
-		reject(s, nh, 406, "Not Acceptable", "Accept does not include application/sdp");
+		reject(s, nh, sip, 406, "Not Acceptable", "Accept does not include application/sdp");
 		return;
 	}
 	if (sip->sip_max_forwards && sip->sip_max_forwards->mf_count == 0) {
-		reject(s, nh, 483, "Too Many Hops", "Max-Forwards reached 0");
+		reject(s, nh, sip, 483, "Too Many Hops", "Max-Forwards reached 0");
 		return;
 	}
 	copy_user(called, sizeof called, sip->sip_request ? sip->sip_request->rq_url : NULL);
 	if (!called[0]) {
-		reject(s, nh, 484, "Address Incomplete", "no number in the Request-URI");
+		reject(s, nh, sip, 484, "Address Incomplete", "no number in the Request-URI");
 		return;
 	}
 	const struct tconf_route *r = tconf_route_lookup(conf, called);
 	if (!r || r->ntargets == 0) {
-		reject(s, nh, 404, "Not Found", "no route");
+		reject(s, nh, sip, 404, "Not Found", "no route");
 		return;
 	}
 	const struct tconf_target *tg = &r->targets[0];
 
 	struct call *c = call_new(s, nh);
 	if (!c) {
-		reject(s, nh, 500, "Server Internal Error", "out of memory");
+		reject(s, nh, sip, 500, "Server Internal Error", "out of memory");
 		return;
 	}
 	snprintf(c->called, sizeof c->called, "%s", called);

@@ -87,6 +87,10 @@ struct call {
 	media_session_t *media;
 	char called[64], caller[64];
 	time_t t_start, t_answer;
+	struct timespec ts_start, ts_attempt, ts_answer;   /* for the call records */
+	unsigned attempt;           /* 1 for the first target tried */
+	int q850;                   /* cause from a Q.850 Reason the far end sent, or 0 */
+	bool noanswer;              /* ended by the no-answer timer */
 
 	/* the event being handled: its SIP message, status and SDP body */
 	struct {
@@ -134,5 +138,9 @@ void call_maybe_free(struct call *c);
  * a new INVITE went out, -ENOENT when no target is left. */
 int call_failover(struct call *c, const char *why);
 int call_map_status(const struct call *c, int status);
+/* B (or the endpoint) answered: counters and times. */
+void call_answered(struct call *c);
+/* Write the call record of the current attempt (see core/cdr.h). */
+void call_cdr(struct call *c, const char *disposition, int code);
 
 #endif

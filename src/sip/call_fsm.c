@@ -7,7 +7,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "sip/call.h"
@@ -94,8 +96,7 @@ static int act_b_answer(struct call *c)
 		call_fail_a(c, 502, "Bad Gateway", "unusable answer from the far end");
 		return CS_TERMINATING;
 	}
-	c->t_answer = time(NULL);
-	atomic_fetch_add(&c->sip->n.calls_answered, 1);
+	call_answered(c);
 	call_respond_a(c, 200, "OK", sdp, strlen(sdp));
 	media_sdp_clear(&out);
 	if (c->conf->calls.max_duration)
@@ -112,9 +113,18 @@ static bool should_fail_over(const struct call *c)
 	return c->state != CS_EARLY && (st == 408 || (st >= 500 && st < 600) || !c->ev.sip);
 }
 
+/* A Q.850 cause in a Reason header from B goes into the call record. */
+static void note_reason(struct call *c)
+{
+	for (sip_reason_t const *r = c->ev.sip ? c->ev.sip->sip_reason : NULL; r; r = r->re_next)
+		if (r->re_protocol && !strcasecmp(r->re_protocol, "Q.850") && r->re_cause)
+			c->q850 = atoi(r->re_cause);
+}
+
 static int act_b_reject(struct call *c)
 {
 	c->b.bye_sent = true;       /* B's INVITE failed: its dialog ends by itself */
+	note_reason(c);
 	if (should_fail_over(c)) {
 		char why[64];
 		snprintf(why, sizeof why, "%d %s", c->ev.status, c->ev.sip ? "" : "no response");
@@ -163,6 +173,7 @@ static int act_setup_timeout(struct call *c)
 static int act_noanswer(struct call *c)
 {
 	LOG_INFO("call %s: no answer after %us", c->id, c->conf->calls.no_answer_timeout);
+	c->noanswer = true;
 	call_fail_a(c, 480, "No Answer", "no answer");
 	call_cancel_b(c);
 	return NEXT;
@@ -297,6 +308,7 @@ static int act_reinvite_done(struct call *c)
 
 static int act_bye(struct call *c)
 {
+	note_reason(c);
 	struct tcall_leg *from = c->ev.leg, *to = other(c, from);
 	const char *why = from == &c->a ? "caller hung up" : "callee hung up";
 	from->bye_sent = true;      /* nua answered it; the dialog is ending */

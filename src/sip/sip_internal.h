@@ -31,6 +31,7 @@ struct tcall_leg;
 #include "sip/sip_thread.h"
 
 struct tcall_table;
+struct tcdr;
 
 struct tsip {
 	pthread_t thread;
@@ -44,6 +45,7 @@ struct tsip {
 	tconf_t *conf;              /* current snapshot (SIP thread's reference) */
 	media_core_t *media;        /* borrowed */
 	struct tcall_table *calls;  /* the call core's state */
+	struct tcdr *cdr;           /* call records, or NULL (owned; follows conf) */
 
 	/* start-up handshake with tsip_start() */
 	pthread_mutex_t start_lock;

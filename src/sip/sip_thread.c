@@ -12,6 +12,7 @@
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/tport_tag.h>
 
+#include "core/cdr.h"
 #include "core/log.h"
 
 #define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
@@ -137,6 +138,24 @@ static int stack_create(struct tsip *s)
 	return 0;
 }
 
+/* The call record file follows the configuration (cdr_file is reloadable). */
+static void cdr_follow_conf(struct tsip *s)
+{
+	const char *want = s->conf->general.cdr_file;
+	const char *have = s->cdr ? tcdr_path(s->cdr) : NULL;
+	if ((!want && !have) || (want && have && !strcmp(want, have)))
+		return;
+	tcdr_close(s->cdr);
+	s->cdr = NULL;
+	if (!want)
+		return;
+	int rc = tcdr_open(want, &s->cdr);
+	if (rc < 0)
+		LOG_ERR("cannot open cdr_file %s: %s; no call records are written", want, strerror(-rc));
+	else
+		LOG_INFO("call records go to %s", want);
+}
+
 static void set_start_state(struct tsip *s, int st)
 {
 	pthread_mutex_lock(&s->start_lock);
@@ -161,6 +180,7 @@ static void *sip_main(void *arg)
 
 	su_wait_create(s->q_wait, tq_fd(s->q), SU_WAIT_IN);
 	s->q_reg = su_root_register(s->root, s->q_wait, queue_wakeup, NULL, 0);
+	cdr_follow_conf(s);
 	if (s->q_reg < 0 || (rc = tcall_table_new(s)) < 0 || (rc = stack_create(s)) < 0) {
 		set_start_state(s, s->q_reg < 0 ? -ENOMEM : rc);
 		goto out;
@@ -173,6 +193,8 @@ out:
 		nua_destroy(s->nua);
 	s->nua = NULL;
 	tcall_table_free(s);
+	tcdr_close(s->cdr);
+	s->cdr = NULL;
 	if (s->q_reg >= 0)
 		su_root_deregister(s->root, s->q_reg);
 	su_root_destroy(s->root);
@@ -301,6 +323,7 @@ static void do_set_conf(void *arg)
 	tconf_t *old = cs->s->conf;
 	cs->s->conf = cs->next;
 	tconf_unref(old);
+	cdr_follow_conf(cs->s);
 	free(cs);
 }
 
@@ -322,6 +345,18 @@ int tsip_set_conf(tsip_t *s, tconf_t *next)
 	if (rc < 0)
 		drop_set_conf(cs);
 	return rc;
+}
+
+static void do_reopen(void *arg)
+{
+	struct tsip *s = arg;
+	if (s->cdr && tcdr_reopen(s->cdr) < 0)
+		LOG_ERR("cannot reopen cdr_file %s", tcdr_path(s->cdr));
+}
+
+int tsip_reopen_files(tsip_t *s)
+{
+	return tq_post(s->q, do_reopen, NULL, s);
 }
 
 struct sync_call {

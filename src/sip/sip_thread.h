@@ -36,6 +36,9 @@ void tsip_stop(tsip_t *s);
  * New calls use it; running calls keep theirs. */
 int tsip_set_conf(tsip_t *s, tconf_t *next);
 
+/* Reopen the call record file (SIGUSR1, after logrotate moved it). */
+int tsip_reopen_files(tsip_t *s);
+
 /* Run fn(arg) on the SIP thread and wait for it to finish (control path). */
 int tsip_call_sync(tsip_t *s, void (*fn)(tsip_t *s, void *arg), void *arg);
 

@@ -30,7 +30,8 @@ case_start() {
 	echo "# case $CASE"
 	TL_SIP_PORT=$(tl_port)
 	TL_TRUNK_PORT=$(tl_port)
-	TL_ROUTES="${TL_ROUTES:-9 = trunk1}" tl_conf "$C/conf"
+	CDR="$C/cdr.csv"
+	TL_EXTRA="cdr_file = $CDR" TL_ROUTES="${TL_ROUTES:-9 = trunk1}" tl_conf "$C/conf"
 	fix_rtp_range "$C/conf/tandem.conf"
 	CALLER_RC=0
 	if ! tl_start_tandemd "$C/conf/tandem.conf"; then
@@ -136,6 +137,14 @@ check_audio_both_ways() {
 		bash -c '[ -s "$1" ] && ! grep -q " $2\$" "$1"' _ "$C/mb" "$PA"
 }
 
+# cdr_get N FIELD: field FIELD (a column name of the header) of record N
+# (1 = the first record after the header) of this case's call record file.
+cdr_get() {
+	awk -F, -v n="$1" -v f="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		NR == n + 1 { print $(col[f]) }' "$CDR" 2>/dev/null
+}
+cdr_count() { echo $(( $(wc -l <"$CDR" 2>/dev/null || echo 1) - 1 )); }
+
 # --- the cases ----------------------------------------------------------------
 
 case_basic() {
@@ -150,6 +159,21 @@ case_basic() {
 	tl_eq "$CASE: status counts one answered call" "$(jq -r .sip.calls_answered <<<"$st")" 1
 	tl_check "$CASE: status counted relayed media packets" \
 		test "$(jq -r .media.packets_relayed <<<"$st")" -ge 180
+	tl_eq "$CASE: one call record" "$(cdr_count)" 1
+	tl_eq "$CASE: record: disposition" "$(cdr_get 1 disposition)" ANSWERED
+	tl_eq "$CASE: record: final code" "$(cdr_get 1 final_code)" 200
+	tl_eq "$CASE: record: Q.850 16 (normal clearing)" "$(cdr_get 1 q850_cause)" 16
+	tl_eq "$CASE: record: callee as received" "$(cdr_get 1 called_in)" "$NUMBER"
+	tl_eq "$CASE: record: callee as sent" "$(cdr_get 1 called_out)" "$NUMBER"
+	tl_eq "$CASE: record: trunk" "$(cdr_get 1 target)" trunk1
+	tl_eq "$CASE: record: caller" "$(cdr_get 1 caller)" caller
+	tl_eq "$CASE: record: codecs" "$(cdr_get 1 codec_a)/$(cdr_get 1 codec_b)" "PCMU/8000/PCMU/8000"
+	tl_check "$CASE: record: connected 3 s or so (duration_s $(cdr_get 1 duration_s))" \
+		in_range "$(cdr_get 1 duration_s)" 2 5
+	tl_check "$CASE: record: answer time set, after start" \
+		bash -c '[ -n "$1" ] && [[ "$1" > "$2" || "$1" == "$2" ]]' _ "$(cdr_get 1 answer)" "$(cdr_get 1 start)"
+	tl_check "$CASE: record: RTP counted on both legs (A in $(cdr_get 1 a_pkts_in), B in $(cdr_get 1 b_pkts_in))" \
+		bash -c '[ "${1:-0}" -ge 95 ] && [ "${2:-0}" -ge 95 ]' _ "$(cdr_get 1 a_pkts_in)" "$(cdr_get 1 b_pkts_in)"
 	case_end
 }
 
@@ -160,6 +184,8 @@ case_busy() {
 	expect_sipp "the carrier's 486 reaches the caller as 486" "$CALLER_RC" caller
 	carrier_done
 	case_end
+	tl_eq "$CASE: record: BUSY, 486, Q.850 17" \
+		"$(cdr_get 1 disposition),$(cdr_get 1 final_code),$(cdr_get 1 q850_cause)" "BUSY,486,17"
 }
 
 case_cancel() {
@@ -442,6 +468,14 @@ case_failover_503() {
 	carrier uas_503.xml || return
 	caller uac_basic.xml -s "$NUMBER" -key mport "$PA" -key mfile "$C/ma" -d 3500
 	failover_finish
+	tl_eq "$CASE: two call records, one per attempt" "$(cdr_count)" 2
+	tl_eq "$CASE: attempt 1: trunk1, 503, FAILOVER" \
+		"$(cdr_get 1 attempt_id | sed 's/.*-//'),$(cdr_get 1 target),$(cdr_get 1 final_code),$(cdr_get 1 disposition)" \
+		"1,trunk1,503,FAILOVER"
+	tl_eq "$CASE: attempt 2: trunk2, 200, ANSWERED" \
+		"$(cdr_get 2 attempt_id | sed 's/.*-//'),$(cdr_get 2 target),$(cdr_get 2 final_code),$(cdr_get 2 disposition)" \
+		"2,trunk2,200,ANSWERED"
+	tl_eq "$CASE: both attempts carry the same call id" "$(cdr_get 1 call_id)" "$(cdr_get 2 call_id)"
 }
 
 case_failover_silent() {

@@ -50,3 +50,8 @@ check_PROGRAMS += tests/unit/test_config
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -DTEST_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_config_LDADD = $(TCORE_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test_cdr
+tests_unit_test_cdr_SOURCES = tests/unit/test_cdr.c
+tests_unit_test_cdr_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_cdr_LDADD = $(TCORE_LIBS) $(CHECK_LIBS)
