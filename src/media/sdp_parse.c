@@ -521,7 +521,7 @@ static int parse_session(const sdp_session_t *sdp, struct msdp *out, struct pctx
  * (found by tests/fuzz/fuzz_sdp.c). Newer upstreams check it. So every m=
  * line is checked here first, with sofia's own line splitting (any run of
  * CR/LF, leading blanks stripped): media is a token, port is digits with an
- * optional "/count", proto is tokens and '/', formats are tokens, fields
+ * optional "/count", proto is tokens and '/' (not first), formats are tokens, fields
  * are separated by spaces only (a tab after the proto loops too). Sofia also
  * stops silently at a blank line, ignoring the rest of the body; we refuse a
  * blank line that has anything after it instead. */
@@ -566,8 +566,8 @@ static bool mline_ok(const char *s, size_t n)
 				return false;
 			break;
 		}
-		case 2:  /* proto */
-			if (span(s + start, flen, TOKEN_CHARS "/") != flen)
+		case 2:  /* proto; a leading '/' would be read as the port count */
+			if (s[start] == '/' || span(s + start, flen, TOKEN_CHARS "/") != flen)
 				return false;
 			break;
 		default: /* formats */

@@ -366,6 +366,9 @@ static const struct { const char *body; const char *why_has; } bad[] = {
 	{ HDR "c=IN IP4 192.0.2.1\r\n  m=image 4000 udptl /t38", "m= line" },
 	{ HDR "c=IN IP4 192.0.2.1\r\nm=audio 1 R/\t\t\r\n", "m= line" },
 	{ HDR "c=IN IP4 192.0.2.1\r\nm=audio 1 X/Y \t\r\n", "m= line" },
+	/* Sofia reads "4 /127/SAVP" as port 4, count 127, proto "/SAVP": what we
+	 * would print from that does not parse again (fuzz finding). */
+	{ HDR "c=IN IP4 192.0.2.1\r\nm=audio 4 /127/SAVP 0\r\n", "m= line" },
 	{ HDR "c=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\n \r\nm=video 4002 RTP/AVP 96\r\n", "blank line" },
 };
 
