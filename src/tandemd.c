@@ -46,6 +46,8 @@ struct daemon {
 	tsip_t *sip;
 	tctl_t *ctl;
 	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
+	struct event *drain_tick;   /* while draining: exit once the calls are gone */
+	time_t drain_deadline;
 	rlim_t nofile;
 };
 
@@ -219,6 +221,8 @@ static int ctl_status(void *arg, int argc, char **argv, json_t **reply)
 			"bytes_relayed", (json_int_t)ms.bytes_relayed,
 			"packets_dropped", (json_int_t)ms.packets_dropped,
 		"open_files_limit", (json_int_t)d->nofile);
+	if (*reply)
+		json_object_set_new(*reply, "draining", json_boolean(tsip_draining(d->sip)));
 	return *reply ? 0 : -ENOMEM;
 }
 
@@ -232,6 +236,103 @@ static int ctl_calls(void *arg, int argc, char **argv, json_t **reply)
 		return -ENOMEM;
 	*reply = json_pack("{s:o}", "calls", calls);
 	return *reply ? 0 : -ENOMEM;
+}
+
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct tsip_stats ss;
+	(void)fd;
+	(void)what;
+	tsip_stats(d->sip, &ss);
+	if (ss.calls_active == 0) {
+		LOG_NOTICE("drain: the last call has ended: exiting");
+		event_base_loopbreak(d->base);
+	} else if (time(NULL) >= d->drain_deadline) {
+		LOG_NOTICE("drain: time is up with %llu call(s) left: hanging them up and exiting",
+			   (unsigned long long)ss.calls_active);
+		event_base_loopbreak(d->base);
+	}
+}
+
+static int ctl_drain(void *arg, int argc, char **argv, json_t **reply)
+{
+	struct daemon *d = arg;
+	unsigned secs = d->conf->general.drain_timeout;
+	if (argc > 1) {
+		char *end;
+		unsigned long v = strtoul(argv[1], &end, 10);
+		if (*end || end == argv[1] || v > 604800) {
+			*reply = json_pack("{s:s}", "error", "usage: drain [SECONDS] (0..604800)");
+			return -EINVAL;
+		}
+		secs = (unsigned)v;
+	}
+	struct tsip_stats ss;
+	tsip_stats(d->sip, &ss);
+	d->drain_deadline = time(NULL) + secs;
+	tsip_set_draining(d->sip, true);
+	if (!d->drain_tick) {
+		d->drain_tick = event_new(d->base, -1, EV_PERSIST, on_drain_tick, d);
+		struct timeval tv = { 0, 200000 };
+		event_add(d->drain_tick, &tv);
+	}
+	LOG_NOTICE("drain: new calls and OPTIONS get 503; exiting when %llu call(s) have ended "
+		   "or in %us", (unsigned long long)ss.calls_active, secs);
+	*reply = json_pack("{s:b, s:I, s:i}", "draining", 1, "calls_active",
+			   (json_int_t)ss.calls_active, "deadline_s", (int)secs);
+	return 0;
+}
+
+static int ctl_undrain(void *arg, int argc, char **argv, json_t **reply)
+{
+	struct daemon *d = arg;
+	(void)argc;
+	(void)argv;
+	tsip_set_draining(d->sip, false);
+	if (d->drain_tick) {
+		event_free(d->drain_tick);
+		d->drain_tick = NULL;
+	}
+	LOG_NOTICE("undrain: taking new calls again");
+	*reply = json_pack("{s:b}", "draining", 0);
+	return 0;
+}
+
+static int ctl_call(void *arg, int argc, char **argv, json_t **reply)
+{
+	struct daemon *d = arg;
+	if (argc != 3 || strcmp(argv[1], "hangup")) {
+		*reply = json_pack("{s:s}", "error", "usage: call hangup ID (ids as 'calls' lists them)");
+		return -EINVAL;
+	}
+	if (tsip_hangup_call(d->sip, argv[2]) < 0) {
+		*reply = json_pack("{s:s}", "error", "no such call");
+		return -ENOENT;
+	}
+	*reply = json_pack("{s:s}", "hungup", argv[2]);
+	return 0;
+}
+
+static int ctl_log(void *arg, int argc, char **argv, json_t **reply)
+{
+	(void)arg;
+	if (argc == 3 && !strcmp(argv[1], "level")) {
+		int lvl = tlog_level_parse(argv[2]);
+		if (lvl < 0) {
+			*reply = json_pack("{s:s}", "error",
+					   "unknown level (error, warn, notice, info, debug)");
+			return -EINVAL;
+		}
+		tlog_set_level((enum tlog_level)lvl);
+		LOG_NOTICE("log level set to %s over the control socket (until the next reload)",
+			   tlog_level_name((enum tlog_level)lvl));
+	} else if (argc != 1 && !(argc == 2 && !strcmp(argv[1], "level"))) {
+		*reply = json_pack("{s:s}", "error", "usage: log level [LEVEL]");
+		return -EINVAL;
+	}
+	*reply = json_pack("{s:s}", "level", tlog_level_name(tlog_get_level()));
+	return 0;
 }
 
 static int ctl_reload(void *arg, int argc, char **argv, json_t **reply)
@@ -296,6 +397,11 @@ static int start(struct daemon *d)
 	tctl_register(d->ctl, "status", "version, uptime, threads, modules, config, counters",
 		      ctl_status, d);
 	tctl_register(d->ctl, "calls", "list the active calls", ctl_calls, d);
+	tctl_register(d->ctl, "call", "call hangup ID: end one call", ctl_call, d);
+	tctl_register(d->ctl, "drain", "drain [SECONDS]: refuse new calls (503), exit when the last ends",
+		      ctl_drain, d);
+	tctl_register(d->ctl, "undrain", "take new calls again", ctl_undrain, d);
+	tctl_register(d->ctl, "log", "log level [LEVEL]: show or set the log level", ctl_log, d);
 	tctl_register(d->ctl, "reload", "re-read the configuration (like SIGHUP)", ctl_reload, d);
 
 	signal(SIGPIPE, SIG_IGN);
@@ -312,7 +418,7 @@ static void stop(struct daemon *d)
 	tsip_stop(d->sip);
 	if (d->media)
 		media_core_free(d->media);
-	struct event *evs[] = { d->sig_term, d->sig_int, d->sig_hup, d->sig_usr1 };
+	struct event *evs[] = { d->sig_term, d->sig_int, d->sig_hup, d->sig_usr1, d->drain_tick };
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
 		if (evs[i])
 			event_free(evs[i]);

@@ -104,6 +104,7 @@ struct tconf_general {
 	const char **modules;       /* NULL-terminated names, e.g. "mod_g711"; NULL if none; restart-only */
 	const char *control_socket; /* restart-only */
 	unsigned control_socket_mode; /* e.g. 0660; restart-only */
+	unsigned drain_timeout;     /* s a drain waits for calls before hanging up */
 	const char *cdr_file;       /* CSV call records; NULL = none */
 	const char *node_name;      /* used in logs and CDRs; default: hostname */
 	const char *user_agent;     /* Server/User-Agent header; default "tandem" */

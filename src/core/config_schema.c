@@ -62,6 +62,8 @@ const struct tcs_key tcs_keys[] = {
 	    "Unix socket tandemctl talks to."),
 	GEN(control_socket_mode, TCS_MODE, R, 0, 0777, "0660", NULL, NULL,
 	    "Permissions of the control socket (octal)."),
+	GEN(drain_timeout, TCS_UINT, 0, 0, 604800, "3600", NULL, NULL,
+	    "Longest a drain waits for calls to end before hanging up the rest and exiting."),
 	GEN(cdr_file, TCS_STRING, PATH, 0, 0, NULL, NULL, "no call records",
 	    "Append one CSV call record per attempt to this file (reopened on SIGUSR1)."),
 	GEN(node_name, TCS_STRING, 0, 0, 0, NULL, NULL, "the host name",

@@ -58,8 +58,41 @@ struct rleg_conf {
 	struct { uint8_t pt; uint32_t rate; } pts[RLEG_MAX_PT];
 };
 
+/* What happens to an RTP packet arriving on a leg, by payload type, once
+ * both legs have negotiated (the media plan, transcode_neg.h). Before that
+ * (on == false) packets pass untouched, as they always did. */
+enum rmap_act {
+	RM_DROP = 0,                /* not negotiated on both sides: never sent */
+	RM_PASS,                    /* relay, payload type rewritten to out_pt */
+	RM_AUDIO,                   /* into the transcoder */
+	RM_EVENT,                   /* RFC 4733 event: PT mapped, clock rescaled */
+};
+
+#define RMAP_MAX_EV 4
+
+struct rmap {
+	bool on;
+	bool xcode;                 /* transcoding: audio goes through the session's xcode */
+	uint8_t audio_out_pt;       /* xcode: PT of the encoded audio sent to the other leg */
+	uint8_t ev_out_pt;          /* PT of events sent to the other leg */
+	uint32_t ev_out_rate;       /* their clock */
+	uint32_t audio_out_clock;   /* RTP clock of what goes out (event timestamps) */
+	uint8_t nev;
+	struct { uint8_t pt; uint32_t rate; } ev_in[RMAP_MAX_EV];
+	uint8_t act[128];           /* enum rmap_act, by incoming PT */
+	uint8_t out_pt[128];        /* RM_PASS / RM_EVENT: the PT sent */
+};
+
+struct xcode;
+
 struct rsess_conf {
 	struct rleg_conf leg[2];
+	struct rmap map[2];         /* by incoming leg */
+	/* A new transcoder (owned by the message, then by the worker), or NULL:
+	 * with map[].xcode and xc_keep the worker keeps the one it has, without
+	 * xc_keep it drops it. */
+	struct xcode *xc;
+	bool xc_keep;
 };
 
 struct rsess_init {
@@ -82,7 +115,8 @@ struct rsess;
 int rsess_new(const struct rsess_init *init, struct rsess **out);
 /* Hand the session to its worker. */
 int rsess_start(struct rsess *rs);
-/* Post new per-leg parameters (copied). */
+/* Post new per-leg parameters (copied; conf->xc is taken over, also on
+ * failure, when it is freed). */
 int rsess_configure(struct rsess *rs, const struct rsess_conf *conf);
 /* Post the removal; the rsess is gone for the caller. */
 void rsess_stop(struct rsess *rs);

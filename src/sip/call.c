@@ -651,8 +651,13 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	size_t sdp_len = 0;
 	const char *sdp = body_sdp(sip, &sdp_len);
 
-	if (s->stopping) {
-		reject(s, nh, sip, 503, "Service Unavailable", "shutting down");
+	if (s->stopping || atomic_load(&s->draining)) {
+		/* a dispatcher in front (Kamailio) moves the call to another node */
+		atomic_fetch_add(&s->n.calls_rejected, 1);
+		LOG_INFO("INVITE refused: 503 (%s)", s->stopping ? "shutting down" : "draining");
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(s->nua),
+			    SIPTAG_RETRY_AFTER_STR(TSIP_RETRY_AFTER), TAG_END());
+		nua_handle_destroy(nh);
 		return;
 	}
 	if (!sdp && sip->sip_payload && sip->sip_payload->pl_len && sip->sip_content_type) {
@@ -894,6 +899,36 @@ static void list_calls(tsip_t *s, void *arg)
 			"leg_a", leg_json(&st[0], "sip"),
 			"leg_b", leg_json(&st[1], c->trunk ? "sip" : target)));
 	}
+}
+
+struct hangup_req {
+	const char *id;
+	bool found;
+};
+
+static void hangup_one(tsip_t *s, void *arg)
+{
+	struct hangup_req *h = arg;
+	for (struct call *c = s->calls->head; c; c = c->next)
+		if (!strcmp(c->id, h->id)) {
+			h->found = true;
+			LOG_NOTICE("call %s: hung up by the operator", c->id);
+			snprintf(c->reason, sizeof c->reason, "%s",
+				 "Q.850;cause=16;text=\"Hung up by the operator\"");
+			c->ev.sip = NULL;
+			c->ev.sdp = NULL;
+			c->ev.leg = NULL;
+			c->ev.status = 0;
+			call_fsm_feed(c, EV_HANGUP);
+			return;
+		}
+}
+
+int tsip_hangup_call(tsip_t *s, const char *id)
+{
+	struct hangup_req h = { .id = id };
+	tsip_call_sync(s, hangup_one, &h);
+	return h.found ? 0 : -ENOENT;
 }
 
 json_t *tsip_calls_json(tsip_t *s)

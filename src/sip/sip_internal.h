@@ -53,6 +53,7 @@ struct tsip {
 	int start_state;            /* 0 starting, 1 running, <0 failed (errno) */
 
 	bool stopping;
+	atomic_bool draining;       /* set by the main thread: new calls and OPTIONS get 503 */
 	bool shutdown_sent;
 
 	struct {
@@ -61,6 +62,9 @@ struct tsip {
 		atomic_uint_fast64_t calls_failed, calls_rejected;
 	} n;
 };
+
+/* Retry-After on 503s while draining: long enough for a dispatcher to move on. */
+#define TSIP_RETRY_AFTER "60"
 
 /* The call core's entry points (src/sip/call*.c). */
 int tcall_table_new(struct tsip *s);

@@ -43,9 +43,12 @@ static void sofia_logger(void *stream, char const *fmt, va_list ap)
 static void answer_options(struct tsip *s, nua_handle_t *nh)
 {
 	const char *ua = s->conf->general.user_agent;
-	/* Draining nodes answer 503 so a load balancer's dispatcher takes them
-	 * out (a later issue adds drain); for now we are always in service. */
-	nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(s->nua),
+	/* A draining node answers 503 so a load balancer's dispatcher (Kamailio
+	 * probes with OPTIONS) takes it out while its calls finish. */
+	bool draining = atomic_load(&s->draining);
+	nua_respond(nh, draining ? 503 : 200, draining ? "Service Unavailable (draining)" : "OK",
+		    NUTAG_WITH_THIS(s->nua),
+		    TAG_IF(draining, SIPTAG_RETRY_AFTER_STR(TSIP_RETRY_AFTER)),
 		    SIPTAG_ALLOW_STR(TSIP_ALLOW),
 		    SIPTAG_ACCEPT_STR("application/sdp"),
 		    TAG_IF(ua && *ua, SIPTAG_SERVER_STR(ua)),
@@ -393,6 +396,16 @@ int tsip_call_sync(tsip_t *s, void (*fn)(tsip_t *s, void *arg), void *arg)
 	pthread_mutex_destroy(&sc.lock);
 	pthread_cond_destroy(&sc.cond);
 	return rc;
+}
+
+void tsip_set_draining(tsip_t *s, bool on)
+{
+	atomic_store(&s->draining, on);
+}
+
+bool tsip_draining(const tsip_t *s)
+{
+	return atomic_load(&s->draining);
 }
 
 void tsip_stats(const tsip_t *s, struct tsip_stats *o)

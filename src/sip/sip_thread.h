@@ -17,6 +17,7 @@
 #ifndef TANDEM_SIP_SIP_THREAD_H
 #define TANDEM_SIP_SIP_THREAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/config.h"
@@ -35,6 +36,15 @@ void tsip_stop(tsip_t *s);
 /* Give the SIP thread a new config snapshot (takes a reference of its own).
  * New calls use it; running calls keep theirs. */
 int tsip_set_conf(tsip_t *s, tconf_t *next);
+
+/* End one call (BYE on both legs, or CANCEL/503 before answer) by its id as
+ * `tandemctl calls` lists it. -ENOENT when there is no such call. */
+int tsip_hangup_call(tsip_t *s, const char *id);
+
+/* Drain: new INVITEs and OPTIONS get 503 with Retry-After while running calls
+ * go on (any thread). */
+void tsip_set_draining(tsip_t *s, bool on);
+bool tsip_draining(const tsip_t *s);
 
 /* Reopen the call record file (SIGUSR1, after logrotate moved it). */
 int tsip_reopen_files(tsip_t *s);

@@ -15,7 +15,7 @@ need_tools
 
 ALL_CASES="basic busy cancel hold noanswer badsdp lateoffer early glare_carrier glare_caller
 	cancel_cross bye_reinvite maxdur late200 echo milliwatt rtptimeout topology sigterm
-	failover_503 failover_silent no_failover_busy"
+	failover_503 failover_silent no_failover_busy ctl_hangup drain"
 CASES=${CALL_CASES:-$ALL_CASES}
 NUMBER=9123456          # routed to trunk1 by TL_ROUTES below
 
@@ -503,6 +503,69 @@ case_no_failover_busy() {
 	carrier_done
 	tl_eq "$CASE: trunk2 never saw an INVITE" "$(sip_count "$C-trunk2.msg" received '^INVITE ')" 0
 	case_end
+}
+
+# --- operations: tandemctl call hangup, drain ------------------------------------
+
+# wait_calls N: until tandemctl lists N calls (5 s at most); prints the count
+wait_calls() {
+	local n= i
+	for i in $(seq 1 50); do
+		n=$(tl_ctl --json calls 2>/dev/null | jq '.calls | length')
+		[ "$n" = "$1" ] && break
+		sleep 0.1
+	done
+	echo "$n"
+}
+
+case_ctl_hangup() {
+	case_start ctl_hangup || return
+	carrier uas_wait_bye.xml -key mport "$(tl_port)" -key mfile "$C/mb" || return
+	CALLER_NAME=caller sipp_bg "$CASE-caller" uac_wait_bye.xml "127.0.0.1:$TL_SIP_PORT" -m 1 \
+		-s "$NUMBER" -key mport "$(tl_port)" -key mfile "$C/ma"
+	local cpid=$SIPP_PID
+	tl_eq "$CASE: tandemctl calls lists the call" "$(wait_calls 1)" 1
+	local id; id=$(tl_ctl --json calls | jq -r '.calls[0].id')
+	tl_eq "$CASE: ... confirmed" "$(tl_ctl --json calls | jq -r '.calls[0].state')" confirmed
+	tl_check "$CASE: tandemctl call hangup $id succeeds" tl_ctl call hangup "$id"
+	wait "$cpid"; local crc=$?
+	expect_sipp "the caller got a BYE from the hang-up" "$crc" caller
+	carrier_done
+	tl_check "$CASE: hanging up an unknown call fails (exit 1)" \
+		bash -c '"$1" -s "$2" call hangup nosuchcall >/dev/null 2>&1; [ $? -eq 1 ]' _ "$TANDEMCTL" "$TL_CTL"
+	tl_eq "$CASE: log level can be set" "$(tl_ctl --json log level debug | jq -r .level)" debug
+	case_end
+}
+
+case_drain() {
+	case_start drain || return
+	probes_start 150
+	carrier uas_basic.xml -key mport "$PB" -key mfile "$C/mb" || return
+	CALLER_NAME=caller sipp_bg "$CASE-caller" uac_basic.xml "127.0.0.1:$TL_SIP_PORT" -m 1 \
+		-s "$NUMBER" -key mport "$PA" -key mfile "$C/ma" -d 4000
+	local cpid=$SIPP_PID
+	tl_eq "$CASE: a call is up before the drain" "$(wait_calls 1)" 1
+	tl_check "$CASE: tandemctl drain" tl_ctl drain 30
+	tl_eq "$CASE: status says draining" "$(tl_ctl --json status | jq -r .draining)" true
+	sipp_fg "$CASE-options" options_503.xml "127.0.0.1:$TL_SIP_PORT" -m 1; local rc=$?
+	expect_sipp "draining: OPTIONS gets 503 with Retry-After" "$rc" options
+	sipp_fg "$CASE-new" uac_503.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s "$NUMBER" -key mport "$(tl_port)"; rc=$?
+	expect_sipp "draining: a new call gets 503 with Retry-After" "$rc" new
+	wait "$cpid"; local crc=$?
+	expect_sipp "the call placed before the drain finishes normally" "$crc" caller
+	carrier_done
+	check_audio_both_ways
+	local i
+	for i in $(seq 1 30); do kill -0 "$TANDEMD_PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$TANDEMD_PID" 2>/dev/null; then
+		tl_fail "$CASE: tandemd exits once the last call has ended"
+		case_end
+	else
+		wait "$TANDEMD_PID"; rc=$?
+		tl_eq "$CASE: tandemd exits 0 once the last call has ended" "$rc" 0
+		TANDEMD_PID=
+		CASE_PIDS=()
+	fi
 }
 
 for c in $CASES; do

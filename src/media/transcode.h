@@ -1,0 +1,76 @@
+/* transcode.h - the transcoder of one session: both directions of audio
+ * between two legs whose negotiated codecs differ.
+ *
+ * Per direction (from leg i to leg !i):
+ *     jitter buffer (jitter.h) -> decode, with PLC / FEC on loss
+ *       -> mono at one PCM rate -> [resample] -> 20 ms frames -> encode
+ * The PCM rate is chosen once, at creation, so that nothing is resampled
+ * when it need not be: both engines at one rate when either module accepts
+ * the other's native rate (Opus runs at 8 kHz against G.711, at 16 kHz
+ * against G.722); only G.722 against an 8 kHz codec resamples
+ * (transcode_rs.h).
+ *
+ * Packetisation (SSRC, sequence, timestamp) is the caller's (relay side):
+ * xcode_period() returns one payload per 20 ms period, and xcode_ts_step()
+ * says how far that moves the outgoing timestamp in the outgoing codec's RTP
+ * clock (Opus: 960 whatever the PCM rate; G.722: 160).
+ *
+ * Threads and ownership: xcode_new() runs on the control path (owner thread)
+ * and allocates everything, engines included; the object then belongs to one
+ * worker thread, where xcode_put()/xcode_period() never allocate. xcode_free()
+ * may run on any thread that owns it, before the codec modules are unloaded.
+ */
+#ifndef TANDEM_MEDIA_TRANSCODE_H
+#define TANDEM_MEDIA_TRANSCODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tandem/codec.h>
+
+#define XCODE_PERIOD_MS 20
+
+struct xcode;
+
+struct xcode_dir_cfg {
+	const struct tandem_codec *dec;     /* codec arriving from leg i */
+	const char *dec_fmtp;               /* leg i's fmtp for it, may be NULL */
+	const struct tandem_codec *enc;     /* codec sent to leg !i */
+	const char *enc_fmtp;               /* leg !i's fmtp for it (its wishes) */
+};
+
+struct xcode_cfg {
+	struct xcode_dir_cfg dir[2];        /* dir[i]: from leg i */
+};
+
+/* Direction counters (worker-written, read for tests and logs). */
+struct xcode_stats {
+	uint64_t frames_out;                /* payloads produced */
+	uint64_t decoded, concealed, fec, decode_errors, encode_errors, dtx;
+	uint32_t pcm_rate;                  /* the direction's PCM rate */
+	bool resampling;
+};
+
+/* Make engines and buffers for both directions. Returns 0, -ENOTSUP when a
+ * codec has no engine or refuses its own native rate (why[] says which),
+ * -EINVAL, -ENOMEM. */
+int xcode_new(const struct xcode_cfg *cfg, struct xcode **out, char *why, size_t whylen);
+void xcode_free(struct xcode *x);
+
+/* Worker: an RTP packet of the decoded codec arrived from leg 'from'
+ * (payload only: 'payload', 'len'). */
+void xcode_put(struct xcode *x, int from, uint32_t ssrc, uint16_t seq, uint32_t ts,
+	       const uint8_t *payload, size_t len, uint64_t now_us);
+/* Worker: one 20 ms period of the direction from leg 'from'. Writes the
+ * payload to send to the other leg into out[cap] and returns its length; 0
+ * when nothing goes out this period (not playing yet, stopped after an
+ * underrun, or an Opus DTX frame). */
+int xcode_period(struct xcode *x, int from, uint8_t *out, size_t cap);
+/* Outgoing RTP timestamp advance per period for the direction from 'from'. */
+uint32_t xcode_ts_step(const struct xcode *x, int from);
+/* Is the direction from 'from' playing (its jitter buffer started)? */
+bool xcode_playing(const struct xcode *x, int from);
+void xcode_stats(const struct xcode *x, int from, struct xcode_stats *out);
+
+#endif

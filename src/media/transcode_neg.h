@@ -1,0 +1,163 @@
+/* transcode_neg.h - codec negotiation across the two legs of a session, and
+ * the media plan that follows from it.
+ *
+ * The codec catalogue: the codecs the gateway knows. G.711 (PCMU/8000,
+ * PCMA/8000) always, for pass-through; plus every codec the loaded modules
+ * provide. A codec whose module has an engine can be transcoded.
+ *
+ * The rule, for an offer from leg F relayed to leg T (xneg_offer):
+ *   1. F's codecs that F allows (its preference list; NULL = any) and T
+ *      allows, in F's order: these pass through untouched;
+ *   2. then, when transcoding is allowed (modules, the transcoding cap), the
+ *      codecs T allows that F did not offer, in T's preference order, that we
+ *      can transcode to from something F offered (engines on both sides). A
+ *      leg without a preference list gets no such additions, except the
+ *      codec it already uses (so a re-offer keeps a running transcoded call
+ *      working), or every transcodable codec for the gateway's late offers;
+ *   3. telephone-event/8000 when F offered telephone-event at any rate, and
+ *      telephone-event/48000 as well when a 48 kHz codec (Opus) is offered:
+ *      many phones only do events at 8000 Hz even next to Opus;
+ *   4. F's comfort noise entries, as they are.
+ * Payload types are per leg: a codec keeps the number T already uses for it
+ * (its last agreed SDP), else F's number when T has not bound that number to
+ * something else, else its static number, else the lowest free one of
+ * 96..127. Added codecs carry the module's fmtp, made explicit by its own
+ * fmtp_answer (Opus: stereo=0;sprop-stereo=0;useinbandfec=1), and Opus is
+ * always opus/48000/2.
+ *
+ * T's answer comes back (xneg_answer): its first codec decides. When F
+ * offered it, the call passes through and F's answer lists, in F's numbers,
+ * the codecs of T's answer that F offered (with T's fmtp). Otherwise the
+ * call is transcoded and F's answer names one codec: the first F offered
+ * that has an engine, with the fmtp its module answers to F's. F gets
+ * telephone-event only if T accepted it (else F signals digits in-band,
+ * which survive both pass-through and transcoding).
+ *
+ * After every completed exchange each leg is described by what it agreed
+ * (struct xleg: codecs in the leg's own numbers, the first being the one in
+ * use), and the plan (xplan_make) follows: same codec on both legs (fmtps
+ * compatible per module) -> pass-through with per-PT maps; else transcoding
+ * between the two codecs in use. Events are mapped to the telephone-event
+ * the other leg accepted (the one at its audio clock if it took both), or
+ * dropped when it accepted none; CN passes only in pass-through.
+ *
+ * Pure functions over caller-owned values; nothing allocates.
+ */
+#ifndef TANDEM_MEDIA_TRANSCODE_NEG_H
+#define TANDEM_MEDIA_TRANSCODE_NEG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/modules.h"
+#include "media/relay.h"
+#include "media/sdp.h"
+#include "media/transcode.h"
+
+#define XCAT_MAX 32
+
+struct xcat_codec {
+	char name[32];
+	uint32_t clock;
+	uint8_t channels;
+	int static_pt;                      /* -1: dynamic */
+	const struct tandem_codec *tc;      /* NULL: pass-through only */
+};
+
+struct xcat {
+	size_t n;
+	struct xcat_codec c[XCAT_MAX];
+};
+
+/* G.711 plus the codecs of 'mods' (may be NULL). */
+void xcat_build(struct xcat *cat, const tmodules_t *mods);
+/* The catalogue entry for an SDP codec, or NULL. */
+const struct xcat_codec *xcat_of(const struct xcat *cat, const struct msdp_codec *c);
+/* Can 'e' be decoded and encoded? */
+bool xcat_engine(const struct xcat_codec *e);
+
+/* Same codec in SDP terms: name (case-insensitive), clock, channels. */
+bool xneg_same(const struct msdp_codec *a, const struct msdp_codec *b);
+bool xneg_is_te(const struct msdp_codec *c);
+bool xneg_is_cn(const struct msdp_codec *c);
+/* telephone-event and CN are "aux"; everything else is a real codec. */
+bool xneg_is_aux(const struct msdp_codec *c);
+/* Does a leg with preference list 'prefs' (NULL = any) allow 'c'? Aux
+ * codecs are always allowed. */
+bool xneg_allowed(const char *const *prefs, const struct msdp_codec *c);
+
+enum xneg_extras {
+	XNEG_EXTRAS_NONE,                   /* pass-through only (cap reached) */
+	XNEG_EXTRAS_PREFS,                  /* T's list; without one, its current codec */
+	XNEG_EXTRAS_ALL,                    /* T's list; without one, all transcodable */
+};
+
+struct xneg_target {
+	const char *const *prefs;           /* T's preference list, NULL = any */
+	const struct msdp_stream *cur;      /* T's last agreed SDP stream, or NULL */
+	const struct msdp_codec *cur_main;  /* the codec T uses now, or NULL */
+};
+
+struct xneg_offer {
+	struct msdp_codec codecs[MSDP_MAX_CODECS];
+	size_t n;
+	size_t npass, nextra;               /* real codecs passed / added */
+	char missing[160];                  /* codecs left out for want of a module */
+};
+
+/* Codecs of the offer for T made from F's stream 'src'. Returns 0, or
+ * -ENOTSUP when no real codec is left (o->missing says what a module would
+ * have added, if anything). */
+int xneg_offer_codecs(const struct xcat *cat, const struct msdp_stream *src,
+		      const char *const *src_prefs, const struct xneg_target *t,
+		      enum xneg_extras extras, struct xneg_offer *o);
+
+struct xneg_answer {
+	struct msdp_codec codecs[MSDP_MAX_CODECS];
+	size_t n;
+	bool xcode;                         /* the call is transcoded */
+};
+
+/* Codecs of the answer for F: 'off' is F's offer, 'ans' T's answer to the
+ * offer made from it. -ENOTSUP when nothing F offered can carry T's codec. */
+int xneg_answer_codecs(const struct xcat *cat, const struct msdp_stream *off,
+		       const char *const *off_prefs, const struct msdp_stream *ans,
+		       struct xneg_answer *o);
+
+/* What one leg agreed. Codec entries use the leg's own SDP: pt is what the
+ * leg receives (and so what we send it), rpt what we told it to send, fmtp
+ * the leg's. c[main] is the codec in use (-1: none, e.g. a rejected stream). */
+struct xleg_codec {
+	struct msdp_codec c;
+	uint8_t rpt;
+	const struct xcat_codec *cat;
+};
+
+struct xleg {
+	bool valid;
+	int main;
+	size_t n;
+	struct xleg_codec c[MSDP_MAX_CODECS];
+};
+
+/* 'own' is the leg's SDP stream, 'ours'/'nours' the codecs of the SDP we sent
+ * it; own_is_answer: the leg answered our offer (its order rules), else we
+ * answered its offer (ours rules). */
+void xleg_build(const struct xcat *cat, const struct msdp_stream *own,
+		const struct msdp_codec *ours, size_t nours, bool own_is_answer, struct xleg *out);
+
+/* The media plan for two agreed legs. */
+struct xplan {
+	bool xcode;
+	struct rmap map[2];                 /* by incoming leg */
+	struct xcode_cfg cfg;               /* xcode: engines (pointers into the xlegs) */
+	char sig[512];                      /* xcode: what the engines depend on */
+};
+
+/* Returns 0, or -ENOTSUP when the legs use different codecs and one has no
+ * engine (why[] names them). */
+int xplan_make(const struct xleg *a, const struct xleg *b, struct xplan *p, char *why,
+	       size_t whylen);
+
+#endif
