@@ -15,7 +15,7 @@ need_tools
 
 ALL_CASES="basic busy cancel hold noanswer badsdp lateoffer early glare_carrier glare_caller
 	cancel_cross bye_reinvite maxdur late200 echo milliwatt rtptimeout topology sigterm
-	failover_503 failover_silent no_failover_busy ctl_hangup drain"
+	failover_503 failover_silent no_failover_busy ctl_hangup drain advertise"
 CASES=${CALL_CASES:-$ALL_CASES}
 NUMBER=9123456          # routed to trunk1 by TL_ROUTES below
 
@@ -566,6 +566,31 @@ case_drain() {
 		TANDEMD_PID=
 		CASE_PIDS=()
 	fi
+}
+
+# Cloud 1:1 NAT: bound to 127.0.0.1, advertising 127.0.0.2. Every address the
+# far ends see (Via, Contact, o=, c=) is the advertised one; the sockets stay
+# on the bind address. (No media here: on loopback nothing maps .2 to .1.)
+case_advertise() {
+	TL_SIP_PORT=$(tl_port)
+	case_start advertise || return
+	tl_stop_tandemd
+	sed -i 's/^address = 127.0.0.1$/address = 127.0.0.1\nadvertise = 127.0.0.2/' "$C/conf/tandem.conf"
+	tl_start_tandemd "$C/conf/tandem.conf" || { tl_fail "$CASE: tandemd restarts"; return; }
+	tl_check "$CASE: the SIP socket is bound to the bind address 127.0.0.1" \
+		bash -c 'ss -Hlnu "sport = :$1" | grep -q "127.0.0.1:$1"' _ "$TL_SIP_PORT"
+	carrier uas_busy.xml || return
+	caller uac_busy.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "the call is set up (and refused busy) through the advertised address" "$CALLER_RC" caller
+	carrier_done
+	local inv; inv=$(sip_msgs "$C-carrier.msg" received '^INVITE ')
+	tl_check "$CASE: the carrier sees Via 127.0.0.2" grep -q '^Via: SIP/2.0/UDP 127.0.0.2:' <<<"$inv"
+	tl_check "$CASE: ... Contact 127.0.0.2" grep -q '^Contact: <sip:[^>]*127.0.0.2:' <<<"$inv"
+	tl_check "$CASE: ... o= and c= 127.0.0.2" \
+		bash -c 'grep -q "^o=.* IN IP4 127.0.0.2" <<<"$1" && grep -q "^c=IN IP4 127.0.0.2" <<<"$1"' _ "$inv"
+	tl_check "$CASE: ... and never the bind address 127.0.0.1 in Via, Contact or SDP" \
+		bash -c '! grep -E "^(Via|Contact|o=|c=).*127\.0\.0\.1" <<<"$1"' _ "$inv"
+	case_end
 }
 
 for c in $CASES; do
