@@ -15,7 +15,7 @@ need_tools
 
 ALL_CASES="basic busy cancel hold noanswer badsdp lateoffer early glare_carrier glare_caller
 	cancel_cross bye_reinvite maxdur late200 echo milliwatt rtptimeout topology sigterm
-	failover_503 failover_silent no_failover_busy ctl_hangup drain advertise"
+	failover_503 failover_silent no_failover_busy ctl_hangup drain advertise ports_exhausted"
 CASES=${CALL_CASES:-$ALL_CASES}
 NUMBER=9123456          # routed to trunk1 by TL_ROUTES below
 
@@ -590,6 +590,30 @@ case_advertise() {
 		bash -c 'grep -q "^o=.* IN IP4 127.0.0.2" <<<"$1" && grep -q "^c=IN IP4 127.0.0.2" <<<"$1"' _ "$inv"
 	tl_check "$CASE: ... and never the bind address 127.0.0.1 in Via, Contact or SDP" \
 		bash -c '! grep -E "^(Via|Contact|o=|c=).*127\.0\.0\.1" <<<"$1"' _ "$inv"
+	case_end
+}
+
+# RTP port pool exhaustion: 503, and the gateway keeps working.
+case_ports_exhausted() {
+	case_start ports_exhausted || return
+	tl_stop_tandemd
+	local lo; lo=$(tl_rtp_block 200)
+	sed -i -E "s/^rtp_port_min.*/rtp_port_min = $lo/; s/^rtp_port_max.*/rtp_port_max = $((lo + 3))/" "$C/conf/tandem.conf"
+	tl_start_tandemd "$C/conf/tandem.conf" || { tl_fail "$CASE: tandemd restarts"; return; }
+	carrier uas_wait_bye.xml -key mport "$(tl_port)" -key mfile "$C/mb" || return
+	CALLER_NAME=caller sipp_bg "$CASE-caller" uac_wait_bye.xml "127.0.0.1:$TL_SIP_PORT" -m 1 \
+		-s "$NUMBER" -key mport "$(tl_port)" -key mfile "$C/ma"
+	local cpid=$SIPP_PID
+	tl_eq "$CASE: the first call takes the 4 ports of the pool" "$(wait_calls 1)" 1
+	sipp_fg "$CASE-second" uac_503_plain.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s "$NUMBER" \
+		-key mport "$(tl_port)"; local rc=$?
+	expect_sipp "the second call gets 503 (no RTP ports left)" "$rc" second
+	tl_check "$CASE: the log says what to widen" grep -q "widen rtp_port_min/max" "$TANDEMD_LOG"
+	tl_check "$CASE: tandemctl call hangup ends the first call" \
+		tl_ctl call hangup "$(tl_ctl --json calls | jq -r '.calls[0].id')"
+	wait "$cpid"
+	carrier_done
+	tl_eq "$CASE: the ports are back" "$(wait_calls 0)" 0
 	case_end
 }
 
