@@ -299,6 +299,18 @@ static int ctl_undrain(void *arg, int argc, char **argv, json_t **reply)
 	return 0;
 }
 
+static int ctl_trunks(void *arg, int argc, char **argv, json_t **reply)
+{
+	struct daemon *d = arg;
+	(void)argc;
+	(void)argv;
+	json_t *t = tsip_trunks_json(d->sip);
+	if (!t)
+		return -ENOMEM;
+	*reply = json_pack("{s:o}", "trunks", t);
+	return *reply ? 0 : -ENOMEM;
+}
+
 static int ctl_call(void *arg, int argc, char **argv, json_t **reply)
 {
 	struct daemon *d = arg;
@@ -397,6 +409,8 @@ static int start(struct daemon *d)
 	tctl_register(d->ctl, "status", "version, uptime, threads, modules, config, counters",
 		      ctl_status, d);
 	tctl_register(d->ctl, "calls", "list the active calls", ctl_calls, d);
+	tctl_register(d->ctl, "trunks", "trunks: state (OPTIONS health), channels in use/limit, RTT",
+		      ctl_trunks, d);
 	tctl_register(d->ctl, "call", "call hangup ID: end one call", ctl_call, d);
 	tctl_register(d->ctl, "drain", "drain [SECONDS]: refuse new calls (503), exit when the last ends",
 		      ctl_drain, d);

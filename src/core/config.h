@@ -72,6 +72,7 @@ struct tconf_trunk {
 	bool latch;                 /* learn the media source (default yes); off for trusted trunks */
 	const char **codecs;        /* NULL-terminated, preference order; NULL = any */
 	unsigned max_channels;      /* 0 = unlimited */
+	unsigned options_interval;  /* s between OPTIONS health checks; 0 = off */
 };
 
 enum tconf_target_kind {
@@ -114,6 +115,7 @@ struct tconf_media {
 	unsigned rtp_timeout;       /* s of no RTP before the call ends; 0 = off */
 	unsigned hold_timeout;      /* s of no RTP while on hold; 0 = off */
 	unsigned latch_window;      /* s after setup/re-offer in which a source may be learnt */
+	unsigned max_transcoded;    /* calls transcoding at once; 0 = unlimited */
 };
 
 struct tconf_calls {

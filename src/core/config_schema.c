@@ -77,6 +77,8 @@ const struct tcs_key tcs_keys[] = {
 	    "Seconds without RTP while a call is on hold before it is ended; 0 = never."),
 	MED(latch_window, TCS_UINT, 0, 0, 3600, "10", NULL, NULL,
 	    "Seconds after setup or a re-offer in which a leg's media source may be learnt."),
+	MED(max_transcoded, TCS_UINT, 0, 0, 1000000, "0", NULL, NULL,
+	    "Most calls transcoding at once (then new calls that need it get 503); 0 = unlimited."),
 
 	CAL(setup_timeout, TCS_UINT, 0, 1, 300, "10", NULL, NULL,
 	    "Seconds a trunk may stay silent before its first provisional response; then the next target is tried."),
@@ -115,6 +117,8 @@ const struct tcs_key tcs_keys[] = {
 	    "Codecs offered to the trunk, in order of preference."),
 	TRK(max_channels, TCS_UINT, 0, 0, 1000000, "0", NULL, NULL,
 	    "Most concurrent calls to the trunk (then the next target is tried); 0 = unlimited."),
+	TRK(options_interval, TCS_UINT, 0, 0, 3600, "0", NULL, "no health checks",
+	    "Seconds between OPTIONS health checks; a trunk that fails two in a row is skipped until it answers."),
 
 	{ TCS_ROUTES, "PREFIX", TCS_LIST, TCS_PATTERN, 0, 0, NULL, NULL, 0, 0, NULL,
 	  "Called numbers starting with PREFIX (digits, optional leading +; default = any number) "

@@ -15,6 +15,7 @@
 #include "core/cdr.h"
 #include "core/log.h"
 #include "sip/call.h"
+#include "sip/trunks.h"
 
 struct tcall_table {
 	struct call *head;
@@ -95,6 +96,8 @@ static void call_free(struct call *c)
 {
 	struct tcall_table *t = c->sip->calls;
 	call_cdr(c, final_disposition(c), c->final_code);
+	if (c->trunk_held)
+		trunk_release(c->sip, c->trunk_held);
 	call_timers_stop(c);
 	if (c->media)
 		media_session_destroy(c->media);
@@ -133,6 +136,7 @@ void call_answered(struct call *c)
 	c->t_answer = time(NULL);
 	clock_gettime(CLOCK_REALTIME, &c->ts_answer);
 	atomic_fetch_add(&c->sip->n.calls_answered, 1);
+	tsip_count_setup(&c->sip->n.setup_answer, &c->ts_start);
 }
 
 static const char *node_name(const struct call *c)
@@ -210,6 +214,10 @@ void call_respond_a(struct call *c, int status, const char *phrase, const char *
 	if (status >= 200) {
 		c->a_final_sent = true;
 		c->final_code = status;
+		tsip_count_final(c->sip, status);
+	} else if (status > 100 && !c->a_provisional_sent) {
+		c->a_provisional_sent = true;
+		tsip_count_setup(&c->sip->n.setup_provisional, &c->ts_start);
 	}
 	if (sdp && sdp != c->a_sdp) {
 		free(c->a_sdp);
@@ -229,6 +237,7 @@ void call_fail_a(struct call *c, int status, const char *phrase, const char *why
 	c->a.bye_sent = true;       /* a failed INVITE ends A's dialog by itself */
 	c->final_code = status;
 	atomic_fetch_add(&c->sip->n.calls_failed, 1);
+	tsip_count_final(c->sip, status);
 	sip_reason_t const *reason = c->ev.sip && c->ev.leg == &c->b ? c->ev.sip->sip_reason : NULL;
 	LOG_INFO("call %s: %d %s to caller (%s)", c->id, status,
 		 phrase ? phrase : sip_status_phrase(status), why ? why : "");
@@ -387,6 +396,7 @@ static void reject(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int statu
 	copy_user(caller, sizeof caller, sip && sip->sip_from ? sip->sip_from->a_url : NULL);
 	copy_user(called, sizeof called, sip && sip->sip_request ? sip->sip_request->rq_url : NULL);
 	atomic_fetch_add(&s->n.calls_rejected, 1);
+	tsip_count_final(s, status);
 	LOG_INFO("call %s: INVITE %s -> %s rejected: %d %s (%s)", id, caller, called, status, phrase, why);
 	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(s->nua), TAG_END());
 	nua_handle_destroy(nh);
@@ -470,6 +480,8 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer->sdp),
 		   TAG_END());
 	LOG_INFO("call %s: %s -> %s via trunk %s (%s)", c->id, c->caller, c->called, tr->name, ruri);
+	trunk_acquire(c->sip, tr->name);
+	c->trunk_held = tr->name;
 	return 0;
 }
 
@@ -479,6 +491,10 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 static void orphan_b(struct call *c)
 {
 	struct tcall_table *t = c->sip->calls;
+	if (c->trunk_held) {
+		trunk_release(c->sip, c->trunk_held);
+		c->trunk_held = NULL;
+	}
 	struct tcall_leg *o = c->b.nh ? calloc(1, sizeof *o) : NULL;
 	if (o) {
 		o->which = MEDIA_LEG_B;
@@ -535,6 +551,11 @@ int call_failover(struct call *c, const char *why)
 		const struct tconf_target *tg = &r->targets[i];
 		if (tg->kind != TCONF_TARGET_TRUNK)
 			continue;
+		const char *busy;
+		if (!trunk_usable(c->sip, tg->trunk, &busy)) {
+			LOG_INFO("call %s: skipping trunk %s: %s", c->id, tg->trunk->name, busy);
+			continue;
+		}
 		const char *nif = tg->trunk->interface;
 		/* the B leg's media sockets are bound on one interface */
 		if ((cur_if || nif) && (!cur_if || !nif || strcmp(cur_if, nif))) {
@@ -651,9 +672,11 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	size_t sdp_len = 0;
 	const char *sdp = body_sdp(sip, &sdp_len);
 
+	atomic_fetch_add(&s->n.attempts, 1);
 	if (s->stopping || atomic_load(&s->draining)) {
 		/* a dispatcher in front (Kamailio) moves the call to another node */
 		atomic_fetch_add(&s->n.calls_rejected, 1);
+		tsip_count_final(s, 503);
 		LOG_INFO("INVITE refused: 503 (%s)", s->stopping ? "shutting down" : "draining");
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(s->nua),
 			    SIPTAG_RETRY_AFTER_STR(TSIP_RETRY_AFTER), TAG_END());
@@ -663,6 +686,7 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	if (!sdp && sip->sip_payload && sip->sip_payload->pl_len && sip->sip_content_type) {
 		/* a body we cannot read is not a late offer (RFC 3261 21.4.13) */
 		atomic_fetch_add(&s->n.calls_rejected, 1);
+		tsip_count_final(s, 415);
 		LOG_INFO("INVITE rejected: 415 (body of type %s)", sip->sip_content_type->c_type ?
 			 sip->sip_content_type->c_type : "?");
 		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_THIS(s->nua),
@@ -688,7 +712,19 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		reject(s, nh, sip, 404, "Not Found", "no route");
 		return;
 	}
-	const struct tconf_target *tg = &r->targets[0];
+	/* the first target that can take a call: trunks that are down or full
+	 * are skipped, and with none left the caller hears 503 at once */
+	size_t ti;
+	const char *busy = NULL;
+	for (ti = 0; ti < r->ntargets; ti++)
+		if (r->targets[ti].kind != TCONF_TARGET_TRUNK ||
+		    trunk_usable(s, r->targets[ti].trunk, &busy))
+			break;
+	if (ti == r->ntargets) {
+		reject(s, nh, sip, 503, "Service Unavailable", busy ? busy : "no usable trunk");
+		return;
+	}
+	const struct tconf_target *tg = &r->targets[ti];
 
 	struct call *c = call_new(s, nh);
 	if (!c) {
@@ -703,7 +739,7 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		      tg->kind == TCONF_TARGET_MILLIWATT ? MEDIA_ENDPOINT_MILLIWATT : MEDIA_ENDPOINT_NONE;
 	c->trunk = tg->kind == TCONF_TARGET_TRUNK ? tg->trunk : NULL;
 	c->route = r;
-	c->target = 0;
+	c->target = ti;
 	if (sdp && c->trunk) {
 		c->a_offer = malloc(sdp_len + 1);
 		if (c->a_offer) {
@@ -843,6 +879,8 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 		call_fsm_feed(c, EV_ACK);
 		return;
 	case nua_i_cancel:
+		if (is_a && !c->a_final_sent)
+			tsip_count_final(s, 487);   /* nua has answered the INVITE 487 */
 		if (is_a)
 			call_fsm_feed(c, EV_A_CANCEL);
 		return;

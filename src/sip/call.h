@@ -82,6 +82,7 @@ struct call {
 	const struct tconf_trunk *trunk;
 	const struct tconf_route *route;  /* in c->conf; targets tried in order */
 	size_t target;              /* index of the target being tried */
+	const char *trunk_held;     /* trunk whose channel this call holds, or NULL */
 	char *a_offer;              /* A's offer (malloc'd), re-offered on failover */
 	size_t a_offer_len;
 	media_session_t *media;
@@ -108,6 +109,7 @@ struct call {
 	bool reoffer_update;        /* the offer being relayed came in an UPDATE */
 	bool reinvite_local;        /* re-INVITE from a leg without SDP: we offered */
 	bool a_final_sent;          /* A has had its final response */
+	bool a_provisional_sent;    /* A has had a 18x (setup metrics) */
 	bool cancel_pending;        /* CANCEL B as soon as it sends a provisional */
 	int final_code;             /* what A was told (for the listing and counters) */
 	char *a_sdp;                /* last SDP sent to A in a response (malloc'd) */

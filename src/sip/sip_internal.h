@@ -26,12 +26,16 @@ struct tcall_leg;
 #include <sofia-sip/soa_tag.h>
 
 #include "core/config.h"
+#include "core/metrics.h"
 #include "core/queue.h"
 #include "media/media.h"
 #include "sip/sip_thread.h"
 
 struct tcall_table;
+struct trunk_table;
 struct tcdr;
+
+#define TSIP_NRESULTS 500           /* final response codes 200..699 (metrics) */
 
 struct tsip {
 	pthread_t thread;
@@ -45,6 +49,7 @@ struct tsip {
 	tconf_t *conf;              /* current snapshot (SIP thread's reference) */
 	media_core_t *media;        /* borrowed */
 	struct tcall_table *calls;  /* the call core's state */
+	struct trunk_table *trunks; /* live trunk state (trunks.c) */
 	struct tcdr *cdr;           /* call records, or NULL (owned; follows conf) */
 
 	/* start-up handshake with tsip_start() */
@@ -60,8 +65,18 @@ struct tsip {
 		atomic_uint_fast64_t requests_in, options_answered;
 		atomic_uint_fast64_t calls_total, calls_active, calls_answered;
 		atomic_uint_fast64_t calls_failed, calls_rejected;
+		/* for the metrics (sip_metrics.c) */
+		atomic_uint_fast64_t attempts;     /* new INVITEs, rejected ones too */
+		atomic_uint_fast64_t results[TSIP_NRESULTS]; /* final responses to callers, [code - 200] */
+		struct tmetrics_hist setup_provisional, setup_answer; /* from the INVITE */
 	} n;
 };
+
+/* Metrics (sip_metrics.c): a final response to a caller's INVITE (any code;
+ * 200..699 are counted), and a call reaching a setup stage (first provisional
+ * relayed to the caller, answer) 'since' its INVITE arrived (CLOCK_REALTIME). */
+void tsip_count_final(struct tsip *s, int code);
+void tsip_count_setup(struct tmetrics_hist *h, const struct timespec *since);
 
 /* Retry-After on 503s while draining: long enough for a dispatcher to move on. */
 #define TSIP_RETRY_AFTER "60"

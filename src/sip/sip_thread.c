@@ -14,6 +14,7 @@
 
 #include "core/cdr.h"
 #include "core/log.h"
+#include "sip/trunks.h"
 
 #define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
 
@@ -69,6 +70,10 @@ static void nua_callback(nua_event_t event, int status, char const *phrase,
 	case nua_i_options:
 		answer_options(s, nh);
 		return;
+	case nua_r_options:
+		if (trunks_on_options(s, nh, status))
+			return;
+		break;
 	case nua_r_shutdown:
 		if (status >= 200) {
 			LOG_INFO("sip: stack shut down (%d %s)", status, phrase);
@@ -184,7 +189,8 @@ static void *sip_main(void *arg)
 	su_wait_create(s->q_wait, tq_fd(s->q), SU_WAIT_IN);
 	s->q_reg = su_root_register(s->root, s->q_wait, queue_wakeup, NULL, 0);
 	cdr_follow_conf(s);
-	if (s->q_reg < 0 || (rc = tcall_table_new(s)) < 0 || (rc = stack_create(s)) < 0) {
+	if (s->q_reg < 0 || (rc = tcall_table_new(s)) < 0 || (rc = stack_create(s)) < 0 ||
+	    (rc = trunks_init(s)) < 0) {
 		set_start_state(s, s->q_reg < 0 ? -ENOMEM : rc);
 		goto out;
 	}
@@ -192,6 +198,7 @@ static void *sip_main(void *arg)
 	su_root_run(s->root);
 
 out:
+	trunks_free(s);
 	if (s->nua)
 		nua_destroy(s->nua);
 	s->nua = NULL;

@@ -68,5 +68,7 @@ void tsip_stats(const tsip_t *s, struct tsip_stats *out);
  * the result. Runs on the SIP thread and waits for it. */
 struct json_t;
 struct json_t *tsip_calls_json(tsip_t *s);
+/* The configured trunks with their live state (for `tandemctl trunks`). */
+struct json_t *tsip_trunks_json(tsip_t *s);
 
 #endif

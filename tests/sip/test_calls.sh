@@ -15,7 +15,8 @@ need_tools
 
 ALL_CASES="basic busy cancel hold noanswer badsdp lateoffer early glare_carrier glare_caller
 	cancel_cross bye_reinvite maxdur late200 echo milliwatt rtptimeout topology sigterm
-	failover_503 failover_silent no_failover_busy ctl_hangup drain advertise ports_exhausted"
+	failover_503 failover_silent no_failover_busy ctl_hangup drain advertise ports_exhausted
+	max_channels trunk_health"
 CASES=${CALL_CASES:-$ALL_CASES}
 NUMBER=9123456          # routed to trunk1 by TL_ROUTES below
 
@@ -614,6 +615,62 @@ case_ports_exhausted() {
 	wait "$cpid"
 	carrier_done
 	tl_eq "$CASE: the ports are back" "$(wait_calls 0)" 0
+	case_end
+}
+
+# trunk1 takes one call at a time: the second call goes to trunk2.
+case_max_channels() {
+	T2_PORT=$(tl_port)
+	TL_TRUNKS=$'max_channels = 1\n\n[trunk2](carrier)\nhost = 127.0.0.1\nport = '"$T2_PORT"
+	TL_ROUTES="9 = trunk1, trunk2" case_start max_channels || return
+	unset TL_TRUNKS
+	carrier uas_wait_bye.xml -key mport "$(tl_port)" -key mfile "$C/mb" || return
+	CALLER_NAME=caller sipp_bg "$CASE-caller" uac_wait_bye.xml "127.0.0.1:$TL_SIP_PORT" -m 1 \
+		-s "$NUMBER" -key mport "$(tl_port)" -key mfile "$C/ma"
+	local cpid=$SIPP_PID
+	tl_eq "$CASE: the first call is up on trunk1" "$(wait_calls 1)" 1
+	tl_eq "$CASE: tandemctl trunks: trunk1 uses 1 of 1 channels" \
+		"$(tl_ctl --json trunks | jq -r '.trunks[] | select(.name=="trunk1") | "\(.channels)/\(.max_channels)"')" 1/1
+	SIPP_PORT=$T2_PORT sipp_bg "$CASE-trunk2" uas_busy.xml -m 1 || return
+	local t2=$SIPP_PID
+	CASE_PIDS+=("$t2")
+	sipp_fg "$CASE-second" uac_busy.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "the second call went to trunk2 (its 486 came back)" "$?" second
+	wait "$t2"; expect_sipp "trunk2 got the second call" "$?" trunk2
+	tl_ctl call hangup "$(tl_ctl --json calls | jq -r '.calls[0].id')" >/dev/null
+	wait "$cpid"
+	carrier_done
+	tl_eq "$CASE: the channel is free again" \
+		"$(tl_ctl --json trunks | jq -r '.trunks[] | select(.name=="trunk1") | .channels')" 0
+	case_end
+}
+
+# OPTIONS health: a trunk that does not answer is marked down and calls to it
+# get 503 at once; when it answers again it is up and takes calls.
+case_trunk_health() {
+	TL_TRUNKS="options_interval = 1"
+	case_start trunk_health || return
+	unset TL_TRUNKS
+	local st i
+	for i in $(seq 1 60); do
+		st=$(tl_ctl --json trunks | jq -r '.trunks[0].state')
+		[ "$st" = down ] && break
+		sleep 0.1
+	done
+	tl_eq "$CASE: a trunk nobody answers on is marked down" "$st" down
+	tl_check "$CASE: the log says it is down and what that means" grep -q "trunk trunk1 is DOWN" "$TANDEMD_LOG"
+	sipp_fg "$CASE-fast503" uac_503_plain.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "a call to a route whose only trunk is down gets 503" "$?" fast503
+	SIPP_PORT=$TL_TRUNK_PORT sipp_bg "$CASE-options" uas_options.xml -m 1000 || return
+	CASE_PIDS+=("$SIPP_PID")
+	for i in $(seq 1 60); do
+		st=$(tl_ctl --json trunks | jq -r '.trunks[0].state')
+		[ "$st" = up ] && break
+		sleep 0.1
+	done
+	tl_eq "$CASE: once it answers OPTIONS it is up again" "$st" up
+	tl_check "$CASE: the OPTIONS round trip is reported" \
+		test "$(tl_ctl --json trunks | jq -r '.trunks[0].options_rtt_ms')" -ge 0
 	case_end
 }
 
