@@ -17,7 +17,7 @@ cd "$top"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libsofia-sip-ua-dev libsrtp2-dev
  libopus-dev libspandsp-dev libtiff-dev libevent-dev libssl-dev libjansson-dev check libbcg729-dev"
-TEST_DEPS="sip-tester clang libclang-rt-14-dev iproute2 procps jq baresip-core"
+TEST_DEPS="sip-tester clang libclang-rt-14-dev iproute2 procps jq baresip-core prometheus curl kamailio logrotate man-db groff-base systemd"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -60,6 +60,11 @@ build)
 test)
 	# shellcheck disable=SC2086
 	install_deps $BUILD_DEPS $TEST_DEPS
+	# Debian's kamailio package starts its own service on port 5060, which the
+	# tests need free (tests/sip/test_kamailio.sh runs a Kamailio of its own).
+	if [ -d /run/systemd/system ] && systemctl is-active --quiet kamailio.service; then
+		as_root systemctl disable --now kamailio.service
+	fi
 	set +e
 	pass=0 fail=0
 	# A build that fails is a failed test, and the closing line still comes.

@@ -3,6 +3,9 @@
 # (modules/mod_NAME.so) where tests load it from.
 MODULE_CFLAGS = $(AM_CFLAGS) -fPIC -fvisibility=hidden
 MODULE_LINKFLAGS = $(AM_LDFLAGS) -shared -fPIC
+# They install into $(moduledir) (configure --with-moduledir), and the module
+# ABI headers into $(includedir)/tandem for modules built out of tree.
+pkginclude_HEADERS = include/tandem/module.h include/tandem/codec.h
 
 module_PROGRAMS += modules/mod_g711.so
 modules_mod_g711_so_SOURCES = modules/mod_g711/g711.c

@@ -25,9 +25,11 @@
 #include "core/config.h"
 #include "core/ctl.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/modules.h"
 #include "media/media.h"
 #include "sip/sip_thread.h"
+#include "metrics_collect.h"
 
 /* Each call holds about four descriptors (RTP+RTCP per leg) plus SIP. */
 #define FDS_PER_CALL 4
@@ -45,6 +47,7 @@ struct daemon {
 	media_core_t *media;
 	tsip_t *sip;
 	tctl_t *ctl;
+	tmetrics_server_t *metrics; /* NULL unless metrics_listen is set */
 	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
 	struct event *drain_tick;   /* while draining: exit once the calls are gone */
 	time_t drain_deadline;
@@ -120,6 +123,7 @@ static int do_reload(struct daemon *d)
 	tconf_errors_free(&notes);
 
 	tsip_set_conf(d->sip, next);
+	media_core_set_max_transcoded(d->media, next->media.max_transcoded);
 	tlog_set_level((enum tlog_level)next->general.log_level);
 	const char *of = d->conf->general.log_file, *nf = next->general.log_file;
 	if ((of || nf) && (!of || !nf || strcmp(of, nf))) {
@@ -366,6 +370,33 @@ static int ctl_reload(void *arg, int argc, char **argv, json_t **reply)
 	return -EINVAL;
 }
 
+/* --- metrics --------------------------------------------------------------- */
+
+static void metrics_scrape(struct tmetrics_out *o, void *arg)
+{
+	struct daemon *d = arg;
+	struct tandemd_metrics_src src = {
+		.sip = d->sip, .media = d->media, .conf = d->conf, .started = d->started,
+		.conf_loaded = d->conf_loaded, .reloads_ok = d->reloads_ok,
+		.reloads_failed = d->reloads_failed,
+	};
+	tandemd_metrics_collect(o, &src);
+}
+
+/* metrics_listen is a plain string in the schema: its form is checked here,
+ * before anything starts (and by -t). */
+static int check_metrics_listen(const tconf_t *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	const char *l = c->general.metrics_listen;
+	if (!l || tmetrics_parse_listen(l, &ss, &len) == 0)
+		return 0;
+	fprintf(stderr, "tandemd: %s: metrics_listen = %s: want IPV4:PORT or [IPV6]:PORT\n",
+		c->path, l);
+	return -EINVAL;
+}
+
 /* --- start and stop ------------------------------------------------------ */
 
 static struct event *add_signal(struct daemon *d, int sig, event_callback_fn fn)
@@ -398,6 +429,7 @@ static int start(struct daemon *d)
 		LOG_ERR("cannot start the media core: %s", strerror(-rc));
 		return rc;
 	}
+	media_core_set_codecs(d->media, d->modules);
 	if ((rc = tsip_start(d->conf, d->media, &d->sip)) < 0)
 		return rc;
 	if ((rc = tctl_new(d->base, d->conf->general.control_socket,
@@ -417,6 +449,14 @@ static int start(struct daemon *d)
 	tctl_register(d->ctl, "undrain", "take new calls again", ctl_undrain, d);
 	tctl_register(d->ctl, "log", "log level [LEVEL]: show or set the log level", ctl_log, d);
 	tctl_register(d->ctl, "reload", "re-read the configuration (like SIGHUP)", ctl_reload, d);
+	const char *ml = d->conf->general.metrics_listen;
+	if (ml && (rc = tmetrics_server_new(d->base, ml, metrics_scrape, d, &d->metrics)) < 0) {
+		LOG_ERR("cannot serve metrics on %s: %s (check metrics_listen in [general])", ml,
+			strerror(-rc));
+		return rc;
+	}
+	if (ml)
+		LOG_NOTICE("metrics: http://%s/metrics", ml);
 
 	signal(SIGPIPE, SIG_IGN);
 	d->sig_term = add_signal(d, SIGTERM, on_stop_signal);
@@ -428,6 +468,7 @@ static int start(struct daemon *d)
 
 static void stop(struct daemon *d)
 {
+	tmetrics_server_free(d->metrics);
 	tctl_free(d->ctl);
 	tsip_stop(d->sip);
 	if (d->media)
@@ -477,7 +518,9 @@ int main(int argc, char **argv)
 	}
 	if (test_only) {
 		tmodules_t *mods = NULL;
-		int rc = load_modules(d.conf, &mods);
+		int rc = check_metrics_listen(d.conf);
+		if (rc == 0)
+			rc = load_modules(d.conf, &mods);
 		tmodules_free(mods);
 		if (rc == 0) {
 			tconf_print(d.conf, stdout);
@@ -485,6 +528,10 @@ int main(int argc, char **argv)
 		}
 		tconf_unref(d.conf);
 		return rc == 0 ? 0 : 1;
+	}
+	if (check_metrics_listen(d.conf) < 0) {
+		tconf_unref(d.conf);
+		return 1;
 	}
 	tlog_set_level((enum tlog_level)d.conf->general.log_level);
 	if (d.conf->general.log_file && tlog_set_file(d.conf->general.log_file) < 0)

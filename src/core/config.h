@@ -73,6 +73,9 @@ struct tconf_trunk {
 	const char **codecs;        /* NULL-terminated, preference order; NULL = any */
 	unsigned max_channels;      /* 0 = unlimited */
 	unsigned options_interval;  /* s between OPTIONS health checks; 0 = off */
+	unsigned strip;             /* digits removed from the front of the called number */
+	const char *prepend;        /* prefix added after strip; NULL = none */
+	const char *caller_id;      /* fixed calling number toward the trunk; NULL = pass */
 };
 
 enum tconf_target_kind {
@@ -109,6 +112,7 @@ struct tconf_general {
 	const char *cdr_file;       /* CSV call records; NULL = none */
 	const char *node_name;      /* used in logs and CDRs; default: hostname */
 	const char *user_agent;     /* Server/User-Agent header; default "tandem" */
+	const char *metrics_listen; /* "IP:PORT" of the HTTP /metrics endpoint; NULL = off; restart-only */
 };
 
 struct tconf_media {

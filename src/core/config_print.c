@@ -17,6 +17,7 @@ static void print_keys(FILE *out, enum tcs_kind kind, const void *base)
 		fprintf(out, "%s = ", k->name);
 		tcv_print(k, base, out);
 		bool unset = (k->type == TCS_STRING || k->type == TCS_ADDRESS || k->type == TCS_HOST ||
+			      k->type == TCS_DIGITS ||
 			      k->type == TCS_LIST) &&
 			     !*(const void *const *)(const void *)((const char *)base + k->offset);
 		if (unset && k->unset_doc)

@@ -70,6 +70,8 @@ const struct tcs_key tcs_keys[] = {
 	    "Name of this node in logs and call records."),
 	GEN(user_agent, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Value of the User-Agent and Server headers."),
+	GEN(metrics_listen, TCS_STRING, R, 0, 0, NULL, NULL, "no metrics endpoint",
+	    "Serve Prometheus metrics over HTTP at /metrics on this IPv4:PORT or [IPv6]:PORT."),
 
 	MED(rtp_timeout, TCS_UINT, 0, 0, 86400, "60", NULL, NULL,
 	    "Seconds without RTP from either side before a call is ended; 0 = never."),
@@ -119,6 +121,12 @@ const struct tcs_key tcs_keys[] = {
 	    "Most concurrent calls to the trunk (then the next target is tried); 0 = unlimited."),
 	TRK(options_interval, TCS_UINT, 0, 0, 3600, "0", NULL, "no health checks",
 	    "Seconds between OPTIONS health checks; a trunk that fails two in a row is skipped until it answers."),
+	TRK(strip, TCS_UINT, 0, 0, 32, "0", NULL, NULL,
+	    "Digits removed from the front of the called number before it is sent to the trunk."),
+	TRK(prepend, TCS_DIGITS, 0, 0, 0, NULL, NULL, "nothing",
+	    "Prefix put in front of the called number (after strip), e.g. + or a carrier code."),
+	TRK(caller_id, TCS_DIGITS, 0, 0, 0, NULL, NULL, "the caller's own number",
+	    "Calling number presented to the trunk in From (a fixed caller-ID rewrite)."),
 
 	{ TCS_ROUTES, "PREFIX", TCS_LIST, TCS_PATTERN, 0, 0, NULL, NULL, 0, 0, NULL,
 	  "Called numbers starting with PREFIX (digits, optional leading +; default = any number) "
@@ -241,6 +249,7 @@ static const char *type_doc(const struct tcs_key *k)
 	case TCS_MODE: return "octal mode";
 	case TCS_ADDRESS: return "IP address";
 	case TCS_HOST: return "IP address or host name";
+	case TCS_DIGITS: return "dial string";
 	}
 	return "?";
 }

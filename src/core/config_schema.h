@@ -35,6 +35,7 @@ enum tcs_type {
 	TCS_MODE,        /* unsigned, octal file mode 0..0777 */
 	TCS_ADDRESS,     /* const char *, IPv4 or IPv6 literal */
 	TCS_HOST,        /* const char *, IP literal or DNS name */
+	TCS_DIGITS,      /* const char *, a dial string: digits, optional leading +, * and # */
 };
 
 enum tcs_flags {

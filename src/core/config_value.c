@@ -146,6 +146,12 @@ static int parse_string(const struct tcs_key *k, const char *t, void *base, stru
 		snprintf(why, wl, "'%s' is not an IPv4 or IPv6 address", t);
 		return -1;
 	}
+	if (k->type == TCS_DIGITS && (strspn(t + (t[0] == '+'), "0123456789*#") != strlen(t + (t[0] == '+')) ||
+				      strlen(t) > 32)) {
+		snprintf(why, wl, "'%s' is not a dial string (digits, * and #, an optional leading +, "
+			 "at most 32)", t);
+		return -1;
+	}
 	if (k->type == TCS_HOST && !is_ip(t) && !is_hostname(t)) {
 		snprintf(why, wl, "'%s' is not an IP address or host name", t);
 		return -1;
@@ -273,6 +279,7 @@ int tcv_parse(const struct tcs_key *k, const char *text, void *base, struct tca 
 	case TCS_STRING:
 	case TCS_ADDRESS:
 	case TCS_HOST:
+	case TCS_DIGITS:
 		return parse_string(k, text, base, a, basedir, why, whylen);
 	case TCS_ENUM:
 	case TCS_ENUMSET:
@@ -327,7 +334,8 @@ void tcv_print(const struct tcs_key *k, const void *base, FILE *out)
 		break;
 	case TCS_STRING:
 	case TCS_ADDRESS:
-	case TCS_HOST: {
+	case TCS_HOST:
+	case TCS_DIGITS: {
 		const char *s = *CFIELD(base, k, cstr);
 		if (s)
 			tcv_print_string(s, out);
@@ -398,6 +406,7 @@ bool tcv_equal(const struct tcs_key *k, const void *a, const void *b)
 	case TCS_STRING:
 	case TCS_ADDRESS:
 	case TCS_HOST:
+	case TCS_DIGITS:
 		return str_eq(*CFIELD(a, k, cstr), *CFIELD(b, k, cstr));
 	case TCS_LIST: {
 		const char *const *x = *CFIELD(a, k, cstrv);

@@ -173,11 +173,6 @@ void jb_put(struct jbuf *jb, uint32_t ssrc, uint16_t seq, uint32_t ts, const uin
 	s->len = (uint16_t)len;
 	memcpy(s->data, payload, len);
 	jb->count++;
-	if (jb->have_newest && seq == (uint16_t)(jb->newest_seq + 1)) {
-		uint32_t d = ts - jb->newest_ts;
-		if (d > 0 && d <= ms_ticks(jb, 120))
-			jb->pkt_ticks = d;
-	}
 	if (!jb->have_newest || (int16_t)(uint16_t)(seq - jb->newest_seq) > 0) {
 		jb->newest_seq = seq;
 		jb->newest_ts = ts;
@@ -268,6 +263,14 @@ enum jb_res jb_pop(struct jbuf *jb, const struct jb_pkt **pkt, uint32_t *ticks)
 	jb->st.played++;
 	*pkt = s;
 	return JB_PACKET;
+}
+
+void jb_duration(struct jbuf *jb, uint32_t ticks)
+{
+	if (!ticks || ticks > ms_ticks(jb, 120))
+		return;
+	jb->next_ts += ticks - jb->pkt_ticks;
+	jb->pkt_ticks = ticks;
 }
 
 void jb_skip(struct jbuf *jb, uint32_t ticks)

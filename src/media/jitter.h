@@ -78,7 +78,7 @@ struct jbuf {
 	bool have_newest;
 	uint16_t newest_seq;
 	uint32_t newest_ts;
-	uint32_t pkt_ticks;         /* packet duration, learnt from consecutive packets */
+	uint32_t pkt_ticks;         /* packet duration, as the decoder last found it */
 	unsigned count;             /* packets buffered */
 	/* RFC 3550 6.4.1 interarrival jitter, in ticks scaled by 16. */
 	bool have_prev;
@@ -106,6 +106,10 @@ bool jb_period(struct jbuf *jb);
 /* The next thing to play (see enum jb_res). JB_PACKET: *pkt stays valid
  * until the next jb_put(). JB_LOST / JB_GAP: *ticks to conceal. */
 enum jb_res jb_pop(struct jbuf *jb, const struct jb_pkt **pkt, uint32_t *ticks);
+/* After JB_PACKET: the packet decoded into 'ticks' of audio. Packet
+ * durations come from the decoder, not from timestamp differences, which
+ * cannot tell a long packet from a short one followed by silence. */
+void jb_duration(struct jbuf *jb, uint32_t ticks);
 /* After JB_GAP: 'ticks' of the gap were concealed. */
 void jb_skip(struct jbuf *jb, uint32_t ticks);
 /* The packet now at the play position, if buffered (for FEC after JB_LOST). */

@@ -8,6 +8,13 @@ src_media_libtmedia_a_SOURCES = \
 	src/media/relay.h src/media/relay_priv.h src/media/relay.c src/media/rsess.c \
 	src/media/endpoint.h src/media/endpoint.c src/media/rtp.h src/media/rtp.c \
 	src/media/netaddr.h src/media/netaddr.c
+# Transcoding: negotiation and plan, the engine pipeline, jitter buffer,
+# resampler, RFC 4733 events, worker and owner glue.
+src_media_libtmedia_a_SOURCES += \
+	src/media/transcode.h src/media/transcode.c src/media/transcode_rs.h src/media/transcode_rs.c \
+	src/media/transcode_neg.h src/media/transcode_neg.c src/media/transcode_plan.c \
+	src/media/transcode_relay.c src/media/transcode_sess.h src/media/transcode_sess.c \
+	src/media/jitter.h src/media/jitter.c src/media/dtmf.h src/media/dtmf.c
 TMEDIA_LIBS = src/media/libtmedia.a $(SOFIA_LIBS) $(EVENT_LIBS) $(M_LIBS) $(PTHREAD_LIBS)
 # SDP model, parse (sofia-sip), print, anchoring rewrite, local-endpoint models.
 src_media_libtmedia_a_SOURCES += \

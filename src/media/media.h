@@ -57,9 +57,26 @@
  *     SSRC back). Milliwatt answers the first of PCMU/PCMA offered and sends
  *     1004 Hz at 0 dBm0 (the digital milliwatt) every 20 ms while its answer allows sending.
  *
+ * Codecs and transcoding (details in transcode_neg.h): the core knows G.711
+ * plus the codecs of the modules given to media_core_set_codecs(). An offer
+ * relayed to a leg lists first what both legs allow of what was offered
+ * (passed through untouched), then the codecs the receiving leg's list names
+ * that the gateway can transcode to (modules on both sides), then
+ * telephone-event/8000 (and /48000 next to Opus). Payload types are per leg.
+ * When the agreed codecs differ, the worker transcodes: jitter buffer,
+ * decode with concealment, one PCM rate where possible, 20 ms frames,
+ * encode, the outgoing leg's own SSRC/sequence/timestamps (Opus: RTP clock
+ * 48000 always). Telephone-events are mapped between the legs' payload types
+ * and clocks, and never sent to a leg that did not accept telephone-event.
+ * At most max_transcoded sessions transcode at once (0 = no limit): one that
+ * would need it beyond the cap is offered pass-through codecs only, or gets
+ * -EBUSY when there are none.
+ *
  * Errors are negative errno values:
  *   -EINVAL   malformed or unusable SDP (the call core answers 400/488)
- *   -ENOTSUP  no codec in common / nothing to bridge (488)
+ *   -ENOTSUP  no codec in common / nothing to bridge, no module to transcode
+ *             with (488; a LOG_WARN names the codecs)
+ *   -EBUSY    the call needs transcoding and max_transcoded is reached (503)
  *   -ENOSPC   RTP port pool exhausted (503)
  *   -EPROTO   SDP arrived in the wrong offer/answer state
  *   -ENOMEM
@@ -72,6 +89,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "core/modules.h"
 #include "core/queue.h"
 
 typedef struct media_core media_core_t;
@@ -126,17 +144,29 @@ struct media_sdp {
 	bool is_offer;              /* true: send as an offer; false: as an answer */
 };
 
-/* Start the media core: 'nworkers' threads, port pools per interface of 'conf'.
+/* Start the media core: 'nworkers' threads, port pools per interface of 'conf',
+ * the transcoding cap from conf->media.max_transcoded. Without
+ * media_core_set_codecs() it knows G.711 only and never transcodes.
  * Returns 0 and *out, or a negative errno. */
 int media_core_new(const tconf_t *conf, unsigned nworkers, media_core_t **out);
 /* Stop the workers and free. Every session must already be destroyed. */
 void media_core_free(media_core_t *mc);
+
+/* The codec modules sessions may negotiate and transcode with (NULL: none).
+ * Call before the first session, from the thread that made the core. The
+ * set must stay loaded until media_core_free() has returned. */
+void media_core_set_codecs(media_core_t *mc, const tmodules_t *mods);
+/* The transcoding cap (0 = unlimited); reloadable: sessions already
+ * transcoding keep going, new ones see the new cap. Any thread. */
+void media_core_set_max_transcoded(media_core_t *mc, unsigned max);
 
 struct media_core_stats {
 	unsigned sessions;
 	unsigned ports_in_use, ports_total;
 	uint64_t packets_relayed, bytes_relayed, packets_dropped;
 	unsigned workers;
+	unsigned transcoding;       /* sessions holding a transcoding slot */
+	unsigned max_transcoded;    /* the cap, 0 = unlimited */
 };
 void media_core_stats(media_core_t *mc, struct media_core_stats *out);
 
@@ -177,6 +207,7 @@ struct media_leg_stats {
 	char remote[64];            /* current remote (latched or signalled) "ip:port" */
 	char local[64];             /* our advertised "ip:port" */
 	bool on_hold;
+	bool transcoded;            /* the call is transcoded (same on both legs) */
 };
 /* Snapshot of a session's counters (read from the owner thread). Counters are
  * live (atomics written by the worker); 'remote' follows LATCHED and

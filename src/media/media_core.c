@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,9 @@ int media_core_new(const tconf_t *conf, unsigned nworkers, media_core_t **out)
 	if (!nworkers)
 		nworkers = 1;
 	endpoint_tone_tables(mc->tone[0], mc->tone[1]);
+	xcat_build(&mc->cat, NULL);
+	atomic_init(&mc->transcoding, 0);
+	atomic_init(&mc->max_transcoded, conf->media.max_transcoded);
 	mc->ifaces = calloc(conf->ninterfaces ? conf->ninterfaces : 1, sizeof *mc->ifaces);
 	mc->workers = calloc(nworkers, sizeof *mc->workers);
 	if (!mc->ifaces || !mc->workers)
@@ -76,10 +80,50 @@ void media_core_free(media_core_t *mc)
 	free(mc);
 }
 
+void media_core_set_codecs(media_core_t *mc, const tmodules_t *mods)
+{
+	char list[256] = "";
+	size_t used = 0;
+
+	xcat_build(&mc->cat, mods);
+	for (size_t i = 0; i < mc->cat.n && used < sizeof list; i++)
+		if (xcat_engine(&mc->cat.c[i]))
+			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s/%u", used ? " " : "",
+						 mc->cat.c[i].name, (unsigned)mc->cat.c[i].clock);
+	if (list[0])
+		LOG_INFO("media: can transcode %s", list);
+	else
+		LOG_INFO("media: no codec module with an engine: calls are relayed only");
+}
+
+void media_core_set_max_transcoded(media_core_t *mc, unsigned max)
+{
+	atomic_store(&mc->max_transcoded, max);
+}
+
+bool mcore_slot_take(media_core_t *mc)
+{
+	unsigned cur = atomic_load(&mc->transcoding);
+	for (;;) {
+		unsigned max = atomic_load(&mc->max_transcoded);
+		if (max && cur >= max)
+			return false;
+		if (atomic_compare_exchange_weak(&mc->transcoding, &cur, cur + 1))
+			return true;
+	}
+}
+
+void mcore_slot_give(media_core_t *mc)
+{
+	atomic_fetch_sub(&mc->transcoding, 1);
+}
+
 void media_core_stats(media_core_t *mc, struct media_core_stats *out)
 {
 	memset(out, 0, sizeof *out);
 	out->sessions = atomic_load(&mc->sessions);
+	out->transcoding = atomic_load(&mc->transcoding);
+	out->max_transcoded = atomic_load(&mc->max_transcoded);
 	out->workers = mc->nworkers;
 	for (size_t i = 0; i < mc->nifaces; i++) {
 		unsigned used, total;

@@ -8,6 +8,7 @@
 #include "media/endpoint.h"
 #include "media/media.h"
 #include "media/portpool.h"
+#include "media/transcode_neg.h"
 #include "media/worker.h"
 
 struct mc_iface {
@@ -25,6 +26,9 @@ struct media_core {
 	atomic_uint sessions;
 	/* One second of the milliwatt tone per law, shared read-only by workers. */
 	uint8_t tone[2][TONE_TABLE_LEN];
+	/* Codecs known (owner threads read it; set before any session). */
+	struct xcat cat;
+	atomic_uint transcoding, max_transcoded;
 };
 
 /* The pool of an interface: matched by pointer into the snapshot the core was
@@ -32,5 +36,8 @@ struct media_core {
 struct mpool *mcore_pool(media_core_t *mc, const struct tconf_interface *iface);
 /* The worker for a new session: the least loaded, ties taken in turn. */
 struct mworker *mcore_pick_worker(media_core_t *mc);
+/* One transcoding slot: true if taken (under the cap), false at the cap. */
+bool mcore_slot_take(media_core_t *mc);
+void mcore_slot_give(media_core_t *mc);
 
 #endif

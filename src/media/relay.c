@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "media/dtmf.h"
 #include "media/netaddr.h"
 #include "media/relay_priv.h"
+#include "media/transcode.h"
 
 /* Receive into the worker's buffers. A socket read less than 2 ms ago, or
  * whose last batch was more than one datagram, is backlogged: it is read
@@ -165,6 +167,63 @@ static void count_drop(struct rleg *l, struct mworker *w)
 	mw_add(&w->dropped, 1);
 }
 
+void relay_send_own(struct rleg *l, const uint8_t *buf, size_t len)
+{
+	struct mworker *w = l->w;
+	const na_addr_t *to = relay_rtp_target(l);
+
+	if (!to || l->fd_rtp < 0 ||
+	    sendto(l->fd_rtp, buf, len, MSG_DONTWAIT, &to->sa, na_len(to)) < 0) {
+		count_drop(l, w);
+		return;
+	}
+	mw_add(&l->pout, 1);
+	mw_add(&l->bout, len);
+	mw_add(&w->pkts_out, 1);
+	mw_add(&w->bytes_out, len);
+}
+
+static uint32_t ev_rate(const struct rmap *m, uint8_t pt)
+{
+	for (unsigned i = 0; i < m->nev; i++)
+		if (m->ev_in[i].pt == pt)
+			return m->ev_in[i].rate;
+	return 0;
+}
+
+/* The media plan for one accepted packet from 'in' (in->map.on). true: it
+ * goes on down the relay path (its payload type, maybe its event durations,
+ * rewritten); false: consumed by the transcoder, or dropped (counted). */
+static bool apply_plan(struct rleg *in, struct mworker *w, uint8_t *buf, struct rtp_hdr *h)
+{
+	const struct rmap *m = &in->map;
+
+	switch (m->act[h->pt]) {
+	case RM_PASS:
+		buf[1] = (uint8_t)((buf[1] & 0x80) | m->out_pt[h->pt]);
+		return true;
+	case RM_AUDIO:
+		if (!in->s->xc)
+			break;
+		xcode_put(in->s->xc, in->idx, h->ssrc, h->seq, h->ts, buf + h->hdr_len,
+			  h->payload_len, xrelay_now_us());
+		return false;
+	case RM_EVENT:
+		if (m->xcode) {
+			xrelay_event(in, buf, h);
+			return false;
+		}
+		if (dtmf_rescale(buf + h->hdr_len, h->payload_len, ev_rate(m, h->pt), m->ev_out_rate) < 0)
+			break;
+		buf[1] = (uint8_t)((buf[1] & 0x80) | m->out_pt[h->pt]);
+		return true;
+	default:
+		break;
+	}
+	count_drop(in, w);
+	return false;
+}
+
 void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 {
 	struct rleg *in = arg;
@@ -198,6 +257,8 @@ void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 		}
 		if (o->ep == MEDIA_ENDPOINT_MILLIWATT)
 			continue;               /* consumed by the endpoint */
+		if (in->map.on && !apply_plan(in, w, w->buf[i], &h))
+			continue;
 		const na_addr_t *to = relay_rtp_target(dst);
 		if (!to) {
 			count_drop(in, w);
@@ -249,8 +310,8 @@ void relay_on_rtcp(evutil_socket_t fd, short what, void *arg)
 		mw_add(&in->pin, 1);
 		mw_add(&in->bin, len);
 		in->last_any = now;
-		if (o->ep != MEDIA_ENDPOINT_NONE)
-			continue;               /* endpoints consume RTCP */
+		if (o->ep != MEDIA_ENDPOINT_NONE || in->map.xcode)
+			continue;               /* endpoints and transcoders consume RTCP */
 		if (!o->have_rtcp_dst) {
 			count_drop(in, w);
 			continue;

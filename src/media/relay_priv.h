@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include <stdatomic.h>
 
+#include "media/dtmf.h"
 #include "media/relay.h"
 #include "media/rtp.h"
 
@@ -68,6 +69,18 @@ struct rleg {
 	/* Pending events for the owner, and the address they refer to. */
 	unsigned pend;
 	na_addr_t pend_addr;
+	/* The media plan for packets arriving on this leg (relay.h). */
+	struct rmap map;
+};
+
+/* The stream a transcoded direction sends (from leg i, toward leg !i; it is
+ * that leg's rtp_outmap, continued): timestamps follow the 20 ms period
+ * clock, ts(k) = base_ts + (k - base_k) * step. */
+struct xout {
+	bool started;
+	uint64_t base_k, last_k;
+	uint32_t base_ts;
+	struct dtmf_map dm;
 };
 
 struct rsess {
@@ -76,6 +89,13 @@ struct rsess {
 	unsigned rtp_timeout, hold_timeout, latch_window;
 	struct event *ev_tick, *ev_notify, *ev_tone;
 	bool timed_out;
+
+	/* Transcoding (transcode_relay.c): the engine, its 20 ms period clock
+	 * (period k starts at x_t0_us + k * 20 ms), per-direction output. */
+	struct xcode *xc;
+	struct event *ev_xtick;
+	uint64_t x_t0_us, x_k;
+	struct xout xo[2];
 
 	/* Milliwatt generator. */
 	const uint8_t *tone_tab[2];
@@ -97,8 +117,25 @@ const na_addr_t *relay_rtp_target(const struct rleg *l);
 /* Recompute l->rtcp_dst after a latch or configuration change. */
 void relay_update_rtcp_dst(struct rleg *l);
 
+/* Send one packet of our own (transcoded audio, events) toward leg l's
+ * peer, counted like relayed ones. */
+void relay_send_own(struct rleg *l, const uint8_t *buf, size_t len);
+
 /* rsess.c */
 void rsess_pend(struct rleg *l, unsigned what, const na_addr_t *addr);
+uint32_t rsess_rand32(void);
+
+/* transcode_relay.c (worker thread) */
+/* Install the new plan's transcoder ('xc' taken over; NULL with keep: keep
+ * the current one; NULL without: none), start or stop the period timer. */
+void xrelay_apply(struct rsess *s, struct xcode *xc, bool keep);
+/* Free the transcoder and its timer (session going away). */
+void xrelay_stop(struct rsess *s);
+/* An RFC 4733 packet from leg 'in' on a transcoded call: rewrite it into
+ * the outgoing stream and send it. */
+void xrelay_event(struct rleg *in, uint8_t *buf, const struct rtp_hdr *h);
+/* Monotonic microseconds. */
+uint64_t xrelay_now_us(void);
 
 /* endpoint.c */
 void endpoint_tone_update(struct rsess *s);

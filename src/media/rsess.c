@@ -13,8 +13,9 @@
 #include "media/netaddr.h"
 #include "media/portpool.h"
 #include "media/relay_priv.h"
+#include "media/transcode.h"
 
-static uint32_t rand32(void)
+uint32_t rsess_rand32(void)
 {
 	uint32_t v = 0;
 	if (getrandom(&v, sizeof v, GRND_NONBLOCK) != sizeof v)
@@ -45,9 +46,9 @@ int rsess_new(const struct rsess_init *in, struct rsess **out)
 	s->release = in->release;
 	s->tone_tab[0] = in->tone[0];
 	s->tone_tab[1] = in->tone[1];
-	s->tone_ssrc = rand32();
-	s->tone_seq = (uint16_t)rand32();
-	s->tone_ts = rand32();
+	s->tone_ssrc = rsess_rand32();
+	s->tone_seq = (uint16_t)rsess_rand32();
+	s->tone_ts = rsess_rand32();
 	for (int i = 0; i < 2; i++) {
 		struct rleg *l = &s->leg[i];
 		l->s = s;
@@ -63,7 +64,7 @@ int rsess_new(const struct rsess_init *in, struct rsess **out)
 		l->conf.ep_pt = -1;
 		/* Echo answers with a stream of its own (see media.h). */
 		if (in->ep[!i] == MEDIA_ENDPOINT_ECHO)
-			rtp_outmap_init_own(&l->out, rand32(), (uint16_t)rand32(), rand32());
+			rtp_outmap_init_own(&l->out, rsess_rand32(), (uint16_t)rsess_rand32(), rsess_rand32());
 		else
 			rtp_outmap_init(&l->out);
 	}
@@ -155,6 +156,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 static void free_session(struct rsess *s)
 {
 	endpoint_tone_stop(s);
+	xrelay_stop(s);
 	if (s->ev_tick)
 		event_free(s->ev_tick);
 	if (s->ev_notify)
@@ -267,23 +269,35 @@ static void do_conf(void *arg)
 	struct rsess *s = m->s;
 	uint64_t now = mworker_clock_ms();
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		apply_leg(s, &s->leg[i], &m->c.leg[i], now);
+		s->leg[i].map = m->c.map[i];
+	}
+	xrelay_apply(s, m->c.xc, m->c.xc_keep);
 	s->timed_out = false;
 	endpoint_tone_update(s);
+	free(m);
+}
+
+static void drop_conf(void *arg)
+{
+	struct conf_msg *m = arg;
+	xcode_free(m->c.xc);
 	free(m);
 }
 
 int rsess_configure(struct rsess *rs, const struct rsess_conf *conf)
 {
 	struct conf_msg *m = malloc(sizeof *m);
-	if (!m)
+	if (!m) {
+		xcode_free(conf->xc);
 		return -ENOMEM;
+	}
 	m->s = rs;
 	m->c = *conf;
-	int rc = mworker_post(rs->w, do_conf, free, m);
+	int rc = mworker_post(rs->w, do_conf, drop_conf, m);
 	if (rc)
-		free(m);
+		drop_conf(m);
 	return rc;
 }
 

@@ -8,6 +8,15 @@
  * the other in LOCAL_OFFER until the answer comes back. Only complete
  * exchanges reach the worker.
  *
+ * Codecs (transcode_neg.h): the offer sent on a leg is rebuilt for that leg
+ * (what it allows, its own payload type numbers, codecs to transcode to);
+ * the answer relayed back is rebuilt in the offerer's numbers. After every
+ * completed exchange each leg's agreement (struct xleg) is recorded and the
+ * media plan pushed to the worker: payload type maps, or a transcoder made
+ * here on the owner thread (engines allocate) and handed over. A session
+ * holds one of the core's transcoding slots while it transcodes, or while an
+ * offer with codecs to transcode to is pending.
+ *
  * Lifetime: the handle is reference counted: one reference for the owner
  * (dropped by media_session_destroy), one for the worker-side session
  * (dropped when the worker has closed the sockets) and one per event in the
@@ -27,8 +36,16 @@
 #include "media/netaddr.h"
 #include "media/relay.h"
 #include "media/sdp_ops.h"
+#include "media/transcode.h"
+#include "media/transcode_sess.h"
 
 enum ostate { OS_STABLE, OS_LOCAL_OFFER, OS_REMOTE_OFFER };
+
+/* The codecs of an SDP we sent on a leg. */
+struct clist {
+	size_t n;
+	struct msdp_codec c[MSDP_MAX_CODECS];
+};
 
 struct oleg {
 	enum media_endpoint ep;
@@ -48,6 +65,10 @@ struct oleg {
 	bool we_offered_last;           /* the last exchange answered our offer */
 	char *pend;                     /* REMOTE_OFFER: the remote offer */
 	struct rleg_conf wconf, pend_wconf;
+	struct clist sent;              /* codecs we sent in the last completed exchange */
+	struct clist pend_sent;         /* LOCAL_OFFER: codecs of our offer */
+	bool pend_extras;               /* LOCAL_OFFER: it has codecs to transcode to */
+	struct xleg agreed;             /* what the leg agreed (valid after an exchange) */
 
 	/* Owner-side copies for media_session_stats. */
 	char codec[32], remote[64], local[64];
@@ -62,6 +83,7 @@ struct media_session {
 	void *cb_arg;
 	char label[64];
 	struct rsess *rs;
+	struct xsess x;                 /* transcoding slot and plan */
 	struct oleg leg[2];
 };
 
@@ -226,6 +248,8 @@ int media_session_new(media_core_t *mc, const struct media_session_opts *opts,
 	s->cb = opts->cb;
 	s->cb_arg = opts->cb_arg;
 	snprintf(s->label, sizeof s->label, "%s", opts->label ? opts->label : "-");
+	s->x.mc = mc;
+	s->x.label = s->label;
 	rc = setup_legs(s, opts, &ri);
 	if (rc)
 		goto fail;
@@ -274,6 +298,7 @@ void media_session_destroy(media_session_t *s)
 		return;
 	s->dead = true;
 	atomic_fetch_sub(&s->mc->sessions, 1);
+	xsess_slot_sync(&s->x, false);
 	free_owner_side(s);
 	rsess_stop(s->rs);
 	s->rs = NULL;
@@ -311,6 +336,20 @@ static int parse(media_session_t *s, int leg, const char *sdp, size_t len, struc
 	}
 	*out = m;
 	return 0;
+}
+
+static struct msdp_stream *stream_at(struct msdp *m, int idx)
+{
+	return m && idx >= 0 && (size_t)idx < m->nstreams ? &m->streams[idx] : NULL;
+}
+
+/* A leg's last agreed SDP, parsed (NULL if none or unparsable). */
+static struct msdp *parse_cur(media_session_t *s, int leg)
+{
+	struct msdp *m = NULL;
+	if (s->leg[leg].cur)
+		parse(s, leg, s->leg[leg].cur, strlen(s->leg[leg].cur), &m);
+	return m;
 }
 
 /* What the worker needs from stream 'idx' of a leg's remote SDP. -EINVAL
@@ -378,6 +417,37 @@ static int anchor_for(media_session_t *s, int leg, const struct msdp *m, bool is
 	return 0;
 }
 
+static void set_list(struct clist *l, const struct msdp_codec *c, size_t n)
+{
+	l->n = n < MSDP_MAX_CODECS ? n : MSDP_MAX_CODECS;
+	memcpy(l->c, c, l->n * sizeof *c);
+}
+
+static void set_codecs(struct msdp_stream *st, const struct msdp_codec *c, size_t n)
+{
+	st->ncodecs = n < MSDP_MAX_CODECS ? n : MSDP_MAX_CODECS;
+	memcpy(st->codecs, c, st->ncodecs * sizeof *c);
+}
+
+/* The stats name of the codec a leg agreed ("PCMU/8000"), if it agreed one. */
+static void name_main(struct oleg *l)
+{
+	char tmp[sizeof l->codec];
+	if (l->agreed.main < 0)
+		return;
+	const struct msdp_codec *c = &l->agreed.c[l->agreed.main].c;
+	snprintf(tmp, sizeof tmp, "%s/%u", c->name, (unsigned)c->rate);
+	memcpy(l->codec, tmp, sizeof tmp);
+}
+
+/* Record what a leg agreed: its SDP stream against the codecs we sent it. */
+static void agree(media_session_t *s, struct oleg *l, const struct msdp_stream *own,
+		  const struct clist *ours, bool own_is_answer)
+{
+	xleg_build(&s->mc->cat, own, ours->c, ours->n, own_is_answer, &l->agreed);
+	name_main(l);
+}
+
 /* Record an agreed remote SDP on a leg (takes 'sdp'). */
 static void commit(struct oleg *l, char *sdp, int idx, const struct rleg_conf *wc, bool we_offered)
 {
@@ -387,17 +457,38 @@ static void commit(struct oleg *l, char *sdp, int idx, const struct rleg_conf *w
 	l->wconf = *wc;
 	l->we_offered_last = we_offered;
 	l->st = OS_STABLE;
+	l->pend_extras = false;
 	if (wc->have_addr)
 		na_format(&wc->rtp, l->remote, sizeof l->remote);
 	else
 		l->remote[0] = '\0';
 }
 
+/* Hold a transcoding slot exactly while transcoding or while an offer with
+ * codecs to transcode to is pending. */
+static void slot_sync(media_session_t *s)
+{
+	bool want = s->x.xcoding;
+	for (int i = 0; i < 2; i++)
+		want |= s->leg[i].st == OS_LOCAL_OFFER && s->leg[i].pend_extras;
+	xsess_slot_sync(&s->x, want);
+}
+
+/* After a completed exchange: the per-leg parameters and the media plan. */
 static void push_conf(media_session_t *s)
 {
 	struct rsess_conf c = { .leg = { s->leg[0].wconf, s->leg[1].wconf } };
-	if (rsess_configure(s->rs, &c) < 0)
+
+	if (s->leg[0].ep == MEDIA_ENDPOINT_NONE && s->leg[1].ep == MEDIA_ENDPOINT_NONE &&
+	    s->leg[0].agreed.valid && s->leg[1].agreed.valid)
+		xsess_plan(&s->x, &s->leg[0].agreed, &s->leg[1].agreed, s->leg[0].codec,
+			   s->leg[1].codec, &c);
+	if (rsess_configure(s->rs, &c) < 0) {
 		LOG_ERR("media: %s: cannot update the media path (out of memory)", s->label);
+		s->x.xcoding = false;   /* the transcoder, if any, went with the message */
+		s->x.sig[0] = '\0';
+	}
+	slot_sync(s);
 }
 
 static char *dup_sdp(const char *sdp, size_t len)
@@ -408,6 +499,33 @@ static char *dup_sdp(const char *sdp, size_t len)
 		d[len] = '\0';
 	}
 	return d;
+}
+
+/* Turn 'st' (leg 'from''s stream, in its numbers) into the offer for the
+ * other leg (transcode_sess.h: the cap, -EBUSY, -ENOTSUP). */
+static int offer_codecs(media_session_t *s, int from, struct msdp_stream *st, enum xneg_extras ex)
+{
+	struct oleg *t = &s->leg[!from];
+	struct msdp *cur = parse_cur(s, !from);
+	struct xneg_target tg = {
+		.prefs = (const char *const *)t->codecs,
+		.cur = stream_at(cur, t->cur_idx),
+		.cur_main = t->agreed.valid && t->agreed.main >= 0 ? &t->agreed.c[t->agreed.main].c : NULL,
+	};
+	struct xneg_offer *xo = malloc(sizeof *xo);
+	int rc = xo ? xsess_offer(&s->x, from, st, (const char *const *)s->leg[from].codecs, &tg, ex, xo)
+		    : -ENOMEM;
+
+	if (rc == 0) {
+		set_codecs(st, xo->codecs, xo->n);
+		set_list(&t->pend_sent, xo->codecs, xo->n);
+		t->pend_extras = xo->nextra > 0;
+	} else {
+		slot_sync(s);
+	}
+	free(xo);
+	msdp_free(cur);
+	return rc;
 }
 
 /* Offer toward a local endpoint: answer it here. */
@@ -471,7 +589,7 @@ int media_session_offer(media_session_t *s, enum media_leg from, const char *sdp
 	if (rc)
 		goto out;
 	sdpo_only_stream(m, idx);
-	rc = sdpo_filter_codecs(&m->streams[idx], (const char *const *)o->codecs);
+	rc = offer_codecs(s, from, &m->streams[idx], XNEG_EXTRAS_PREFS);
 	if (rc)
 		goto out;
 	dup = dup_sdp(sdp, len);
@@ -492,6 +610,10 @@ int media_session_offer(media_session_t *s, enum media_leg from, const char *sdp
 	o->offer_local = false;
 	o->offer_idx = idx;
 out:
+	if (rc && o->st == OS_STABLE) {
+		o->pend_extras = false;
+		slot_sync(s);
+	}
 	free(dup);
 	msdp_free(m);
 	return rc;
@@ -502,9 +624,12 @@ out:
 static int late_offer(media_session_t *s, int from, struct msdp *m, int idx, struct media_sdp *out)
 {
 	struct oleg *o = &s->leg[!from];
+	struct msdp_stream *st = stream_at(m, idx);
 
+	if (!st)
+		return -ENOTSUP;
 	sdpo_only_stream(m, idx);
-	int rc = sdpo_filter_codecs(&m->streams[idx], (const char *const *)o->codecs);
+	int rc = offer_codecs(s, from, st, XNEG_EXTRAS_ALL);
 	if (rc == 0)
 		rc = anchor_for(s, !from, m, true, out);
 	if (rc == 0) {
@@ -516,12 +641,53 @@ static int late_offer(media_session_t *s, int from, struct msdp *m, int idx, str
 	return rc;
 }
 
+/* T ('from') answered the offer relayed from F: F's answer, in F's numbers,
+ * built into T's answer model 'm'. Commits F. */
+static int relay_answer(media_session_t *s, int from, struct msdp *m, int idx,
+			struct media_sdp *out)
+{
+	struct oleg *o = &s->leg[!from];
+	struct msdp *fo = NULL;
+	struct xneg_answer *xa = malloc(sizeof *xa);
+	struct msdp_stream *ts = stream_at(m, idx), *fs;
+	int rc = xa ? parse(s, !from, o->pend, strlen(o->pend), &fo) : -ENOMEM;
+
+	if (rc)
+		goto out;
+	fs = stream_at(fo, idx);
+	rc = fs && ts ? xneg_answer_codecs(&s->mc->cat, fs, (const char *const *)o->codecs, ts, xa)
+		      : -ENOTSUP;
+	if (rc) {
+		char got[64] = "";
+		codec_name(m, idx, got, sizeof got);
+		LOG_WARN("media: %s: leg %c answered %s, which nothing leg %c offered can carry",
+			 s->label, 'A' + from, got[0] ? got : "nothing", 'A' + !from);
+		goto out;
+	}
+	if (ts->port)
+		set_codecs(ts, xa->codecs, xa->n);
+	if (xa->xcode)
+		ts->ptime = XCODE_PERIOD_MS;    /* what we send F */
+	rc = anchor_for(s, !from, m, false, out);
+	if (rc)
+		goto out;
+	commit(o, o->pend, idx, &o->pend_wconf, false);
+	o->pend = NULL;
+	set_list(&o->sent, xa->codecs, xa->n);
+	agree(s, o, fs, &o->sent, false);
+out:
+	free(xa);
+	msdp_free(fo);
+	return rc;
+}
+
 int media_session_answer(media_session_t *s, enum media_leg from, const char *sdp, size_t len,
 			 struct media_sdp *out)
 {
 	struct oleg *f = &s->leg[from], *o = &s->leg[!from];
 	struct msdp *m = NULL;
 	struct rleg_conf wc, ec = { .negotiated = true, .ep_pt = -1 };
+	struct xleg *fx = NULL;
 	char codec[32], *dup = NULL;
 	int rc;
 
@@ -534,6 +700,7 @@ int media_session_answer(media_session_t *s, enum media_leg from, const char *sd
 	if (f->st != OS_LOCAL_OFFER && !update)
 		return -EPROTO;
 	int idx = update ? f->cur_idx : f->offer_idx;
+	const struct clist *ours = update ? &f->sent : &f->pend_sent;
 	rc = parse(s, from, sdp, len, &m);
 	if (rc)
 		return rc;
@@ -541,47 +708,77 @@ int media_session_answer(media_session_t *s, enum media_leg from, const char *sd
 	if (rc)
 		goto out;
 	dup = dup_sdp(sdp, len);
-	if (!dup) {
+	fx = malloc(sizeof *fx);
+	if (!dup || !fx) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	codec_name(m, idx, codec, sizeof codec);
+	/* What 'from' agreed, before its stream is rewritten for the other leg. */
+	xleg_build(&s->mc->cat, stream_at(m, idx), ours->c, ours->n, true, fx);
 	if (update) {
 		/* sdp stays NULL: the other leg already has its answer. */
 	} else if (f->answer_relays) {
-		rc = anchor_for(s, !from, m, false, out);
-		if (rc)
-			goto out;
-		commit(o, o->pend, idx, &o->pend_wconf, false);
-		o->pend = NULL;
-		memcpy(o->codec, codec, sizeof codec);
+		rc = relay_answer(s, from, m, idx, out);
 	} else if (o->ep != MEDIA_ENDPOINT_NONE) {
-		const struct msdp_stream *st = idx >= 0 && (size_t)idx < m->nstreams ? &m->streams[idx] : NULL;
+		const struct msdp_stream *st = stream_at(m, idx);
 		rc = st ? sdpo_endpoint_from_answer(st, o->ep, &ec.ep_pt, &ec.ep_law, &ec.ep_send) : -ENOTSUP;
-		if (rc)
-			goto out;
-		o->wconf = ec;
-		memcpy(o->codec, codec, sizeof codec);
+		if (rc == 0) {
+			o->wconf = ec;
+			memcpy(o->codec, codec, sizeof codec);
+		}
 	} else if (f->offer_local && o->st == OS_STABLE && !o->cur) {
 		rc = late_offer(s, from, m, idx, out);
-		if (rc)
-			goto out;
 	}
+	if (rc)
+		goto out;
+	if (!update)
+		f->sent = f->pend_sent;
 	commit(f, dup, idx, &wc, true);
 	dup = NULL;
 	memcpy(f->codec, codec, sizeof codec);
+	f->agreed = *fx;
+	name_main(f);
 	push_conf(s);
 out:
+	free(fx);
 	free(dup);
 	msdp_free(m);
 	return rc;
 }
 
-int media_session_local_offer(media_session_t *s, enum media_leg to, struct media_sdp *out)
+/* The gateway's own offer (no other SDP to start from): the leg's list, or
+ * every codec known; a milliwatt's G.711 only. */
+static int own_offer(media_session_t *s, int to, struct msdp *m)
 {
 	static const char *const g711[] = { "PCMU", "PCMA", NULL };
-	struct oleg *t = &s->leg[to], *o = &s->leg[!to];
+	struct oleg *t = &s->leg[to];
 	const char *const *prefs = (const char *const *)t->codecs;
+	int rc;
+
+	if (s->leg[!to].ep == MEDIA_ENDPOINT_MILLIWATT) {
+		rc = sdpo_local_offer(m, g711);
+		if (rc == 0)
+			rc = sdpo_filter_codecs(&m->streams[0], prefs);
+	} else {
+		struct xneg_offer *xo = malloc(sizeof *xo);
+		rc = xo ? sdpo_local_offer(m, g711) : -ENOMEM;
+		if (rc == 0)
+			rc = xneg_local_codecs(&s->mc->cat, prefs, xo);
+		if (rc == 0)
+			set_codecs(&m->streams[0], xo->codecs, xo->n);
+		free(xo);
+	}
+	if (rc == 0) {
+		set_list(&t->pend_sent, m->streams[0].codecs, m->streams[0].ncodecs);
+		t->pend_extras = false;
+	}
+	return rc;
+}
+
+int media_session_local_offer(media_session_t *s, enum media_leg to, struct media_sdp *out)
+{
+	struct oleg *t = &s->leg[to], *o = &s->leg[!to];
 	struct msdp *m = NULL;
 	int rc, idx = 0;
 
@@ -597,14 +794,18 @@ int media_session_local_offer(media_session_t *s, enum media_leg to, struct medi
 			return rc;
 		idx = o->cur_idx;
 		sdpo_only_stream(m, idx);
-		rc = sdpo_filter_codecs(&m->streams[idx], prefs);
+		struct msdp_stream *st = stream_at(m, idx);
+		if (st && o->agreed.valid && o->agreed.n) {
+			st->ncodecs = 0;
+			for (size_t i = 0; i < o->agreed.n; i++)
+				st->codecs[st->ncodecs++] = o->agreed.c[i].c;
+		}
+		rc = st ? offer_codecs(s, !to, st, XNEG_EXTRAS_PREFS) : -ENOTSUP;
 	} else {
 		m = msdp_alloc();
 		if (!m)
 			return -ENOMEM;
-		rc = sdpo_local_offer(m, o->ep == MEDIA_ENDPOINT_MILLIWATT ? g711 : prefs);
-		if (rc == 0 && o->ep == MEDIA_ENDPOINT_MILLIWATT)
-			rc = sdpo_filter_codecs(&m->streams[0], prefs);
+		rc = own_offer(s, to, m);
 	}
 	if (rc == 0)
 		rc = anchor_for(s, to, m, true, out);
@@ -613,6 +814,9 @@ int media_session_local_offer(media_session_t *s, enum media_leg to, struct medi
 		t->offer_local = true;
 		t->answer_relays = false;
 		t->offer_idx = idx;
+	} else {
+		t->pend_extras = false;
+		slot_sync(s);
 	}
 	msdp_free(m);
 	return rc;
@@ -630,6 +834,8 @@ void media_session_offer_rejected(media_session_t *s, enum media_leg to)
 		o->st = OS_STABLE;
 	}
 	t->st = OS_STABLE;
+	t->pend_extras = false;
+	slot_sync(s);
 }
 
 void media_session_stats(media_session_t *s, struct media_leg_stats out[2])
@@ -648,6 +854,7 @@ void media_session_stats(media_session_t *s, struct media_leg_stats out[2])
 		snprintf(out[i].remote, sizeof out[i].remote, "%s", l->remote);
 		snprintf(out[i].local, sizeof out[i].local, "%s", l->local);
 		out[i].on_hold = l->wconf.negotiated && l->wconf.hold;
+		out[i].transcoded = s->x.xcoding;
 	}
 }
 

@@ -221,6 +221,7 @@ static bool fill(struct xdir *d)
 			n = d->de->decode(d->ds, p->data, p->len, t_pcm, TANDEM_CODEC_MAX_SAMPLES);
 			if (n > 0) {
 				d->st.decoded++;
+				jb_duration(&d->jb, (uint32_t)((uint64_t)n * d->in_clock / d->dec_rate));
 				push_pcm(d, t_pcm, (size_t)n);
 			} else {
 				d->st.decode_errors++;

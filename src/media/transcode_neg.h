@@ -56,6 +56,7 @@
 #include "media/transcode.h"
 
 #define XCAT_MAX 32
+#define XPLAN_SIG 700               /* 2 x (name, clock, channels, fmtp) */
 
 struct xcat_codec {
 	char name[32];
@@ -113,6 +114,12 @@ int xneg_offer_codecs(const struct xcat *cat, const struct msdp_stream *src,
 		      const char *const *src_prefs, const struct xneg_target *t,
 		      enum xneg_extras extras, struct xneg_offer *o);
 
+/* The codecs of the gateway's own offer (no SDP to start from): those of
+ * 'prefs' that the catalogue knows, in that order (NULL: PCMU, PCMA, G722,
+ * opus, then every other known codec), then telephone-event/8000 (and
+ * /48000 next to Opus). -ENOTSUP when none is known. */
+int xneg_local_codecs(const struct xcat *cat, const char *const *prefs, struct xneg_offer *o);
+
 struct xneg_answer {
 	struct msdp_codec codecs[MSDP_MAX_CODECS];
 	size_t n;
@@ -132,6 +139,10 @@ struct xleg_codec {
 	struct msdp_codec c;
 	uint8_t rpt;
 	const struct xcat_codec *cat;
+	/* The fmtp of the answer of that exchange (the leg's own when it
+	 * answered, ours when we did): what both sides settled on, for
+	 * fmtp_compatible(). c.fmtp stays the leg's wishes, for its encoder. */
+	char agreed_fmtp[sizeof ((struct msdp_codec *)0)->fmtp];
 };
 
 struct xleg {
@@ -152,7 +163,7 @@ struct xplan {
 	bool xcode;
 	struct rmap map[2];                 /* by incoming leg */
 	struct xcode_cfg cfg;               /* xcode: engines (pointers into the xlegs) */
-	char sig[512];                      /* xcode: what the engines depend on */
+	char sig[XPLAN_SIG];                /* xcode: what the engines depend on */
 };
 
 /* Returns 0, or -ENOTSUP when the legs use different codecs and one has no

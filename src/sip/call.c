@@ -159,7 +159,7 @@ void call_cdr(struct call *c, const char *disposition, int code)
 		.node = node_name(c), .call_id = c->id, .attempt = c->attempt ? c->attempt : 1,
 		.start = c->attempt > 1 ? c->ts_attempt : c->ts_start, .answer = c->ts_answer,
 		.caller = c->caller, .called_in = c->called,
-		.called_out = c->trunk ? c->called : "", .target = target,
+		.called_out = c->trunk ? c->called_out : "", .target = target,
 		.final_code = code ? code : (c->t_answer ? 200 : 0),
 		.q850 = c->q850 ? c->q850 : c->t_answer ? 16 : tcdr_q850_from_sip(code),
 		.disposition = disposition,
@@ -464,12 +464,17 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	const char *display = sip && sip->sip_from && sip->sip_from->a_display ? sip->sip_from->a_display : NULL;
 	unsigned mf = sip && sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
 
-	snprintf(ruri, sizeof ruri, "sip:%s@%s%s%s:%u%s", c->called, v6 ? "[" : "", tr->host,
+	/* the trunk's number format: strip digits, then prepend its prefix */
+	size_t len = strlen(c->called), strip = tr->strip < len ? tr->strip : len;
+	snprintf(c->called_out, sizeof c->called_out, "%s%s", tr->prepend ? tr->prepend : "",
+		 c->called + strip);
+	const char *from_user = tr->caller_id ? tr->caller_id : c->caller[0] ? c->caller : "anonymous";
+	snprintf(ruri, sizeof ruri, "sip:%s@%s%s%s:%u%s", c->called_out, v6 ? "[" : "", tr->host,
 		 v6 ? "]" : "", tr->port, tp);
-	snprintf(to, sizeof to, "<sip:%s@%s%s%s:%u>", c->called, v6 ? "[" : "", tr->host,
+	snprintf(to, sizeof to, "<sip:%s@%s%s%s:%u>", c->called_out, v6 ? "[" : "", tr->host,
 		 v6 ? "]" : "", tr->port);
-	snprintf(from, sizeof from, "%s%s<sip:%s@%s>", display ? display : "", display ? " " : "",
-		 c->caller[0] ? c->caller : "anonymous", adv);
+	snprintf(from, sizeof from, "%s%s<sip:%s@%s>", display && !tr->caller_id ? display : "",
+		 display && !tr->caller_id ? " " : "", from_user, adv);
 	c->b.nh = nua_handle(c->sip->nua, &c->b, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
 	if (!c->b.nh)
 		return -ENOMEM;
@@ -479,7 +484,7 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	nua_invite(c->b.nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mfs),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer->sdp),
 		   TAG_END());
-	LOG_INFO("call %s: %s -> %s via trunk %s (%s)", c->id, c->caller, c->called, tr->name, ruri);
+	LOG_INFO("call %s: %s -> %s via trunk %s (%s)", c->id, from_user, c->called_out, tr->name, ruri);
 	trunk_acquire(c->sip, tr->name);
 	c->trunk_held = tr->name;
 	return 0;

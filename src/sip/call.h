@@ -87,6 +87,7 @@ struct call {
 	size_t a_offer_len;
 	media_session_t *media;
 	char called[64], caller[64];
+	char called_out[100];       /* the number as sent to the current trunk */
 	time_t t_start, t_answer;
 	struct timespec ts_start, ts_attempt, ts_answer;   /* for the call records */
 	unsigned attempt;           /* 1 for the first target tried */

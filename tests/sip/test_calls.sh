@@ -16,7 +16,7 @@ need_tools
 ALL_CASES="basic busy cancel hold noanswer badsdp lateoffer early glare_carrier glare_caller
 	cancel_cross bye_reinvite maxdur late200 echo milliwatt rtptimeout topology sigterm
 	failover_503 failover_silent no_failover_busy ctl_hangup drain advertise ports_exhausted
-	max_channels trunk_health"
+	max_channels trunk_health numbers"
 CASES=${CALL_CASES:-$ALL_CASES}
 NUMBER=9123456          # routed to trunk1 by TL_ROUTES below
 
@@ -672,6 +672,27 @@ case_trunk_health() {
 	tl_check "$CASE: the OPTIONS round trip is reported" \
 		test "$(tl_ctl --json trunks | jq -r '.trunks[0].options_rtt_ms')" -ge 0
 	case_end
+}
+
+# The trunk's number format: strip the route's leading 9, prepend +44, and
+# present a fixed caller ID.
+case_numbers() {
+	TL_TRUNKS=$'strip = 1\nprepend = +44\ncaller_id = 442071234567'
+	case_start numbers || return
+	unset TL_TRUNKS
+	carrier uas_busy.xml || return
+	caller uac_busy.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "the call reaches the carrier" "$CALLER_RC" caller
+	carrier_done
+	local inv; inv=$(sip_msgs "$C-carrier.msg" received '^INVITE ')
+	tl_check "$CASE: Request-URI carries +44 and the number without its 9" \
+		grep -q '^INVITE sip:+44123456@' <<<"$inv"
+	tl_check "$CASE: To carries the same number" grep -q '^To: <sip:+44123456@' <<<"$inv"
+	tl_check "$CASE: From carries the configured caller ID, no display name" \
+		grep -q '^From: <sip:442071234567@' <<<"$inv"
+	case_end
+	tl_eq "$CASE: record: callee as received and as sent" \
+		"$(cdr_get 1 called_in) $(cdr_get 1 called_out)" "$NUMBER +44123456"
 }
 
 for c in $CASES; do

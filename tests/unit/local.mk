@@ -55,3 +55,9 @@ check_PROGRAMS += tests/unit/test_cdr
 tests_unit_test_cdr_SOURCES = tests/unit/test_cdr.c
 tests_unit_test_cdr_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_cdr_LDADD = $(TCORE_LIBS) $(CHECK_LIBS)
+
+# Metrics: histogram, exposition text, metrics_listen parser, HTTP endpoint.
+check_PROGRAMS += tests/unit/test_metrics
+tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c
+tests_unit_test_metrics_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(EVENT_CFLAGS)
+tests_unit_test_metrics_LDADD = $(TCORE_LIBS) $(CHECK_LIBS) $(M_LIBS)

@@ -838,7 +838,7 @@ static size_t type_size(enum tcs_type t)
 	case TCS_UINT: case TCS_MODE: case TCS_ENUMSET: return sizeof(unsigned);
 	case TCS_PORT: return sizeof(uint16_t);
 	case TCS_ENUM: return sizeof(int);
-	case TCS_STRING: case TCS_ADDRESS: case TCS_HOST: return sizeof(const char *);
+	case TCS_STRING: case TCS_ADDRESS: case TCS_HOST: case TCS_DIGITS: return sizeof(const char *);
 	case TCS_LIST: return sizeof(const char **);
 	}
 	return 0;

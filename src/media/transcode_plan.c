@@ -1,0 +1,152 @@
+/* transcode_plan.c - the media plan of two agreed legs: pass-through payload
+ * type maps, or transcoding, and the telephone-event mapping of either (see
+ * transcode_neg.h). */
+#include "config.h"
+#include "media/transcode_neg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct xleg_codec *leg_main(const struct xleg *l)
+{
+	return l->main >= 0 ? &l->c[l->main] : NULL;
+}
+
+static bool fmtp_compatible(const struct xleg_codec *a, const struct xleg_codec *b)
+{
+	const struct tandem_codec_negotiation *n = a->cat && a->cat->tc ? a->cat->tc->negotiation : NULL;
+
+	if (!n || !n->fmtp_compatible)     /* part of ABI 1.0 */
+		return true;
+	return n->fmtp_compatible(a->agreed_fmtp, b->agreed_fmtp);
+}
+
+static void set_act(struct rmap *m, uint8_t pt, enum rmap_act act, uint8_t out_pt)
+{
+	if (pt >= 128)
+		return;
+	m->act[pt] = (uint8_t)act;
+	m->out_pt[pt] = out_pt;
+}
+
+/* Both payload types a leg may use for a codec: the one it asked to receive
+ * and the one we told it to send (they differ only with sloppy peers). The
+ * latter wins a conflict. */
+static void set_both(struct rmap *m, const struct xleg_codec *c, enum rmap_act act, uint8_t out_pt)
+{
+	if (c->c.pt < 128 && m->act[c->c.pt] == RM_DROP)
+		set_act(m, c->c.pt, act, out_pt);
+	set_act(m, c->rpt, act, out_pt);
+}
+
+/* The other leg's telephone-event: the one at its audio clock, else any. */
+static const struct xleg_codec *pick_te(const struct xleg *o)
+{
+	const struct xleg_codec *m = leg_main(o), *any = NULL;
+
+	for (size_t i = 0; i < o->n; i++) {
+		if (!xneg_is_te(&o->c[i].c))
+			continue;
+		if (m && o->c[i].c.rate == m->c.rate)
+			return &o->c[i];
+		if (!any)
+			any = &o->c[i];
+	}
+	return any;
+}
+
+static void add_ev_in(struct rmap *m, uint8_t pt, uint32_t rate)
+{
+	for (unsigned i = 0; i < m->nev; i++)
+		if (m->ev_in[i].pt == pt)
+			return;
+	if (m->nev < RMAP_MAX_EV) {
+		m->ev_in[m->nev].pt = pt;
+		m->ev_in[m->nev].rate = rate;
+		m->nev++;
+	}
+}
+
+/* Events from 'in' to 'out': mapped when 'out' accepted telephone-event,
+ * else left at RM_DROP (never sent with a PT the receiver did not accept). */
+static void map_events(struct rmap *m, const struct xleg *in, const struct xleg *out)
+{
+	const struct xleg_codec *te = pick_te(out);
+
+	if (!te)
+		return;
+	m->ev_out_pt = te->c.pt;
+	m->ev_out_rate = te->c.rate;
+	for (size_t i = 0; i < in->n; i++) {
+		const struct xleg_codec *c = &in->c[i];
+		if (!xneg_is_te(&c->c))
+			continue;
+		set_both(m, c, RM_EVENT, te->c.pt);
+		add_ev_in(m, c->rpt, c->c.rate);
+		add_ev_in(m, c->c.pt, c->c.rate);
+	}
+}
+
+/* Pass-through: every codec both legs agreed (CN included), by PT. */
+static void map_pass(struct rmap *m, const struct xleg *in, const struct xleg *out)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		const struct xleg_codec *c = &in->c[i];
+		if (xneg_is_te(&c->c))
+			continue;
+		for (size_t k = 0; k < out->n; k++)
+			if (xneg_same(&c->c, &out->c[k].c)) {
+				set_both(m, c, RM_PASS, out->c[k].c.pt);
+				break;
+			}
+	}
+}
+
+static void make_sig(struct xplan *p, const struct xleg_codec *a, const struct xleg_codec *b)
+{
+	snprintf(p->sig, sizeof p->sig, "%s/%u/%u;%s>%s/%u/%u;%s", a->c.name, (unsigned)a->c.rate,
+		 (unsigned)a->c.channels, a->c.fmtp, b->c.name, (unsigned)b->c.rate,
+		 (unsigned)b->c.channels, b->c.fmtp);
+}
+
+int xplan_make(const struct xleg *a, const struct xleg *b, struct xplan *p, char *why,
+	       size_t whylen)
+{
+	const struct xleg *leg[2] = { a, b };
+	const struct xleg_codec *ma = leg_main(a), *mb = leg_main(b);
+
+	memset(p, 0, sizeof *p);
+	if (whylen)
+		why[0] = '\0';
+	if (!a->valid || !b->valid || !ma || !mb)
+		return 0;                       /* no media on a leg: nothing to plan */
+	p->xcode = !(xneg_same(&ma->c, &mb->c) && fmtp_compatible(ma, mb));
+	if (p->xcode) {
+		if (!xcat_engine(ma->cat) || !xcat_engine(mb->cat)) {
+			snprintf(why, whylen, "%s/%u <-> %s/%u needs transcoding, and no module can "
+				 "transcode %s", ma->c.name, (unsigned)ma->c.rate, mb->c.name,
+				 (unsigned)mb->c.rate, xcat_engine(ma->cat) ? mb->c.name : ma->c.name);
+			return -ENOTSUP;
+		}
+		p->cfg.dir[0] = (struct xcode_dir_cfg){ ma->cat->tc, ma->c.fmtp, mb->cat->tc, mb->c.fmtp };
+		p->cfg.dir[1] = (struct xcode_dir_cfg){ mb->cat->tc, mb->c.fmtp, ma->cat->tc, ma->c.fmtp };
+		make_sig(p, ma, mb);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct rmap *m = &p->map[i];
+		const struct xleg *in = leg[i], *out = leg[!i];
+		const struct xleg_codec *om = leg_main(out);
+		m->on = true;
+		m->xcode = p->xcode;
+		m->audio_out_clock = om->c.rate;
+		if (p->xcode) {
+			set_both(m, leg_main(in), RM_AUDIO, om->c.pt);
+			m->audio_out_pt = om->c.pt;
+		} else {
+			map_pass(m, in, out);
+		}
+		map_events(m, in, out);
+	}
+	return 0;
+}

@@ -1,0 +1,179 @@
+/* transcode_relay.c - the worker side of a transcoded session: the 20 ms
+ * period timer that runs both directions of the xcode (transcode.h), the
+ * RTP headers of what it produces, and telephone-events carried into that
+ * stream.
+ *
+ * The stream sent toward a leg stays one stream whatever the plan: when
+ * transcoding starts on a call that was relayed, it keeps the SSRC the leg
+ * already sees, its sequence numbers continue +1 and its timestamp jumps by
+ * the time elapsed (marker bit set); when relaying resumes, rtp_outmap sees a
+ * "new source" and continues the same way. Timestamps of transcoded audio
+ * follow the period clock in the outgoing codec's RTP clock (Opus: 960 per
+ * period), so a period without output (not playing yet, DTX, underrun) leaves
+ * a gap of exactly its length; the packet after a gap carries the marker.
+ */
+#include "config.h"
+
+#include <event2/event.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "media/relay_priv.h"
+#include "media/transcode.h"
+
+#define XR_PERIOD_US (XCODE_PERIOD_MS * 1000u)
+#define XR_MAX_CATCHUP 5            /* periods produced at once after a late timer */
+
+uint64_t xrelay_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Start the outgoing stream of direction d (toward leg !d) at period k:
+ * continue what the leg received so far, or begin an own stream. */
+static void xout_start(struct rsess *s, int d, uint64_t k, uint32_t clock)
+{
+	struct xout *xo = &s->xo[d];
+	struct rtp_outmap *om = &s->leg[!d].out;
+	uint64_t now = s->w->now_ms;
+
+	if (!om->started) {
+		om->out_ssrc = rsess_rand32();
+		om->last_seq = (uint16_t)rsess_rand32();
+		om->last_ts = rsess_rand32();
+		xo->base_ts = om->last_ts;
+	} else {
+		uint64_t dms = now > om->last_ms ? now - om->last_ms : 0;
+		uint32_t dts = (uint32_t)(dms * clock / 1000);
+		if (dts < clock / 50)
+			dts = clock / 50;
+		xo->base_ts = om->last_ts + dts;
+	}
+	om->started = true;
+	om->rewriting = true;
+	/* Never equal to the stream it used to relay (if that was untouched,
+	 * out_ssrc is its SSRC): relaying again is seen as a change. */
+	om->src_ssrc = ~om->out_ssrc;
+	xo->started = true;
+	xo->base_k = k;
+	xo->last_k = k - 1;
+}
+
+static uint32_t xout_ts(const struct xout *xo, uint64_t k, uint32_t step)
+{
+	return xo->base_ts + (uint32_t)((k - xo->base_k) * step);
+}
+
+/* Write the header of an own packet toward leg !d for period k and send it. */
+static void xout_send(struct rsess *s, int d, uint8_t *buf, size_t len, uint8_t pt, uint32_t ts,
+		      bool marker)
+{
+	struct rtp_outmap *om = &s->leg[!d].out;
+
+	om->last_seq++;
+	rtp_write_hdr(buf, pt, marker, om->last_seq, ts, om->out_ssrc);
+	if ((int32_t)(ts - om->last_ts) > 0)
+		om->last_ts = ts;
+	om->last_ms = s->w->now_ms;
+	relay_send_own(&s->leg[!d], buf, len);
+}
+
+static void produce(struct rsess *s, int d, uint64_t k)
+{
+	struct rleg *in = &s->leg[d];
+	struct xout *xo = &s->xo[d];
+	uint8_t *buf = s->w->buf[0];
+	int n = xcode_period(s->xc, d, buf + RTP_HDR_MIN, MW_BUFSZ - RTP_HDR_MIN);
+
+	if (n <= 0 || !in->map.xcode || !relay_rtp_target(&s->leg[!d]))
+		return;
+	uint32_t step = xcode_ts_step(s->xc, d);
+	if (!xo->started)
+		xout_start(s, d, k, step * (1000 / XCODE_PERIOD_MS));
+	bool marker = k != xo->last_k + 1;
+	xo->last_k = k;
+	xout_send(s, d, buf, (size_t)n + RTP_HDR_MIN, in->map.audio_out_pt, xout_ts(xo, k, step), marker);
+}
+
+static void on_xtick(evutil_socket_t fd, short what, void *arg)
+{
+	struct rsess *s = arg;
+	uint64_t now = xrelay_now_us();
+	uint64_t due = (now - s->x_t0_us) / XR_PERIOD_US;      /* periods completed */
+
+	s->w->now_ms = mworker_clock_ms();
+	if (due - s->x_k > XR_MAX_CATCHUP)
+		s->x_k = due - XR_MAX_CATCHUP;  /* a stalled worker: skip, don't burst */
+	for (; s->x_k < due; s->x_k++)
+		for (int d = 0; d < 2; d++)
+			produce(s, d, s->x_k);
+}
+
+void xrelay_event(struct rleg *in, uint8_t *buf, const struct rtp_hdr *h)
+{
+	struct rsess *s = in->s;
+	const struct rmap *m = &in->map;
+	int d = in->idx;
+	struct xout *xo = &s->xo[d];
+	uint32_t in_rate = 0;
+
+	if (!s->xc || !relay_rtp_target(&s->leg[!d]))
+		return;
+	for (unsigned i = 0; i < m->nev; i++)
+		if (m->ev_in[i].pt == h->pt)
+			in_rate = m->ev_in[i].rate;
+	uint8_t *pl = buf + h->hdr_len;
+	if (dtmf_rescale(pl, h->payload_len, in_rate, m->ev_out_rate) < 0)
+		return;
+	uint32_t step = xcode_ts_step(s->xc, d);
+	if (!xo->started)
+		xout_start(s, d, s->x_k, step * (1000 / XCODE_PERIOD_MS));
+	uint32_t ts = dtmf_map_ts(&xo->dm, h->ts, xout_ts(xo, s->x_k, step));
+	/* Header of our own (no CSRC/extension), the payload moved up to it. */
+	if (h->hdr_len != RTP_HDR_MIN)
+		memmove(buf + RTP_HDR_MIN, pl, h->payload_len);
+	xout_send(s, d, buf, RTP_HDR_MIN + h->payload_len, m->ev_out_pt, ts, h->marker);
+}
+
+static void ticker_stop(struct rsess *s)
+{
+	if (s->ev_xtick) {
+		event_free(s->ev_xtick);
+		s->ev_xtick = NULL;
+	}
+}
+
+void xrelay_stop(struct rsess *s)
+{
+	ticker_stop(s);
+	xcode_free(s->xc);
+	s->xc = NULL;
+}
+
+void xrelay_apply(struct rsess *s, struct xcode *xc, bool keep)
+{
+	if (keep && !xc && s->xc)
+		return;
+	xcode_free(s->xc);
+	s->xc = xc;
+	memset(s->xo, 0, sizeof s->xo);
+	if (!xc) {
+		ticker_stop(s);
+		return;
+	}
+	if (s->ev_xtick)
+		return;
+	struct timeval tv = { 0, XR_PERIOD_US };
+	s->ev_xtick = event_new(s->w->base, -1, EV_PERSIST, on_xtick, s);
+	if (!s->ev_xtick || event_add(s->ev_xtick, &tv) < 0) {
+		LOG_ERR("media: worker %u: cannot start a transcoder's timer; its audio is lost",
+			s->w->idx);
+		ticker_stop(s);
+		return;
+	}
+	s->x_t0_us = xrelay_now_us();
+	s->x_k = 0;
+}
