@@ -58,6 +58,7 @@ struct tsip {
 	int start_state;            /* 0 starting, 1 running, <0 failed (errno) */
 
 	bool stopping;
+	su_timer_t *stop_grace, *stop_poll;  /* while stopping; each holds a port reference */
 	atomic_bool draining;       /* set by the main thread: new calls and OPTIONS get 503 */
 	bool shutdown_sent;
 

@@ -164,6 +164,8 @@ static void cdr_follow_conf(struct tsip *s)
 		LOG_INFO("call records go to %s", want);
 }
 
+static void stop_timers_free(struct tsip *s);
+
 static void set_start_state(struct tsip *s, int st)
 {
 	pthread_mutex_lock(&s->start_lock);
@@ -198,6 +200,7 @@ static void *sip_main(void *arg)
 	su_root_run(s->root);
 
 out:
+	stop_timers_free(s);
 	trunks_free(s);
 	if (s->nua)
 		nua_destroy(s->nua);
@@ -269,11 +272,22 @@ static void shutdown_now(struct tsip *s)
 	nua_shutdown(s->nua);
 }
 
+static void stop_timers_free(struct tsip *s)
+{
+	/* a timer keeps sofia's port alive: destroy them all before the root */
+	if (s->stop_grace)
+		su_timer_destroy(s->stop_grace);
+	if (s->stop_poll)
+		su_timer_destroy(s->stop_poll);
+	s->stop_grace = s->stop_poll = NULL;
+}
+
 static void stop_grace_expired(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 {
 	struct tsip *s = arg;
 	(void)m;
-	su_timer_destroy(t);
+	(void)t;
+	stop_timers_free(s);
 	shutdown_now(s);
 }
 
@@ -282,7 +296,7 @@ static void stop_poll(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 	struct tsip *s = arg;
 	(void)m;
 	if (tcall_count(s) == 0) {
-		su_timer_destroy(t);
+		stop_timers_free(s);
 		shutdown_now(s);
 	} else {
 		su_timer_set(t, stop_poll, s);
@@ -301,10 +315,10 @@ static void msg_stop(void *arg)
 		return;
 	}
 	LOG_NOTICE("sip: hanging up %u call(s) before shutting down", left);
-	su_timer_t *grace = su_timer_create(su_root_task(s->root), STOP_GRACE_MS);
-	su_timer_t *poll = su_timer_create(su_root_task(s->root), 50);
-	su_timer_set(grace, stop_grace_expired, s);
-	su_timer_set(poll, stop_poll, s);
+	s->stop_grace = su_timer_create(su_root_task(s->root), STOP_GRACE_MS);
+	s->stop_poll = su_timer_create(su_root_task(s->root), 50);
+	su_timer_set(s->stop_grace, stop_grace_expired, s);
+	su_timer_set(s->stop_poll, stop_poll, s);
 }
 
 void tsip_stop(tsip_t *s)
