@@ -15,11 +15,11 @@
  *     jittery one waits for what it needs;
  *   - a packet missing while later ones are buffered is lost (JB_LOST: the
  *     caller conceals, with FEC from the next packet when the codec has it);
- *   - nothing buffered while playing is an underrun (JB_EMPTY): the caller
- *     conceals without moving the play position, so a late packet is still
- *     played and the buffer has grown by what was concealed; after
- *     JB_MAX_UNDERRUN periods the caller stops (jb_stop) and the buffer waits
- *     for the target depth again (end of a talkspurt, DTX, hold);
+ *   - nothing buffered while playing is an underrun (JB_EMPTY): the play
+ *     position does not move, so a late packet is still played and the
+ *     buffer has grown by a period; after JB_MAX_UNDERRUN periods the caller
+ *     stops (jb_stop) and the buffer waits for the target depth again (end of
+ *     a talkspurt, DTX, hold);
  *   - a timestamp jump between consecutive packets (silence suppression) is
  *     played as a gap (JB_GAP) of that length, up to 1 s; longer jumps resync;
  *   - latency: over each second of playing, if the buffer never held less

@@ -41,10 +41,10 @@
 
 enum ostate { OS_STABLE, OS_LOCAL_OFFER, OS_REMOTE_OFFER };
 
-/* The codecs of an SDP we sent on a leg. */
+/* The codecs of an SDP we sent on a leg (identity and PT only). */
 struct clist {
 	size_t n;
-	struct msdp_codec c[MSDP_MAX_CODECS];
+	struct xcodec c[MSDP_MAX_CODECS];
 };
 
 struct oleg {
@@ -420,7 +420,8 @@ static int anchor_for(media_session_t *s, int leg, const struct msdp *m, bool is
 static void set_list(struct clist *l, const struct msdp_codec *c, size_t n)
 {
 	l->n = n < MSDP_MAX_CODECS ? n : MSDP_MAX_CODECS;
-	memcpy(l->c, c, l->n * sizeof *c);
+	for (size_t i = 0; i < l->n; i++)
+		xcodec_of(&c[i], &l->c[i]);
 }
 
 static void set_codecs(struct msdp_stream *st, const struct msdp_codec *c, size_t n)
@@ -433,18 +434,18 @@ static void set_codecs(struct msdp_stream *st, const struct msdp_codec *c, size_
 static void name_main(struct oleg *l)
 {
 	char tmp[sizeof l->codec];
-	if (l->agreed.main < 0)
-		return;
-	const struct msdp_codec *c = &l->agreed.c[l->agreed.main].c;
-	snprintf(tmp, sizeof tmp, "%s/%u", c->name, (unsigned)c->rate);
-	memcpy(l->codec, tmp, sizeof tmp);
+	xleg_name(&l->agreed, tmp, sizeof tmp);
+	if (tmp[0])
+		memcpy(l->codec, tmp, sizeof tmp);
 }
 
-/* Record what a leg agreed: its SDP stream against the codecs we sent it. */
+/* Record what the offering leg 'l' agreed: its offer 'own' against the
+ * answer we sent it ('ans', n codecs). */
 static void agree(media_session_t *s, struct oleg *l, const struct msdp_stream *own,
-		  const struct clist *ours, bool own_is_answer)
+		  const struct msdp_codec *ans, size_t n)
 {
-	xleg_build(&s->mc->cat, own, ours->c, ours->n, own_is_answer, &l->agreed);
+	set_list(&l->sent, ans, n);
+	xleg_build(&s->mc->cat, own, l->sent.c, l->sent.n, n ? ans[0].fmtp : NULL, false, &l->agreed);
 	name_main(l);
 }
 
@@ -507,10 +508,11 @@ static int offer_codecs(media_session_t *s, int from, struct msdp_stream *st, en
 {
 	struct oleg *t = &s->leg[!from];
 	struct msdp *cur = parse_cur(s, !from);
+	struct msdp_codec main;
 	struct xneg_target tg = {
 		.prefs = (const char *const *)t->codecs,
 		.cur = stream_at(cur, t->cur_idx),
-		.cur_main = t->agreed.valid && t->agreed.main >= 0 ? &t->agreed.c[t->agreed.main].c : NULL,
+		.cur_main = xleg_main(&t->agreed, &main) ? &main : NULL,
 	};
 	struct xneg_offer *xo = malloc(sizeof *xo);
 	int rc = xo ? xsess_offer(&s->x, from, st, (const char *const *)s->leg[from].codecs, &tg, ex, xo)
@@ -673,8 +675,7 @@ static int relay_answer(media_session_t *s, int from, struct msdp *m, int idx,
 		goto out;
 	commit(o, o->pend, idx, &o->pend_wconf, false);
 	o->pend = NULL;
-	set_list(&o->sent, xa->codecs, xa->n);
-	agree(s, o, fs, &o->sent, false);
+	agree(s, o, fs, xa->codecs, xa->n);
 out:
 	free(xa);
 	msdp_free(fo);
@@ -715,7 +716,7 @@ int media_session_answer(media_session_t *s, enum media_leg from, const char *sd
 	}
 	codec_name(m, idx, codec, sizeof codec);
 	/* What 'from' agreed, before its stream is rewritten for the other leg. */
-	xleg_build(&s->mc->cat, stream_at(m, idx), ours->c, ours->n, true, fx);
+	xleg_build(&s->mc->cat, stream_at(m, idx), ours->c, ours->n, NULL, true, fx);
 	if (update) {
 		/* sdp stays NULL: the other leg already has its answer. */
 	} else if (f->answer_relays) {
@@ -747,28 +748,12 @@ out:
 	return rc;
 }
 
-/* The gateway's own offer (no other SDP to start from): the leg's list, or
- * every codec known; a milliwatt's G.711 only. */
+/* The gateway's own offer (no other SDP to start from). */
 static int own_offer(media_session_t *s, int to, struct msdp *m)
 {
-	static const char *const g711[] = { "PCMU", "PCMA", NULL };
 	struct oleg *t = &s->leg[to];
-	const char *const *prefs = (const char *const *)t->codecs;
-	int rc;
-
-	if (s->leg[!to].ep == MEDIA_ENDPOINT_MILLIWATT) {
-		rc = sdpo_local_offer(m, g711);
-		if (rc == 0)
-			rc = sdpo_filter_codecs(&m->streams[0], prefs);
-	} else {
-		struct xneg_offer *xo = malloc(sizeof *xo);
-		rc = xo ? sdpo_local_offer(m, g711) : -ENOMEM;
-		if (rc == 0)
-			rc = xneg_local_codecs(&s->mc->cat, prefs, xo);
-		if (rc == 0)
-			set_codecs(&m->streams[0], xo->codecs, xo->n);
-		free(xo);
-	}
+	int rc = xsess_own_offer(&s->x, (const char *const *)t->codecs,
+				 s->leg[!to].ep == MEDIA_ENDPOINT_MILLIWATT, m);
 	if (rc == 0) {
 		set_list(&t->pend_sent, m->streams[0].codecs, m->streams[0].ncodecs);
 		t->pend_extras = false;
@@ -795,11 +780,8 @@ int media_session_local_offer(media_session_t *s, enum media_leg to, struct medi
 		idx = o->cur_idx;
 		sdpo_only_stream(m, idx);
 		struct msdp_stream *st = stream_at(m, idx);
-		if (st && o->agreed.valid && o->agreed.n) {
-			st->ncodecs = 0;
-			for (size_t i = 0; i < o->agreed.n; i++)
-				st->codecs[st->ncodecs++] = o->agreed.c[i].c;
-		}
+		if (st)
+			xleg_restrict(&o->agreed, st);     /* only what it agreed */
 		rc = st ? offer_codecs(s, !to, st, XNEG_EXTRAS_PREFS) : -ENOTSUP;
 	} else {
 		m = msdp_alloc();

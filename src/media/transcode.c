@@ -207,7 +207,8 @@ static size_t need_dec(const struct xdir *d)
 	return (size_t)(((uint64_t)need * d->dec_rate + d->enc_rate - 1) / d->enc_rate);
 }
 
-/* Fill the FIFO to one period. false: the player stopped (underruns). */
+/* Fill the FIFO to one period. false: nothing to send this period (an
+ * underrun; after JB_MAX_UNDERRUN in a row the player stops). */
 static bool fill(struct xdir *d)
 {
 	while (d->flen < d->frame) {
@@ -240,13 +241,15 @@ static bool fill(struct xdir *d)
 		}
 		case JB_EMPTY:
 		default:
+			/* Nothing buffered: the next packet is late (or the
+			 * talkspurt is over). Send nothing this period, the
+			 * receiver's own concealment covers 20 ms, and a late
+			 * packet is still played next period. */
 			if (++d->underrun_run > JB_MAX_UNDERRUN) {
 				jb_stop(&d->jb);
 				d->flen = 0;
-				return false;
 			}
-			conceal(d, need_dec(d), NULL);
-			break;
+			return false;
 		}
 	}
 	return true;

@@ -4,6 +4,11 @@
  * Per direction (from leg i to leg !i):
  *     jitter buffer (jitter.h) -> decode, with PLC / FEC on loss
  *       -> mono at one PCM rate -> [resample] -> 20 ms frames -> encode
+ * A packet lost (later ones buffered) is concealed by the decoder's PLC, or
+ * rebuilt from the next packet's FEC (Opus). An underrun (nothing buffered:
+ * a late packet, or the talkspurt ended) sends nothing that period, so the
+ * late packet still plays next period and a stream that stops is not padded
+ * with made-up audio; the receiver's own concealment covers the gap.
  * The PCM rate is chosen once, at creation, so that nothing is resampled
  * when it need not be: both engines at one rate when either module accepts
  * the other's native rate (Opus runs at 8 kHz against G.711, at 16 kHz

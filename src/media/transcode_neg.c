@@ -479,8 +479,38 @@ int xneg_answer_codecs(const struct xcat *cat, const struct msdp_stream *off,
 
 /* ---- what a leg agreed ---- */
 
+void xcodec_of(const struct msdp_codec *c, struct xcodec *out)
+{
+	memset(out, 0, sizeof *out);
+	out->pt = c->pt;
+	out->channels = c->channels ? c->channels : 1;
+	out->rate = c->rate;
+	memcpy(out->name, c->name, sizeof out->name);
+	out->name[sizeof out->name - 1] = '\0';
+}
+
+bool xcodec_same(const struct xcodec *a, const struct xcodec *b)
+{
+	return a->name[0] && strcasecmp(a->name, b->name) == 0 && a->rate == b->rate &&
+	       a->channels == b->channels;
+}
+
+bool xcodec_is_te(const struct xcodec *c)
+{
+	return strcasecmp(c->name, TE_NAME) == 0;
+}
+
+static const struct xcodec *xfind(const struct xcodec *list, size_t n, const struct xcodec *c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (xcodec_same(&list[i], c))
+			return &list[i];
+	return NULL;
+}
+
 void xleg_build(const struct xcat *cat, const struct msdp_stream *own,
-		const struct msdp_codec *ours, size_t nours, bool own_is_answer, struct xleg *out)
+		const struct xcodec *ours, size_t nours, const char *ours_main_fmtp,
+		bool own_is_answer, struct xleg *out)
 {
 	memset(out, 0, sizeof *out);
 	out->valid = true;
@@ -489,23 +519,72 @@ void xleg_build(const struct xcat *cat, const struct msdp_stream *own,
 		return;
 	size_t n = own_is_answer ? own->ncodecs : nours;
 	for (size_t i = 0; i < n && out->n < MSDP_MAX_CODECS; i++) {
-		const struct msdp_codec *oc, *wc;
+		const struct msdp_codec *oc = NULL;
+		const struct xcodec *wc;
+		struct xcodec tmp;
 		if (own_is_answer) {
 			oc = &own->codecs[i];
-			wc = find_same(ours, nours, oc);
+			xcodec_of(oc, &tmp);
+			wc = xfind(ours, nours, &tmp);
 		} else {
 			wc = &ours[i];
-			oc = stream_find(own, wc);
+			for (size_t k = 0; k < own->ncodecs && !oc; k++) {
+				xcodec_of(&own->codecs[k], &tmp);
+				if (xcodec_same(&tmp, wc))
+					oc = &own->codecs[k];
+			}
 		}
 		if (!oc || !wc)
 			continue;
 		struct xleg_codec *x = &out->c[out->n];
-		x->c = *oc;
+		xcodec_of(oc, &x->c);
 		x->rpt = wc->pt;
-		memcpy(x->agreed_fmtp, own_is_answer ? oc->fmtp : wc->fmtp, sizeof x->agreed_fmtp);
 		x->cat = xcat_of(cat, oc);
-		if (out->main < 0 && !xneg_is_aux(oc))
+		if (out->main < 0 && !xneg_is_aux(oc)) {
 			out->main = (int)out->n;
+			snprintf(out->fmtp, sizeof out->fmtp, "%s", oc->fmtp);
+			snprintf(out->agreed_fmtp, sizeof out->agreed_fmtp, "%s",
+				 own_is_answer ? oc->fmtp : ours_main_fmtp ? ours_main_fmtp : "");
+		}
 		out->n++;
 	}
+}
+
+bool xleg_main(const struct xleg *x, struct msdp_codec *out)
+{
+	if (!x->valid || x->main < 0)
+		return false;
+	const struct xcodec *c = &x->c[x->main].c;
+	memset(out, 0, sizeof *out);
+	out->pt = c->pt;
+	out->rate = c->rate;
+	out->channels = c->channels;
+	memcpy(out->name, c->name, sizeof c->name);
+	snprintf(out->fmtp, sizeof out->fmtp, "%s", x->fmtp);
+	return true;
+}
+
+void xleg_name(const struct xleg *x, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (x->valid && x->main >= 0)
+		snprintf(out, size, "%s/%u", x->c[x->main].c.name, (unsigned)x->c[x->main].c.rate);
+}
+
+void xleg_restrict(const struct xleg *x, struct msdp_stream *st)
+{
+	size_t k = 0;
+
+	if (!x->valid || !x->n)
+		return;
+	for (size_t i = 0; i < st->ncodecs; i++) {
+		struct xcodec c;
+		xcodec_of(&st->codecs[i], &c);
+		for (size_t a = 0; a < x->n; a++)
+			if (xcodec_same(&c, &x->c[a].c)) {
+				st->codecs[k++] = st->codecs[i];
+				break;
+			}
+	}
+	st->ncodecs = k;
 }

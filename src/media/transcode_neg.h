@@ -132,17 +132,27 @@ int xneg_answer_codecs(const struct xcat *cat, const struct msdp_stream *off,
 		       const char *const *off_prefs, const struct msdp_stream *ans,
 		       struct xneg_answer *o);
 
-/* What one leg agreed. Codec entries use the leg's own SDP: pt is what the
- * leg receives (and so what we send it), rpt what we told it to send, fmtp
- * the leg's. c[main] is the codec in use (-1: none, e.g. a rejected stream). */
+/* A codec as the plan needs it: identity and payload type, no fmtp (the
+ * session keeps a few of these per leg; 300-byte msdp_codecs would be most
+ * of a call's memory). */
+struct xcodec {
+	uint8_t pt;
+	uint8_t channels;
+	uint32_t rate;
+	char name[32];
+};
+
+void xcodec_of(const struct msdp_codec *c, struct xcodec *out);
+bool xcodec_same(const struct xcodec *a, const struct xcodec *b);
+bool xcodec_is_te(const struct xcodec *c);
+
+/* What one leg agreed. Codec entries use the leg's own SDP: c.pt is what the
+ * leg receives (and so what we send it), rpt what we told it to send.
+ * c[main] is the codec in use (-1: none, e.g. a rejected stream). */
 struct xleg_codec {
-	struct msdp_codec c;
+	struct xcodec c;
 	uint8_t rpt;
 	const struct xcat_codec *cat;
-	/* The fmtp of the answer of that exchange (the leg's own when it
-	 * answered, ours when we did): what both sides settled on, for
-	 * fmtp_compatible(). c.fmtp stays the leg's wishes, for its encoder. */
-	char agreed_fmtp[sizeof ((struct msdp_codec *)0)->fmtp];
 };
 
 struct xleg {
@@ -150,13 +160,27 @@ struct xleg {
 	int main;
 	size_t n;
 	struct xleg_codec c[MSDP_MAX_CODECS];
+	/* Of c[main]: the leg's fmtp (its wishes, for our encoder toward it),
+	 * and the fmtp of the exchange's answer (the leg's when it answered,
+	 * ours when we did: what both settled on, for fmtp_compatible()). */
+	char fmtp[TANDEM_CODEC_MAX_FMTP];
+	char agreed_fmtp[TANDEM_CODEC_MAX_FMTP];
 };
 
 /* 'own' is the leg's SDP stream, 'ours'/'nours' the codecs of the SDP we sent
  * it; own_is_answer: the leg answered our offer (its order rules), else we
- * answered its offer (ours rules). */
+ * answered its offer (ours rules, and ours_main_fmtp is the fmtp we answered
+ * for the first codec). */
 void xleg_build(const struct xcat *cat, const struct msdp_stream *own,
-		const struct msdp_codec *ours, size_t nours, bool own_is_answer, struct xleg *out);
+		const struct xcodec *ours, size_t nours, const char *ours_main_fmtp,
+		bool own_is_answer, struct xleg *out);
+
+/* The codec a leg uses as an SDP codec (no fmtp); false if none. */
+bool xleg_main(const struct xleg *x, struct msdp_codec *out);
+/* "PCMU/8000" for stats and logs; "" if none. */
+void xleg_name(const struct xleg *x, char *out, size_t size);
+/* Keep in 'st' (that leg's own stream) only the codecs it agreed. */
+void xleg_restrict(const struct xleg *x, struct msdp_stream *st);
 
 /* The media plan for two agreed legs. */
 struct xplan {

@@ -13,13 +13,13 @@ static const struct xleg_codec *leg_main(const struct xleg *l)
 	return l->main >= 0 ? &l->c[l->main] : NULL;
 }
 
-static bool fmtp_compatible(const struct xleg_codec *a, const struct xleg_codec *b)
+static bool fmtp_compatible(const struct xleg_codec *a, const char *fa, const char *fb)
 {
 	const struct tandem_codec_negotiation *n = a->cat && a->cat->tc ? a->cat->tc->negotiation : NULL;
 
 	if (!n || !n->fmtp_compatible)     /* part of ABI 1.0 */
 		return true;
-	return n->fmtp_compatible(a->agreed_fmtp, b->agreed_fmtp);
+	return n->fmtp_compatible(fa, fb);
 }
 
 static void set_act(struct rmap *m, uint8_t pt, enum rmap_act act, uint8_t out_pt)
@@ -46,7 +46,7 @@ static const struct xleg_codec *pick_te(const struct xleg *o)
 	const struct xleg_codec *m = leg_main(o), *any = NULL;
 
 	for (size_t i = 0; i < o->n; i++) {
-		if (!xneg_is_te(&o->c[i].c))
+		if (!xcodec_is_te(&o->c[i].c))
 			continue;
 		if (m && o->c[i].c.rate == m->c.rate)
 			return &o->c[i];
@@ -80,7 +80,7 @@ static void map_events(struct rmap *m, const struct xleg *in, const struct xleg 
 	m->ev_out_rate = te->c.rate;
 	for (size_t i = 0; i < in->n; i++) {
 		const struct xleg_codec *c = &in->c[i];
-		if (!xneg_is_te(&c->c))
+		if (!xcodec_is_te(&c->c))
 			continue;
 		set_both(m, c, RM_EVENT, te->c.pt);
 		add_ev_in(m, c->rpt, c->c.rate);
@@ -93,21 +93,22 @@ static void map_pass(struct rmap *m, const struct xleg *in, const struct xleg *o
 {
 	for (size_t i = 0; i < in->n; i++) {
 		const struct xleg_codec *c = &in->c[i];
-		if (xneg_is_te(&c->c))
+		if (xcodec_is_te(&c->c))
 			continue;
 		for (size_t k = 0; k < out->n; k++)
-			if (xneg_same(&c->c, &out->c[k].c)) {
+			if (xcodec_same(&c->c, &out->c[k].c)) {
 				set_both(m, c, RM_PASS, out->c[k].c.pt);
 				break;
 			}
 	}
 }
 
-static void make_sig(struct xplan *p, const struct xleg_codec *a, const struct xleg_codec *b)
+static void make_sig(struct xplan *p, const struct xleg *a, const struct xleg *b)
 {
-	snprintf(p->sig, sizeof p->sig, "%s/%u/%u;%s>%s/%u/%u;%s", a->c.name, (unsigned)a->c.rate,
-		 (unsigned)a->c.channels, a->c.fmtp, b->c.name, (unsigned)b->c.rate,
-		 (unsigned)b->c.channels, b->c.fmtp);
+	const struct xcodec *ca = &a->c[a->main].c, *cb = &b->c[b->main].c;
+	snprintf(p->sig, sizeof p->sig, "%s/%u/%u;%s>%s/%u/%u;%s", ca->name, (unsigned)ca->rate,
+		 (unsigned)ca->channels, a->fmtp, cb->name, (unsigned)cb->rate,
+		 (unsigned)cb->channels, b->fmtp);
 }
 
 int xplan_make(const struct xleg *a, const struct xleg *b, struct xplan *p, char *why,
@@ -121,7 +122,7 @@ int xplan_make(const struct xleg *a, const struct xleg *b, struct xplan *p, char
 		why[0] = '\0';
 	if (!a->valid || !b->valid || !ma || !mb)
 		return 0;                       /* no media on a leg: nothing to plan */
-	p->xcode = !(xneg_same(&ma->c, &mb->c) && fmtp_compatible(ma, mb));
+	p->xcode = !(xcodec_same(&ma->c, &mb->c) && fmtp_compatible(ma, a->agreed_fmtp, b->agreed_fmtp));
 	if (p->xcode) {
 		if (!xcat_engine(ma->cat) || !xcat_engine(mb->cat)) {
 			snprintf(why, whylen, "%s/%u <-> %s/%u needs transcoding, and no module can "
@@ -129,9 +130,9 @@ int xplan_make(const struct xleg *a, const struct xleg *b, struct xplan *p, char
 				 (unsigned)mb->c.rate, xcat_engine(ma->cat) ? mb->c.name : ma->c.name);
 			return -ENOTSUP;
 		}
-		p->cfg.dir[0] = (struct xcode_dir_cfg){ ma->cat->tc, ma->c.fmtp, mb->cat->tc, mb->c.fmtp };
-		p->cfg.dir[1] = (struct xcode_dir_cfg){ mb->cat->tc, mb->c.fmtp, ma->cat->tc, ma->c.fmtp };
-		make_sig(p, ma, mb);
+		p->cfg.dir[0] = (struct xcode_dir_cfg){ ma->cat->tc, a->fmtp, mb->cat->tc, b->fmtp };
+		p->cfg.dir[1] = (struct xcode_dir_cfg){ mb->cat->tc, b->fmtp, ma->cat->tc, a->fmtp };
+		make_sig(p, a, b);
 	}
 	for (int i = 0; i < 2; i++) {
 		struct rmap *m = &p->map[i];

@@ -4,10 +4,12 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "media/media_priv.h"
+#include "media/sdp_ops.h"
 #include "media/transcode.h"
 
 bool xsess_slot_sync(struct xsess *x, bool want)
@@ -60,6 +62,27 @@ int xsess_offer(struct xsess *x, int from, const struct msdp_stream *src,
 			 out->missing[0] ? "; transcoding needs a codec module for " : "; no codec in common",
 			 out->missing);
 	}
+	return rc;
+}
+
+int xsess_own_offer(struct xsess *x, const char *const *prefs, bool g711_only, struct msdp *m)
+{
+	static const char *const g711[] = { "PCMU", "PCMA", NULL };
+	int rc = sdpo_local_offer(m, g711);
+
+	if (rc == 0 && g711_only)
+		return sdpo_filter_codecs(&m->streams[0], prefs);
+	struct xneg_offer *xo = rc == 0 ? malloc(sizeof *xo) : NULL;
+	if (rc == 0 && !xo)
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = xneg_local_codecs(&x->mc->cat, prefs, xo);
+	if (rc == 0) {
+		struct msdp_stream *st = &m->streams[0];
+		st->ncodecs = xo->n;
+		memcpy(st->codecs, xo->codecs, xo->n * sizeof xo->codecs[0]);
+	}
+	free(xo);
 	return rc;
 }
 

@@ -36,6 +36,11 @@ int xsess_offer(struct xsess *x, int from, const struct msdp_stream *src,
 		const char *const *from_prefs, const struct xneg_target *to,
 		enum xneg_extras extras, struct xneg_offer *out);
 
+/* The gateway's own offer model (no SDP to start from: late offer) in *m
+ * (uninitialised): the leg's list ('prefs', NULL = every codec known), or
+ * G.711 only for a milliwatt's partner. */
+int xsess_own_offer(struct xsess *x, const char *const *prefs, bool g711_only, struct msdp *m);
+
 /* The plan for agreed legs a and b (codec_a/b: their names for logs) into
  * c->map / c->xc / c->xc_keep. Sets x->xcoding. A plan that cannot be
  * carried out (no engine, cap reached, engine failure) is logged and drops

@@ -603,6 +603,7 @@ static int media_error_status(int rc, const char **phrase)
 {
 	switch (rc) {
 	case -ENOSPC: *phrase = "Service Unavailable"; return 503;
+	case -EBUSY: *phrase = "Service Unavailable"; return 503;  /* max_transcoded reached */
 	case -ENOTSUP: *phrase = "Not Acceptable Here"; return 488;
 	case -EINVAL: *phrase = "Bad Session Description"; return 400;
 	default: *phrase = "Server Internal Error"; return 500;

@@ -261,8 +261,9 @@ static int act_reinvite(struct call *c)
 	}
 	rc = media_session_offer(c->media, from->which, c->ev.sdp, c->ev.sdp_len, &out);
 	if (rc < 0) {
-		nua_respond(from->nh, rc == -ENOTSUP ? 488 : 400,
-			    rc == -ENOTSUP ? "Not Acceptable Here" : "Bad Session Description",
+		nua_respond(from->nh, rc == -ENOTSUP ? 488 : rc == -EBUSY ? 503 : 400,
+			    rc == -ENOTSUP ? "Not Acceptable Here" :
+			    rc == -EBUSY ? "Service Unavailable" : "Bad Session Description",
 			    TAG_END());
 		return NEXT;
 	}

@@ -55,7 +55,7 @@ while getopts b:ms:d:r: o; do
 done
 if [ $media = 1 ]; then
 	hold=${hold:-5000}
-	rates=${rates:-"50 100 150 200 250 300 350 400"}
+	rates=${rates:-"50 100 150 175 200 225 250 300 350 400"}
 else
 	hold=${hold:-0}
 	rates=${rates:-"50 100 200 400 800 1200 1600 2000 2500 3000 4000 5000"}

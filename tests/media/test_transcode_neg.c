@@ -219,7 +219,10 @@ END_TEST
 static void leg_of(const char *fmts, const char *attrs, struct xleg *x)
 {
 	struct msdp *m = sdp_of(fmts, attrs);
-	xleg_build(&g_cat, &m->streams[0], m->streams[0].codecs, m->streams[0].ncodecs, true, x);
+	struct xcodec ours[MSDP_MAX_CODECS];
+	for (size_t i = 0; i < m->streams[0].ncodecs; i++)
+		xcodec_of(&m->streams[0].codecs[i], &ours[i]);
+	xleg_build(&g_cat, &m->streams[0], ours, m->streams[0].ncodecs, NULL, true, x);
 	sdp_free(m);
 }
 

@@ -16,7 +16,7 @@ need_tools
 ALL_CASES="basic busy cancel hold noanswer badsdp lateoffer early glare_carrier glare_caller
 	cancel_cross bye_reinvite maxdur late200 echo milliwatt rtptimeout topology sigterm
 	failover_503 failover_silent no_failover_busy ctl_hangup drain advertise ports_exhausted
-	max_channels trunk_health numbers"
+	max_channels trunk_health numbers transcode"
 CASES=${CALL_CASES:-$ALL_CASES}
 NUMBER=9123456          # routed to trunk1 by TL_ROUTES below
 
@@ -693,6 +693,32 @@ case_numbers() {
 	case_end
 	tl_eq "$CASE: record: callee as received and as sent" \
 		"$(cdr_get 1 called_in) $(cdr_get 1 called_out)" "$NUMBER +44123456"
+}
+
+# A PCMU caller and a trunk that only takes PCMA: tandemd transcodes, each
+# side hears the other's tone in its own codec.
+case_transcode() {
+	TL_TRUNKS="codecs = PCMA"
+	case_start transcode || return
+	unset TL_TRUNKS
+	PA=$(tl_port); PB=$(tl_port)
+	rm -f "$C/ma" "$C/mb"
+	probe_start "$CASE-a" -l "$PA" -r "@$C/ma" -n 150 -f 1000 -d 600 -p 0
+	CASE_PIDS+=("$PROBE_PID"); PROBE_A=$PROBE_PID
+	probe_start "$CASE-b" -l "$PB" -r "@$C/mb" -n 150 -f 1500 -d 600 -p 8
+	CASE_PIDS+=("$PROBE_PID"); PROBE_B=$PROBE_PID
+	carrier uas_pcma.xml -key mport "$PB" -key mfile "$C/mb" || return
+	caller uac_basic.xml -s "$NUMBER" -key mport "$PA" -key mfile "$C/ma" -d 3500
+	expect_sipp "a PCMU call to a PCMA-only trunk is answered" "$CALLER_RC" caller
+	carrier_done
+	local inv; inv=$(sip_msgs "$C-carrier.msg" received '^INVITE ')
+	tl_check "$CASE: the trunk is offered PCMA only (its codecs setting)" \
+		bash -c 'grep -q "^m=audio [0-9]* RTP/AVP 8\b" <<<"$1" && ! grep -q "PCMU" <<<"$1"' _ "$inv"
+	check_audio_both_ways
+	tl_eq "$CASE: the carrier receives PCMA (PT 8)" "$(probe_val "$CASE-b" pt)" 8
+	tl_eq "$CASE: the caller receives PCMU (PT 0)" "$(probe_val "$CASE-a" pt)" 0
+	case_end
+	tl_eq "$CASE: record: codecs per leg" "$(cdr_get 1 codec_a) $(cdr_get 1 codec_b)" "PCMU/8000 PCMA/8000"
 }
 
 for c in $CASES; do
