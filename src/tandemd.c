@@ -230,16 +230,21 @@ static int ctl_status(void *arg, int argc, char **argv, json_t **reply)
 	return *reply ? 0 : -ENOMEM;
 }
 
+/* A listing from the SIP thread as {"KEY": [...]}. */
+static int reply_list(const char *key, json_t *list, json_t **reply)
+{
+	if (!list)
+		return -ENOMEM;
+	*reply = json_pack("{s:o}", key, list);
+	return *reply ? 0 : -ENOMEM;
+}
+
 static int ctl_calls(void *arg, int argc, char **argv, json_t **reply)
 {
 	struct daemon *d = arg;
 	(void)argc;
 	(void)argv;
-	json_t *calls = tsip_calls_json(d->sip);
-	if (!calls)
-		return -ENOMEM;
-	*reply = json_pack("{s:o}", "calls", calls);
-	return *reply ? 0 : -ENOMEM;
+	return reply_list("calls", tsip_calls_json(d->sip), reply);
 }
 
 static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
@@ -308,11 +313,7 @@ static int ctl_trunks(void *arg, int argc, char **argv, json_t **reply)
 	struct daemon *d = arg;
 	(void)argc;
 	(void)argv;
-	json_t *t = tsip_trunks_json(d->sip);
-	if (!t)
-		return -ENOMEM;
-	*reply = json_pack("{s:o}", "trunks", t);
-	return *reply ? 0 : -ENOMEM;
+	return reply_list("trunks", tsip_trunks_json(d->sip), reply);
 }
 
 static int ctl_call(void *arg, int argc, char **argv, json_t **reply)
