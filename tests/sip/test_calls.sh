@@ -16,7 +16,7 @@ need_tools
 ALL_CASES="basic busy cancel hold noanswer badsdp lateoffer early glare_carrier glare_caller
 	cancel_cross bye_reinvite maxdur late200 echo milliwatt rtptimeout topology sigterm
 	failover_503 failover_silent no_failover_busy ctl_hangup drain advertise ports_exhausted
-	max_channels trunk_health numbers transcode"
+	max_channels trunk_health numbers transcode fork"
 CASES=${CALL_CASES:-$ALL_CASES}
 NUMBER=9123456          # routed to trunk1 by TL_ROUTES below
 
@@ -719,6 +719,37 @@ case_transcode() {
 	tl_eq "$CASE: the caller receives PCMU (PT 0)" "$(probe_val "$CASE-a" pt)" 0
 	case_end
 	tl_eq "$CASE: record: codecs per leg" "$(cdr_get 1 codec_a) $(cdr_get 1 codec_b)" "PCMU/8000 PCMA/8000"
+}
+
+# A forking carrier: early media from one dialog, the 200 from another with
+# another media address. The caller keeps the SDP it already has; the media
+# follows the dialog that answered, and the BYE goes on that dialog.
+case_fork() {
+	case_start fork || return
+	PA=$(tl_port); PB=$(tl_port); PB2=$(tl_port)
+	rm -f "$C/ma" "$C/mb"
+	probe_start "$CASE-a" -l "$PA" -r "@$C/ma" -n 150 -f 1000 -d 300
+	CASE_PIDS+=("$PROBE_PID"); PROBE_A=$PROBE_PID
+	probe_start "$CASE-b2" -l "$PB2" -n 0 -d 4500
+	CASE_PIDS+=("$PROBE_PID"); PROBE_B2=$PROBE_PID
+	carrier uas_fork.xml -key mport "$PB" -key mport2 "$PB2" -key mfile "$C/mb" || return
+	caller uac_early.xml -s "$NUMBER" -key mport "$PA" -key mfile "$C/ma" -d 2500
+	expect_sipp "183 from one fork, 200 from another: the call is answered and hung up" "$CALLER_RC" caller
+	carrier_done
+	local s183 s200
+	s183=$(sip_msgs "$C-caller.msg" received '^SIP/2.0 183' | sed -n '/^v=0/,/^====/p' | grep -v '^====')
+	s200=$(sip_msgs "$C-caller.msg" received '^SIP/2.0 200 OK' | head -40 | sed -n '/^v=0/,/^====/p' | grep -v '^====')
+	tl_check "$CASE: the caller's 200 repeats the SDP of its 183 (same o= version)" \
+		bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$s183" "$s200"
+	tl_check "$CASE: the BYE went on the answering dialog (tag ...02)" \
+		bash -c 'grep -q "^To: .*tag=[0-9]*SIPpTag02" <<<"$1"' _ "$(sip_msgs "$C-carrier.msg" received '^BYE ')"
+	wait "$PROBE_A" "$PROBE_B2"
+	local r2 f2
+	r2=$(probe_val "$CASE-b2" recv); f2=$(probe_val "$CASE-b2" freq)
+	tl_check "$CASE: the answering fork's media port gets the caller's audio ($r2 packets)" \
+		test "${r2:-0}" -ge 50
+	tl_check "$CASE: ... the caller's 1000 Hz tone (measured ${f2:-none} Hz)" in_range "${f2:-0}" 995 1005
+	case_end
 }
 
 for c in $CASES; do
