@@ -117,6 +117,8 @@ static void call_free(struct call *c)
 	atomic_fetch_sub(&c->sip->n.calls_active, 1);
 	LOG_INFO("call %s: ended (%s -> %s, final %d, %lds connected)", c->id, c->caller, c->called,
 		 c->final_code, c->t_answer ? (long)(time(NULL) - c->t_answer) : 0L);
+	if (c->upd_saved_valid)
+		nua_destroy_event(c->upd_saved);
 	tconf_unref(c->conf);
 	free(c->a_offer);
 	free(c->a_sdp);
@@ -288,6 +290,26 @@ void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp 
 		nua_respond(to->nh, status, call_phrase(to->nh, status, NULL),
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(m->sdp), TAG_END());
+}
+
+void call_respond_reoffer(struct call *c, struct tcall_leg *to, int status, const char *phrase,
+			  const struct media_sdp *m)
+{
+	if (!to->nh)
+		return;
+	const char *ph = call_phrase(to->nh, status, phrase);
+	const char *sdp = m ? m->sdp : NULL;
+	if (c->upd_saved_valid) {
+		nua_respond(to->nh, status, ph, NUTAG_WITH_SAVED(c->upd_saved),
+			    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+			    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
+		nua_destroy_event(c->upd_saved);
+		c->upd_saved_valid = false;
+	} else {
+		nua_respond(to->nh, status, ph,
+			    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+			    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
+	}
 }
 
 /* --- timers --------------------------------------------------------------- */
@@ -853,11 +875,17 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 	case nua_i_update:
 		/* UPDATE (RFC 3311) without SDP only refreshes the dialog; with an
 		 * offer it goes through the same path as a re-INVITE and is relayed
-		 * as an UPDATE, so the other leg's dialog state moves the same way. */
+		 * as an UPDATE, so the other leg's dialog state moves the same way.
+		 * One offer at a time: another crossing it gets 491 at once. */
 		if (!c->ev.sdp) {
 			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(s->nua), TAG_END());
 			return;
 		}
+		if (c->state != CS_CONFIRMED || c->reinvite_from || c->upd_saved_valid) {
+			nua_respond(nh, SIP_491_REQUEST_PENDING, NUTAG_WITH_THIS(s->nua), TAG_END());
+			return;
+		}
+		c->upd_saved_valid = nua_save_event(s->nua, c->upd_saved) != 0;
 		c->reoffer_update = true;
 		call_fsm_feed(c, is_a ? EV_A_REINVITE : EV_B_REINVITE);
 		return;

@@ -108,6 +108,10 @@ struct call {
 	struct tcall_leg *reinvite_from;   /* leg whose offer we relay, or NULL */
 	bool a_late_offer;          /* A's INVITE had no SDP */
 	bool reoffer_update;        /* the offer being relayed came in an UPDATE */
+	/* An UPDATE is answered after the callback that brought it returned, so
+	 * sofia needs it saved (nua_save_event) and named when we respond. */
+	nua_saved_event_t upd_saved[1];
+	bool upd_saved_valid;
 	bool reinvite_local;        /* re-INVITE from a leg without SDP: we offered */
 	bool a_final_sent;          /* A has had its final response */
 	bool a_provisional_sent;    /* A has had a 18x (setup metrics) */
@@ -134,6 +138,10 @@ void call_cancel_b(struct call *c);
 int call_invite_b(struct call *c, const struct media_sdp *offer);
 void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp *m,
 		   int status);
+/* Answer the re-offer (re-INVITE or UPDATE) received on leg 'to', with SDP
+ * when m is given. */
+void call_respond_reoffer(struct call *c, struct tcall_leg *to, int status, const char *phrase,
+			  const struct media_sdp *m);
 void call_timers_stop(struct call *c);
 void call_timer_start(struct call *c, su_timer_t **t, unsigned seconds, enum call_event ev);
 void call_maybe_free(struct call *c);

@@ -243,33 +243,33 @@ static int act_reinvite(struct call *c)
 	int rc;
 
 	if (c->reinvite_from) {
-		nua_respond(from->nh, SIP_491_REQUEST_PENDING, TAG_END());
+		call_respond_reoffer(c, from, 491, NULL, NULL);
 		return NEXT;
 	}
 	if (!c->ev.sdp) {
 		/* re-INVITE without SDP: we offer in the 200, the ACK answers. */
 		rc = media_session_local_offer(c->media, from->which, &out);
 		if (rc < 0) {
-			nua_respond(from->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+			call_respond_reoffer(c, from, 500, NULL, NULL);
 			return NEXT;
 		}
 		c->reinvite_from = from;
 		c->reinvite_local = true;
-		call_send_sdp(c, from, &out, 200);
+		call_respond_reoffer(c, from, 200, NULL, &out);
 		media_sdp_clear(&out);
 		return NEXT;
 	}
 	rc = media_session_offer(c->media, from->which, c->ev.sdp, c->ev.sdp_len, &out);
 	if (rc < 0) {
-		nua_respond(from->nh, rc == -ENOTSUP ? 488 : rc == -EBUSY ? 503 : 400,
-			    rc == -ENOTSUP ? "Not Acceptable Here" :
-			    rc == -EBUSY ? "Service Unavailable" : "Bad Session Description",
-			    TAG_END());
+		call_respond_reoffer(c, from, rc == -ENOTSUP ? 488 : rc == -EBUSY ? 503 : 400,
+				     rc == -ENOTSUP ? "Not Acceptable Here" :
+				     rc == -EBUSY ? "Service Unavailable" : "Bad Session Description",
+				     NULL);
 		return NEXT;
 	}
 	if (!out.is_offer || c->endpoint != MEDIA_ENDPOINT_NONE || !to->nh) {
 		/* the other side is the gateway itself: answer at once */
-		call_send_sdp(c, from, &out, 200);
+		call_respond_reoffer(c, from, 200, NULL, &out);
 	} else {
 		c->reinvite_from = from;
 		c->reinvite_local = false;
@@ -290,8 +290,7 @@ static int act_reinvite_done(struct call *c)
 		media_session_offer_rejected(c->media, to->which);
 		/* relayed as is, 491 included: the offerer retries after its own
 		 * random wait, which is what RFC 3261 14.1 asks of it */
-		nua_respond(from->nh, c->ev.status, call_phrase(from->nh, c->ev.status, c->ev.phrase),
-			    TAG_END());
+		call_respond_reoffer(c, from, c->ev.status, c->ev.phrase, NULL);
 		return NEXT;
 	}
 	struct media_sdp out = { 0 };
@@ -299,10 +298,10 @@ static int act_reinvite_done(struct call *c)
 			   : -EINVAL;
 	if (rc < 0 || !out.sdp) {
 		media_sdp_clear(&out);
-		nua_respond(from->nh, 488, "Not Acceptable Here", TAG_END());
+		call_respond_reoffer(c, from, 488, "Not Acceptable Here", NULL);
 		return NEXT;
 	}
-	call_send_sdp(c, from, &out, 200);
+	call_respond_reoffer(c, from, 200, NULL, &out);
 	media_sdp_clear(&out);
 	return NEXT;
 }

@@ -16,7 +16,7 @@ need_tools
 ALL_CASES="basic busy cancel hold noanswer badsdp lateoffer early glare_carrier glare_caller
 	cancel_cross bye_reinvite maxdur late200 echo milliwatt rtptimeout topology sigterm
 	failover_503 failover_silent no_failover_busy ctl_hangup drain advertise ports_exhausted
-	max_channels trunk_health numbers transcode fork"
+	max_channels trunk_health numbers transcode fork update"
 CASES=${CALL_CASES:-$ALL_CASES}
 NUMBER=9123456          # routed to trunk1 by TL_ROUTES below
 
@@ -749,6 +749,17 @@ case_fork() {
 	tl_check "$CASE: the answering fork's media port gets the caller's audio ($r2 packets)" \
 		test "${r2:-0}" -ge 50
 	tl_check "$CASE: ... the caller's 1000 Hz tone (measured ${f2:-none} Hz)" in_range "${f2:-0}" 995 1005
+	case_end
+}
+
+case_update() {
+	case_start update || return
+	carrier uas_update.xml -key mport "$(tl_port)" || return
+	caller uac_update.xml -s "$NUMBER" -key mport "$(tl_port)"
+	expect_sipp "hold offered in an UPDATE: relayed as an UPDATE, answered recvonly" "$CALLER_RC" caller
+	carrier_done
+	tl_eq "$CASE: the carrier got one UPDATE and no re-INVITE" \
+		"$(sip_count "$C-carrier.msg" received '^UPDATE ') $(sip_count "$C-carrier.msg" received '^INVITE ')" "1 1"
 	case_end
 }
 
