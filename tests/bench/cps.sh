@@ -31,8 +31,9 @@
 # follow sipp's [auto_media_port], which wraps after 2,500 calls).
 #
 # Both sipps and the phones share the machine with tandemd: the figures are a
-# floor. The generators run at nice -10 when allowed (root), so that on a
-# busy machine tandemd is what runs short of CPU, not them. CPU% is the CPU
+# floor. The generators run at nice -10 when allowed (root; CPS_NICE=N sets
+# another value, 0 none), so that on a busy machine tandemd is what runs
+# short of CPU, not them. CPU% is the CPU
 # that tandemd and the generators used during the rate, as a share of all the
 # machine's cores (averaged over the rate, ramp-up and tail included).
 #
@@ -78,7 +79,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null
 # tandemd could not keep up with the CPU left to it rather than because a
 # generator was starved (LATE% shows how late rtpload sent nonetheless).
 NICE=()
-nice -n -10 true 2>/dev/null && NICE=(nice -n -10)
+gen_nice=${CPS_NICE:--10}
+[ "$gen_nice" != 0 ] && nice -n "$gen_nice" true 2>/dev/null && NICE=(nice -n "$gen_nice")
 
 # sipp_cmd NAME XML PORT ARGS... sets SIPP_CMD.
 sipp_cmd() {
@@ -94,6 +96,35 @@ sipp_cmd() {
 # tandemd binds to explicitly here (its pool skips a port that is busy).
 rtp_size=$(( media ? 20000 : 8000 ))
 rtp_lo=34000
+
+# CPU (ms) of this script's finished children: the sipps, rtpload, the
+# status polls (bash's `times`, which is precise; /proc/stat in a VM is
+# sampled at ticks and misses short bursts). Sets GEN_MS.
+gen_ms() {
+	times >"$TL_TMP/times"
+	GEN_MS=$(awk 'NR == 2 {
+		t = 0
+		for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60000 + a[2] * 1000 }
+		printf "%d", t }' "$TL_TMP/times")
+}
+ncpu=$(nproc)
+# How much of the machine is free before we start: one busy loop per CPU at
+# SCHED_IDLE priority for a second gets only what nothing else wants.
+idle_check() {
+	local pids=() i before
+	command -v chrt >/dev/null || return 0
+	gen_ms; before=$GEN_MS
+	for i in $(seq 1 "$ncpu"); do
+		chrt -i 0 timeout 1 bash -c 'while :; do :; done' &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	gen_ms
+	i=$(( (GEN_MS - before) / (10 * ncpu) ))
+	echo "machine: $ncpu CPUs, ${i}% idle before the run$([ "$i" -lt 90 ] &&
+		echo " (other work is running: expect lower figures than on an idle machine)")"
+}
+idle_check
 
 TL_SIP_PORT=$(tl_port)
 TL_TRUNK_PORT=$(tl_port)
@@ -118,17 +149,6 @@ cpu_ticks() {
 	set -- ${line##*) }
 	echo "$(( ${12} + ${13} )) $med"
 }
-# CPU (ms) of this script's finished children: the sipps, rtpload, the
-# status polls (bash's `times`, which is precise; /proc/stat in a VM is
-# sampled at ticks and misses short bursts). Sets GEN_MS.
-gen_ms() {
-	times >"$TL_TMP/times"
-	GEN_MS=$(awk 'NR == 2 {
-		t = 0
-		for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60000 + a[2] * 1000 }
-		printf "%d", t }' "$TL_TMP/times")
-}
-ncpu=$(nproc)
 hz=$(getconf CLK_TCK)
 status() { tl_ctl --json status; }
 # the kernel's UDP counters (whole machine): "NOPORTS RCVBUFERRORS"
@@ -163,7 +183,7 @@ start_rtpload() {
 		rm -f "$TL_TMP/$name.ready"
 		tl_bg "${NICE[@]}" "$RTPLOAD" -a "$(( mp + 1000 )):$TL_TMP/$name-a.sipplog" \
 			-b "$(( mp + 1010 )):$TL_TMP/$name-b.sipplog" -n "$npk" \
-			-r "$TL_TMP/$name.ready" >"$TL_TMP/$name.rtpload" 2>&1
+			-r "$TL_TMP/$name.ready" -v >"$TL_TMP/$name.rtpload" 2>&1
 		RTPLOAD_PID=$TL_LAST_PID RTPLOAD_MP=$mp
 		wait_file "$TL_TMP/$name.ready" 100 && return 0
 		kill "$RTPLOAD_PID" 2>/dev/null; wait "$RTPLOAD_PID" 2>/dev/null
@@ -171,7 +191,7 @@ start_rtpload() {
 	echo "cps.sh: no free ports for rtpload:"; cat "$TL_TMP/$name.rtpload"
 	return 1
 }
-rl() { sed -n -E "s/.*(^| )$1=([^ ]*).*/\2/p" "$RTPLOAD_OUT"; }
+rl() { grep '^a_calls=' "$RTPLOAD_OUT" | sed -n -E "s/.*(^| )$1=([^ ]*).*/\2/p"; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", (b > 0) ? 100 * a / b : 0}'; }
 
 npk=$(( (hold - 100) / 20 ))
@@ -246,11 +266,14 @@ for rate in $rates; do
 	else
 		RTPLOAD_OUT="$TL_TMP/r$rate.rtpload"
 		as=$(rl a_sent) ar=$(rl a_recv) bs=$(rl b_sent) br=$(rl b_recv)
+		atx=$(rl a_tx) btx=$(rl b_tx)
 		sent=$(( ${as:-0} + ${bs:-0} ))
 		relayed=$(( $(jq -r .media.packets_relayed <<<"$s1") - $(jq -r .media.packets_relayed <<<"$s0") ))
 		dropped=$(( $(jq -r .media.packets_dropped <<<"$s1") - $(jq -r .media.packets_dropped <<<"$s0") ))
-		lab=$(pct $(( ${as:-0} - ${br:-0} )) "${as:-0}")
-		lba=$(pct $(( ${bs:-0} - ${ar:-0} )) "${bs:-0}")
+		# loss per direction: of what the phones tried to send (a packet
+		# send() refused after an ICMP error from a closed port is lost too)
+		lab=$(pct $(( ${atx:-0} - ${br:-0} )) "${atx:-0}")
+		lba=$(pct $(( ${btx:-0} - ${ar:-0} )) "${btx:-0}")
 		short=$(( $(rl a_short) + $(rl b_short) ))
 		late=$(pct "$(rl late_pkts)" "$sent")
 		nominal=$(( n * hold * 2 / 20 ))
@@ -259,7 +282,9 @@ for rate in $rates; do
 		printf '%-5s %6s %6s %6s %6s %7s | %9s %9s %6s %6s %6s %9s | %6s %7s %7s %5s\n' \
 			"$rate" "$n" "$ok" "$fpct" "$got" "$peak" "$sent" "$relayed" "$lab" "$lba" \
 			"$short" "$nominal" "$late" "$per_call" "$us_pkt" "$box"
-		echo "      rtpload: $(cat "$RTPLOAD_OUT")"
+		echo "      rtpload: $(grep '^a_calls=' "$RTPLOAD_OUT")"
+		# a few of the calls that got < 95% of their packets, if any
+		grep '^short:' "$RTPLOAD_OUT" | head -n 4 | sed 's/^/      /'
 		echo "      tandemd: relayed/sent $(pct "$relayed" "$sent")%, relayed/nominal $(pct "$relayed" "$nominal")%," \
 			"dropped $dropped, CPU $(( (c1 - c0) * 1000 / hz )) ms (media threads $(( (m1 - m0) * 1000 / hz )) ms)"
 		# NoPorts: datagrams to a closed port (RTP sent after its call ended);

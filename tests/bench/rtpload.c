@@ -1,6 +1,6 @@
 /* rtpload - RTP both ways for every call sipp sets up (tests/bench/cps.sh -m).
  *
- *   rtpload -a BASE:LOGFILE -b BASE:LOGFILE -n PACKETS [-S SLOTS] [-r READYFILE]
+ *   rtpload -a BASE:LOGFILE -b BASE:LOGFILE -n PACKETS [-S SLOTS] [-r READYFILE] [-v]
  *
  * Two sides: a (the callers) and b (the carrier). Each side binds SLOTS UDP
  * sockets on 127.0.0.1, at BASE, BASE + 4, BASE + 8, ... : sipp's
@@ -22,14 +22,18 @@
  * (recvmmsg, ~5 datagrams a call) instead of at every arrival.
  *
  * On SIGTERM or SIGINT it prints one line and exits 0:
- *   a_calls=N a_sent=N a_recv=N a_short=N a_dead=N b_... late_max_ms=N
- *   late_pkts=N overlaps=N cpu_ms=N
+ *   a_calls=N a_tx=N a_sent=N a_recv=N a_short=N a_dead=N b_... late_max_ms=N
+ *   late_pkts=N overlaps=N send_errs=N cpu_ms=N
  * a_recv counts what the callers received, i.e. what the carrier sent
- * through tandemd: the loss from b to a is 1 - a_recv / b_sent. a_short:
+ * through tandemd: the loss from b to a is 1 - a_recv / b_tx (a_tx: packets
+ * the callers tried to send, a_sent: those send() took). a_short:
  * calls whose caller side received < 95% of PACKETS; a_dead: nothing at all.
  * late_pkts: packets sent more than 10 ms after their time (the generator
  * could not keep up); overlaps: a call started on a socket whose previous
- * call was still sending (more calls up at once than SLOTS).
+ * call was still sending (more calls up at once than SLOTS); send_errs:
+ * packets send() refused (after an ICMP error: tandemd's port had closed).
+ * With -v, a line on stderr for each call that got < 95% (when it was first
+ * and last read with something to read, relative to its first packet).
  * Exit 1 on usage errors, 2 when a socket cannot be bound or a file read.
  */
 #include "config.h"
@@ -65,7 +69,8 @@ struct stream {
 	unsigned call;              /* sipp call number, 0 = never used */
 	struct sockaddr_in dst;
 	int64_t due_ms;             /* next packet */
-	unsigned sent, recv, npk;
+	int64_t start_ms, first_rx_ms, last_rx_ms;  /* rx: 0 = none yet */
+	unsigned tx, sent, recv, npk;   /* tx: send attempts, sent: sent */
 	uint32_t ssrc, ts;
 	uint16_t seq;
 	bool sending, counted;      /* counted: recv already in the totals */
@@ -82,7 +87,7 @@ struct side {
 	char line[LINE_MAX_LEN];
 	size_t linelen;
 	struct stream *s;           /* [slots] */
-	unsigned long calls, sent, recv, shrt, dead;
+	unsigned long calls, tx, sent, recv, shrt, dead;
 };
 
 struct wheel {
@@ -95,9 +100,10 @@ struct gen {
 	unsigned slots, npk;
 	struct wheel w;
 	int tfd;
+	bool verbose;
 	int64_t last_ms;            /* last wheel millisecond processed */
 	int64_t late_max_ms;
-	unsigned long late_pkts, overlaps;
+	unsigned long late_pkts, overlaps, send_errs;
 	uint8_t pkt[PKT_LEN];
 	uint8_t rxbuf[RX_BATCH][256];
 	struct iovec rxiov[RX_BATCH];
@@ -161,6 +167,11 @@ static void stream_drain(struct gen *g, struct stream *s)
 	int n;
 	do {
 		n = recvmmsg(s->fd, g->rxmsg, RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n > 0 && g->verbose) {
+			s->last_rx_ms = now_ms();
+			if (!s->first_rx_ms)
+				s->first_rx_ms = s->last_rx_ms;
+		}
 		for (int i = 0; i < n; i++) {
 			if (g->rxmsg[i].msg_len >= 12 && (g->rxbuf[i][0] & 0xc0) == 0x80) {
 				s->recv++;
@@ -178,8 +189,14 @@ static void stream_count(struct gen *g, struct stream *s)
 	if (s->counted || !s->call)
 		return;
 	stream_drain(g, s);
-	if (s->recv < g->npk * 95 / 100)
+	if (s->recv < g->npk * 95 / 100) {
 		sd->shrt++;
+		if (g->verbose)
+			fprintf(stderr, "short: side %s call %u got %u of %u; first read %lld ms, last"
+				" read %lld ms after its start, sent %u\n", sd->name, s->call, s->recv,
+				g->npk, (long long)(s->first_rx_ms ? s->first_rx_ms - s->start_ms : -1),
+				(long long)(s->last_rx_ms ? s->last_rx_ms - s->start_ms : -1), s->sent);
+	}
 	if (!s->recv)
 		sd->dead++;
 	s->counted = true;
@@ -202,9 +219,15 @@ static void stream_send(struct gen *g, struct stream *s, int64_t t)
 	p[9] = (uint8_t)(s->ssrc >> 16);
 	p[10] = (uint8_t)(s->ssrc >> 8);
 	p[11] = (uint8_t)s->ssrc;
+	/* a connected socket reports an earlier ICMP error on the next send:
+	 * that packet is not sent and counts as a send error */
+	s->tx++;
+	g->side[s->side].tx++;
 	if (send(s->fd, p, PKT_LEN, 0) == PKT_LEN) {
 		s->sent++;
 		g->side[s->side].sent++;
+	} else {
+		g->send_errs++;
 	}
 	int64_t late = t - s->due_ms;
 	if (late > g->late_max_ms)
@@ -214,7 +237,7 @@ static void stream_send(struct gen *g, struct stream *s, int64_t t)
 	s->seq++;
 	s->ts += 160;
 	s->due_ms += PERIOD_MS;
-	if (s->sent >= s->npk)
+	if (s->tx >= s->npk)
 		s->sending = false;
 }
 
@@ -234,13 +257,15 @@ static void stream_start(struct gen *g, struct side *sd, unsigned call,
 	    connect(s->fd, (struct sockaddr *)&s->dst, sizeof s->dst) < 0)
 		return;
 	s->call = call;
-	s->sent = 0;
+	s->tx = s->sent = 0;
 	s->npk = g->npk;
 	s->ssrc = (uint32_t)random();
 	s->seq = (uint16_t)random();
 	s->ts = (uint32_t)random();
 	s->sending = s->npk > 0;
 	s->counted = false;
+	s->start_ms = t;
+	s->first_rx_ms = s->last_rx_ms = 0;
 	sd->calls++;
 	if (s->in_wheel) {
 		/* keeps its old bucket: next time that bucket comes round */
@@ -382,12 +407,12 @@ static void report(struct gen *g)
 		      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 	for (int i = 0; i < 2; i++) {
 		const struct side *sd = &g->side[i];
-		printf("%s_calls=%lu %s_sent=%lu %s_recv=%lu %s_short=%lu %s_dead=%lu ",
-		       sd->name, sd->calls, sd->name, sd->sent, sd->name, sd->recv,
-		       sd->name, sd->shrt, sd->name, sd->dead);
+		printf("%s_calls=%lu %s_tx=%lu %s_sent=%lu %s_recv=%lu %s_short=%lu %s_dead=%lu ",
+		       sd->name, sd->calls, sd->name, sd->tx, sd->name, sd->sent, sd->name,
+		       sd->recv, sd->name, sd->shrt, sd->name, sd->dead);
 	}
-	printf("late_max_ms=%lld late_pkts=%lu overlaps=%lu cpu_ms=%ld\n",
-	       (long long)g->late_max_ms, g->late_pkts, g->overlaps, cpu_ms);
+	printf("late_max_ms=%lld late_pkts=%lu overlaps=%lu send_errs=%lu cpu_ms=%ld\n",
+	       (long long)g->late_max_ms, g->late_pkts, g->overlaps, g->send_errs, cpu_ms);
 }
 
 static int parse_side(struct side *sd, const char *name, char *arg)
@@ -415,7 +440,7 @@ int main(int argc, char **argv)
 
 	g.slots = MAX_SLOTS;
 	g.npk = 250;
-	while ((o = getopt(argc, argv, "a:b:n:S:r:")) != -1) {
+	while ((o = getopt(argc, argv, "a:b:n:S:r:v")) != -1) {
 		switch (o) {
 		case 'a':
 		case 'b':
@@ -425,6 +450,7 @@ int main(int argc, char **argv)
 		case 'n': g.npk = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'S': g.slots = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'r': ready = optarg; break;
+		case 'v': g.verbose = true; break;
 		default: goto usage;
 		}
 	}
@@ -444,6 +470,6 @@ int main(int argc, char **argv)
 	return rc;
 usage:
 	fprintf(stderr, "usage: rtpload -a BASE:LOGFILE -b BASE:LOGFILE -n PACKETS"
-		" [-S SLOTS] [-r READYFILE]\n");
+		" [-S SLOTS] [-r READYFILE] [-v]\n");
 	return 1;
 }
