@@ -476,7 +476,8 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (ncalls < 1 || seconds < 1 || workers < 1 || pmin < 1024 || pmin > 60000)
+	/* the pool needs about 4 ports per call plus headroom below 65536 */
+	if (ncalls < 1 || seconds < 1 || workers < 1 || pmin < 1024 || pmin + ncalls * 4 + 200 > 65535)
 		usage();
 	tlog_open("bench_media", true);
 	tlog_set_level(TLOG_WARN);
