@@ -45,26 +45,38 @@ _sipp_args() {
 
 sipp_port() { echo "$SIPP_LAST_PORT"; }
 
+# sipp exits 254 when it cannot bind one of its sockets: another process took
+# the port between tl_port's check and sipp's bind. Nothing was sent then, so
+# the run is retried on fresh ports.
 sipp_fg() {
-	local name=$1 xml=$2; shift 2
-	_sipp_port
-	# shellcheck disable=SC2046
-	"$SIPP" $(_sipp_args "$name") -sf "$SCEN/$xml" "$@" >"$TL_TMP/$name.log" 2>&1 </dev/null
+	local name=$1 xml=$2 rc try; shift 2
+	for try in 1 2 3; do
+		_sipp_port
+		# shellcheck disable=SC2046
+		"$SIPP" $(_sipp_args "$name") -sf "$SCEN/$xml" "$@" >"$TL_TMP/$name.log" 2>&1 </dev/null
+		rc=$?
+		[ $rc -eq 254 ] || break
+	done
+	return $rc
 }
 
 sipp_bg() {
-	local name=$1 xml=$2; shift 2
-	_sipp_port
-	local args; args=$(_sipp_args "$name")
-	# shellcheck disable=SC2086
-	tl_bg "$SIPP" $args -sf "$SCEN/$xml" "$@" >"$TL_TMP/$name.log" 2>&1 </dev/null
-	SIPP_PID=$TL_LAST_PID
-	local i
-	for i in $(seq 1 50); do
-		ss -Hlnu "sport = :$SIPP_LAST_PORT" | grep -q . && return 0
-		ss -Hlnt "sport = :$SIPP_LAST_PORT" | grep -q . && return 0
-		kill -0 "$SIPP_PID" 2>/dev/null || break
-		sleep 0.1
+	local name=$1 xml=$2 try i; shift 2
+	for try in 1 2 3; do
+		_sipp_port
+		local args; args=$(_sipp_args "$name")
+		# shellcheck disable=SC2086
+		tl_bg "$SIPP" $args -sf "$SCEN/$xml" "$@" >"$TL_TMP/$name.log" 2>&1 </dev/null
+		SIPP_PID=$TL_LAST_PID
+		for i in $(seq 1 50); do
+			ss -Hlnu "sport = :$SIPP_LAST_PORT" | grep -q . && return 0
+			ss -Hlnt "sport = :$SIPP_LAST_PORT" | grep -q . && return 0
+			kill -0 "$SIPP_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$SIPP_PID" 2>/dev/null && break   # alive but silent: give up
+		wait "$SIPP_PID" 2>/dev/null
+		[ $? -eq 254 ] || break      # see sipp_fg: retry only a failed bind
 	done
 	echo "sipp $name did not start:"; tail -n 20 "$TL_TMP/$name.log"
 	return 1
