@@ -311,9 +311,10 @@ static long parent_keys(struct loader *L, struct ini_section *s, struct kref **r
 static void unknown_key(struct loader *L, enum tcs_kind kind, const struct ini_key *k)
 {
 	const char *best = tcs_suggest(kind, k->name);
-	bool named = kind == TCS_INTERFACE || kind == TCS_TRUNK;
+	bool named = kind == TCS_INTERFACE || kind == TCS_TRUNK || kind == TCS_USER;
+	const char *what = kind == TCS_INTERFACE ? "an interface" : kind == TCS_TRUNK ? "a trunk" : "a user";
 	tconf_diag(&L->d, k->file, k->line, "[%s] unknown key '%s'%s%s%s%s%s", k->section, k->name,
-		   named ? " for " : "", named ? (kind == TCS_INTERFACE ? "an interface" : "a trunk") : "",
+		   named ? " for " : "", named ? what : "",
 		   best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
 }
 
@@ -368,12 +369,13 @@ static int named_kind(struct loader *L, const struct ini_section *s)
 				   s->name, best);
 		else
 			tconf_diag(&L->d, s->file, s->line,
-				   "[%s] has no 'type' (interface or trunk), so it defines nothing", s->name);
+				   "[%s] has no 'type' (interface, trunk or user), so it defines nothing", s->name);
 		return -1;
 	}
 	int kind = tcs_enum_value(tcs_section_types, t->value);
 	if (kind < 0)
-		tconf_diag(&L->d, t->file, t->line, "[%s] type: unknown section type '%s' (allowed: interface, trunk)",
+		tconf_diag(&L->d, t->file, t->line,
+			   "[%s] type: unknown section type '%s' (allowed: interface, trunk, user)",
 			   t->section, t->value);
 	return kind;
 }
@@ -441,14 +443,64 @@ static void check_trunk(struct loader *L, const struct ini_section *s, struct tc
 		   best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
 }
 
-/* Fill c->interfaces or c->trunks from the named sections of that kind. */
+/* A HA1 key: the right number of hex digits, stored lowercase. */
+static void check_ha1(struct loader *L, const struct ini_section *s, const char *key, const char **v,
+		      size_t len)
+{
+	if (!*v)
+		return;
+	size_t n = strlen(*v);
+	char *low = tca_strdup(L->a, *v);
+	bool ok = n == len && low;
+	for (size_t i = 0; ok && i < n; i++) {
+		char ch = low[i];
+		ok = (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f');
+		low[i] = (char)(ch >= 'A' && ch <= 'F' ? ch | 0x20 : ch);
+	}
+	if (ok) {
+		*v = low;
+		return;
+	}
+	const char *file;
+	unsigned line;
+	key_loc(L, s, key, &file, &line);
+	tconf_diag(&L->d, file, line, "[%s] %s: not %zu hex digits", s->name, key, len);
+}
+
+/* users[idx] against itself and the users before it. */
+static void check_user(struct loader *L, const struct ini_section *s, struct tconf_user *users, size_t idx)
+{
+	struct tconf_user *u = &users[idx];
+	const char *file;
+	unsigned line;
+	check_ha1(L, s, "ha1_md5", &u->ha1_md5, 32);
+	check_ha1(L, s, "ha1_sha256", &u->ha1_sha256, 64);
+	if (!u->password && !u->ha1_md5 && !u->ha1_sha256)
+		tconf_diag(&L->d, s->file, s->line, "[%s] user has no password (nor ha1_md5 / ha1_sha256)",
+			   s->name);
+	if (u->password && (u->ha1_md5 || u->ha1_sha256)) {
+		key_loc(L, s, u->ha1_md5 ? "ha1_md5" : "ha1_sha256", &file, &line);
+		tconf_diag(&L->d, file, line, "[%s] set either password or the ha1_* keys, not both", s->name);
+	}
+	for (size_t i = 0; u->number && i < idx; i++) {
+		if (!users[i].number || strcmp(users[i].number, u->number))
+			continue;
+		key_loc(L, s, "number", &file, &line);
+		tconf_diag(&L->d, file, line, "[%s] number %s is already user [%s]'s", s->name, u->number,
+			   users[i].name);
+		break;
+	}
+}
+
+/* Fill c->interfaces, c->trunks or c->users from the named sections of that kind. */
 static void load_named(struct loader *L, enum tcs_kind kind, struct ini_section **secs, int *kinds,
 		       size_t nsecs)
 {
 	size_t n = 0, i = 0;
 	for (size_t j = 0; j < nsecs; j++)
 		n += kinds[j] == (int)kind;
-	size_t size = kind == TCS_INTERFACE ? sizeof(struct tconf_interface) : sizeof(struct tconf_trunk);
+	size_t size = kind == TCS_INTERFACE ? sizeof(struct tconf_interface) :
+		      kind == TCS_TRUNK ? sizeof(struct tconf_trunk) : sizeof(struct tconf_user);
 	char *arr = n ? l_alloc(L, L->a, n * size) : NULL;
 	if (n && !arr)
 		return;
@@ -462,10 +514,20 @@ static void load_named(struct loader *L, enum tcs_kind kind, struct ini_section 
 			((struct tconf_interface *)base)->name = name;
 			L->c->interfaces = (const struct tconf_interface *)(void *)arr;
 			check_interface(L, secs[j], base, i);
-		} else {
+		} else if (kind == TCS_TRUNK) {
 			((struct tconf_trunk *)base)->name = name;
+		} else {
+			((struct tconf_user *)base)->name = name;
 		}
 		i++;
+	}
+	if (kind == TCS_USER) {
+		L->c->users = (const struct tconf_user *)(void *)arr;
+		L->c->nusers = n;
+		for (size_t j = 0, u = 0; j < nsecs; j++)
+			if (kinds[j] == (int)kind)
+				check_user(L, secs[j], (struct tconf_user *)(void *)arr, u++);
+		return;
 	}
 	if (kind == TCS_INTERFACE) {
 		L->c->interfaces = (const struct tconf_interface *)(void *)arr;
@@ -640,6 +702,24 @@ static void load_respmap(struct loader *L, const struct ini_section *s)
 
 /* ---- the load ---- */
 
+static void check_registrar(struct loader *L)
+{
+	const struct tconf_registrar *r = &L->c->registrar;
+	const struct ini_section *s = L->fixed[TCS_REGISTRAR];
+	const char *file;
+	unsigned line;
+	if (r->min_expires > r->max_expires) {
+		key_loc(L, s, "min_expires", &file, &line);
+		tconf_diag(&L->d, file, line, "[registrar] min_expires %u is above max_expires %u",
+			   r->min_expires, r->max_expires);
+	}
+	if (r->default_expires < r->min_expires || r->default_expires > r->max_expires) {
+		key_loc(L, s, "default_expires", &file, &line);
+		tconf_diag(&L->d, file, line, "[registrar] default_expires %u is not within %u..%u",
+			   r->default_expires, r->min_expires, r->max_expires);
+	}
+}
+
 static void load_sections(struct loader *L)
 {
 	size_t n = L->doc.nsections, nnamed = 0;
@@ -664,8 +744,12 @@ static void load_sections(struct loader *L)
 		c->general.node_name = hostname(L);
 	apply(L, L->fixed[TCS_MEDIA], "media", TCS_MEDIA, &c->media);
 	apply(L, L->fixed[TCS_CALLS], "calls", TCS_CALLS, &c->calls);
+	apply(L, L->fixed[TCS_AUTH], "auth", TCS_AUTH, &c->auth);
+	apply(L, L->fixed[TCS_REGISTRAR], "registrar", TCS_REGISTRAR, &c->registrar);
+	check_registrar(L);
 	load_named(L, TCS_INTERFACE, named, kinds, nnamed);
 	load_named(L, TCS_TRUNK, named, kinds, nnamed);
+	load_named(L, TCS_USER, named, kinds, nnamed);
 	load_routes(L, L->fixed[TCS_ROUTES]);
 	load_respmap(L, L->fixed[TCS_RESPMAP]);
 	/* (Not worth saying when the main file could not even be read.) */

@@ -30,6 +30,10 @@
  *   [NAME] type=interface  a network interface: bind and advertised address,
  *                        SIP listeners, RTP port range
  *   [NAME] type=trunk    a SIP peer calls are routed to
+ *   [NAME] type=user     a subscriber (phone, softphone) that authenticates
+ *                        with digest and may register; NAME is its user name
+ *   [auth]               digest realm, nonce lifetime, ban of failing sources
+ *   [registrar]          REGISTER expiry bounds, limits, bindings file
  *   [routes]             `prefix = target[, target...]`; target is a trunk
  *                        name or a built-in endpoint: echo, milliwatt.
  *                        A prefix is digits with an optional leading '+'
@@ -76,6 +80,19 @@ struct tconf_trunk {
 	unsigned strip;             /* digits removed from the front of the called number */
 	const char *prepend;        /* prefix added after strip; NULL = none */
 	const char *caller_id;      /* fixed calling number toward the trunk; NULL = pass */
+};
+
+/* A subscriber. Exactly one way to authenticate: the password, or HA1s
+ * (lowercase hex, H(name:realm:password) for [auth] realm). A user with only
+ * ha1_md5 cannot log in with SHA-256 (RFC 8760), and the reverse. */
+struct tconf_user {
+	const char *name;           /* section name = digest username */
+	const char *password;       /* NULL when HA1s are given */
+	const char *ha1_md5;        /* 32 hex digits, or NULL */
+	const char *ha1_sha256;     /* 64 hex digits, or NULL */
+	const char *number;         /* extension: calls to it go to the user's phones; NULL = none */
+	unsigned max_calls;         /* concurrent calls from and to the user; 0 = unlimited */
+	bool allow_international;   /* may call numbers starting with + or 00 */
 };
 
 enum tconf_target_kind {
@@ -128,6 +145,25 @@ struct tconf_calls {
 	unsigned max_duration;      /* s; 0 = unlimited */
 };
 
+struct tconf_auth {
+	const char *realm;          /* digest realm; default "tandem" */
+	unsigned nonce_ttl;         /* s a nonce is valid, then stale */
+	unsigned max_nonces;        /* nonces remembered for replay protection; restart-only */
+	unsigned ban_failures;      /* failed authentications that ban a source; 0 = never */
+	unsigned ban_window;        /* s in which they must happen */
+	unsigned ban_time;          /* s a ban lasts */
+	bool ban_loopback;          /* also ban 127.0.0.0/8 and ::1 (default no) */
+};
+
+struct tconf_registrar {
+	unsigned min_expires;       /* below: 423 Interval Too Brief */
+	unsigned max_expires;       /* above: lowered to this */
+	unsigned default_expires;   /* when a REGISTER asks for none */
+	unsigned max_bindings;      /* in all; restart-only */
+	unsigned max_contacts;      /* per address of record; restart-only */
+	const char *bindings_file;  /* bindings saved here and loaded at start; NULL = not kept; restart-only */
+};
+
 typedef struct tconf {
 	/* private: reference count and allocation arena */
 	struct tconf_priv *priv;
@@ -138,11 +174,15 @@ typedef struct tconf {
 	struct tconf_general general;
 	struct tconf_media media;
 	struct tconf_calls calls;
+	struct tconf_auth auth;
+	struct tconf_registrar registrar;
 
 	const struct tconf_interface *interfaces;
 	size_t ninterfaces;
 	const struct tconf_trunk *trunks;
 	size_t ntrunks;
+	const struct tconf_user *users;    /* in file order */
+	size_t nusers;
 	const struct tconf_route *routes;  /* sorted by prefix length, longest first */
 	size_t nroutes;
 	const struct tconf_respmap *respmap;
@@ -191,6 +231,9 @@ void tconf_print(const tconf_t *c, FILE *out);
 /* Lookups. */
 const struct tconf_interface *tconf_interface(const tconf_t *c, const char *name);
 const struct tconf_trunk *tconf_trunk(const tconf_t *c, const char *name);
+/* A user by name (digest username) or by number (extension); NULL if none. */
+const struct tconf_user *tconf_user(const tconf_t *c, const char *name);
+const struct tconf_user *tconf_user_by_number(const tconf_t *c, const char *number);
 /* Longest-prefix match of a called number; NULL when no route matches. */
 const struct tconf_route *tconf_route_lookup(const tconf_t *c, const char *number);
 /* Mapped final response code (identity when not in the table). */

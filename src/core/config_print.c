@@ -35,6 +35,10 @@ void tconf_print(const tconf_t *c, FILE *out)
 	print_keys(out, TCS_MEDIA, &c->media);
 	fputs("\n[calls]\n", out);
 	print_keys(out, TCS_CALLS, &c->calls);
+	fputs("\n[auth]\n", out);
+	print_keys(out, TCS_AUTH, &c->auth);
+	fputs("\n[registrar]\n", out);
+	print_keys(out, TCS_REGISTRAR, &c->registrar);
 	for (size_t i = 0; i < c->ninterfaces; i++) {
 		fprintf(out, "\n[%s]\ntype = interface\n", c->interfaces[i].name);
 		print_keys(out, TCS_INTERFACE, &c->interfaces[i]);
@@ -42,6 +46,12 @@ void tconf_print(const tconf_t *c, FILE *out)
 	for (size_t i = 0; i < c->ntrunks; i++) {
 		fprintf(out, "\n[%s]\ntype = trunk\n", c->trunks[i].name);
 		print_keys(out, TCS_TRUNK, &c->trunks[i]);
+	}
+	/* Users with their passwords: this is the admin's own file, printed
+	 * for the admin (like nginx -T); it is never logged. */
+	for (size_t i = 0; i < c->nusers; i++) {
+		fprintf(out, "\n[%s]\ntype = user\n", c->users[i].name);
+		print_keys(out, TCS_USER, &c->users[i]);
 	}
 	fputs("\n[routes]\n", out);
 	for (size_t i = 0; i < c->nroutes; i++) {
@@ -96,6 +106,8 @@ size_t tconf_check_reload(const tconf_t *running, const tconf_t *next, struct tc
 	n += diff_keys(&d, next, "general", TCS_GENERAL, &running->general, &next->general);
 	n += diff_keys(&d, next, "media", TCS_MEDIA, &running->media, &next->media);
 	n += diff_keys(&d, next, "calls", TCS_CALLS, &running->calls, &next->calls);
+	n += diff_keys(&d, next, "auth", TCS_AUTH, &running->auth, &next->auth);
+	n += diff_keys(&d, next, "registrar", TCS_REGISTRAR, &running->registrar, &next->registrar);
 	for (size_t i = 0; i < next->ninterfaces; i++) {
 		const struct tconf_interface *nif = &next->interfaces[i];
 		const struct tconf_interface *rif = tconf_interface(running, nif->name);

@@ -29,7 +29,7 @@ static const struct tcs_enum transports[] = {
 	{ NULL, 0 },
 };
 const struct tcs_enum tcs_section_types[] = {
-	{ "interface", TCS_INTERFACE }, { "trunk", TCS_TRUNK },
+	{ "interface", TCS_INTERFACE }, { "trunk", TCS_TRUNK }, { "user", TCS_USER },
 	{ NULL, 0 },
 };
 
@@ -41,6 +41,9 @@ const struct tcs_enum tcs_section_types[] = {
 #define CAL(f, ...)   ROW(TCS_CALLS, tconf_calls, f, __VA_ARGS__)
 #define IFC(f, ...)   ROW(TCS_INTERFACE, tconf_interface, f, __VA_ARGS__)
 #define TRK(f, ...)   ROW(TCS_TRUNK, tconf_trunk, f, __VA_ARGS__)
+#define AUT(f, ...)   ROW(TCS_AUTH, tconf_auth, f, __VA_ARGS__)
+#define REG(f, ...)   ROW(TCS_REGISTRAR, tconf_registrar, f, __VA_ARGS__)
+#define USR(f, ...)   ROW(TCS_USER, tconf_user, f, __VA_ARGS__)
 
 enum { R = TCS_RESTART, REQ = TCS_REQUIRED, PATH = TCS_PATH };
 
@@ -90,7 +93,7 @@ const struct tcs_key tcs_keys[] = {
 	    "Longest call in seconds; 0 = unlimited."),
 
 	{ TCS_NAMED, "type", TCS_ENUM, REQ | TCS_NOSTORE, 0, 0, NULL, tcs_section_types,
-	  0, 0, NULL, "What the section defines: an interface or a trunk. May come from a template." },
+	  0, 0, NULL, "What the section defines: an interface, a trunk or a user. May come from a template." },
 
 	IFC(address, TCS_ADDRESS, R | REQ, 0, 0, NULL, NULL, NULL,
 	    "Local IPv4 or IPv6 address the SIP listeners and RTP sockets bind to."),
@@ -128,6 +131,47 @@ const struct tcs_key tcs_keys[] = {
 	TRK(caller_id, TCS_DIGITS, 0, 0, 0, NULL, NULL, "the caller's own number",
 	    "Calling number presented to the trunk in From (a fixed caller-ID rewrite)."),
 
+	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
+	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),
+	AUT(nonce_ttl, TCS_UINT, 0, 10, 86400, "300", NULL, NULL,
+	    "Seconds a nonce is valid; a phone answering an older one is challenged again with stale=true."),
+	AUT(max_nonces, TCS_UINT, R, 64, 16777216, "4096", NULL, NULL,
+	    "Nonces remembered with their nonce-count (replay protection); the least recently used is forgotten."),
+	AUT(ban_failures, TCS_UINT, 0, 0, 1000, "5", NULL, NULL,
+	    "Failed authentications from one IP address within ban_window that ban it; 0 = never ban."),
+	AUT(ban_window, TCS_UINT, 0, 1, 86400, "60", NULL, NULL,
+	    "Seconds in which ban_failures failures must happen."),
+	AUT(ban_time, TCS_UINT, 0, 1, 604800, "600", NULL, NULL,
+	    "Seconds every request from a banned address is refused with 403."),
+	AUT(ban_loopback, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
+	    "Also ban loopback addresses; off because a local front proxy relays every phone from 127.0.0.1."),
+
+	REG(min_expires, TCS_UINT, 0, 1, 86400, "60", NULL, NULL,
+	    "Shortest registration accepted; a REGISTER asking for less gets 423 Interval Too Brief."),
+	REG(max_expires, TCS_UINT, 0, 1, 604800, "3600", NULL, NULL,
+	    "Longest registration granted; longer requests are lowered to it."),
+	REG(default_expires, TCS_UINT, 0, 1, 604800, "3600", NULL, NULL,
+	    "Registration granted when a REGISTER asks for no particular time."),
+	REG(max_bindings, TCS_UINT, R, 1, 10000000, "10000", NULL, NULL,
+	    "Most registered contacts in all; then a REGISTER for a new contact gets 503."),
+	REG(max_contacts, TCS_UINT, R, 1, 100, "10", NULL, NULL,
+	    "Most contacts per user; a new one then replaces the user's least recently registered."),
+	REG(bindings_file, TCS_STRING, R | PATH, 0, 0, NULL, NULL, "registrations are lost on restart",
+	    "File the registrations are saved to (atomically) and loaded from at start."),
+
+	USR(password, TCS_STRING, 0, 0, 0, NULL, NULL, "ha1_md5 and/or ha1_sha256 instead",
+	    "Password for digest authentication (MD5 and SHA-256)."),
+	USR(ha1_md5, TCS_STRING, 0, 0, 0, NULL, NULL, "none",
+	    "Instead of password: MD5(name:realm:password) in hex; without it MD5 logins fail."),
+	USR(ha1_sha256, TCS_STRING, 0, 0, 0, NULL, NULL, "none",
+	    "Instead of password: SHA-256(name:realm:password) in hex; without it SHA-256 logins fail."),
+	USR(number, TCS_DIGITS, 0, 0, 0, NULL, NULL, "no number: the user cannot be called",
+	    "Extension of the user: calls to it ring every registered contact at once."),
+	USR(max_calls, TCS_UINT, 0, 0, 1000, "0", NULL, NULL,
+	    "Most concurrent calls from and to the user; 0 = unlimited."),
+	USR(allow_international, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
+	    "May call international numbers (starting with + or 00)."),
+
 	{ TCS_ROUTES, "PREFIX", TCS_LIST, TCS_PATTERN, 0, 0, NULL, NULL, 0, 0, NULL,
 	  "Called numbers starting with PREFIX (digits, optional leading +; default = any number) "
 	  "go to the listed targets, tried in order: trunk names, echo or milliwatt." },
@@ -139,6 +183,7 @@ const size_t tcs_nkeys = sizeof tcs_keys / sizeof tcs_keys[0];
 static const char *const kind_sections[TCS_NKINDS] = {
 	[TCS_GENERAL] = "general", [TCS_MEDIA] = "media", [TCS_CALLS] = "calls",
 	[TCS_ROUTES] = "routes", [TCS_RESPMAP] = "response_map",
+	[TCS_AUTH] = "auth", [TCS_REGISTRAR] = "registrar",
 };
 
 const char *tcs_kind_section(enum tcs_kind kind)
@@ -157,6 +202,9 @@ const char *tcs_kind_label(enum tcs_kind kind)
 	case TCS_TRUNK: return "trunk";
 	case TCS_ROUTES: return "[routes]";
 	case TCS_RESPMAP: return "[response_map]";
+	case TCS_AUTH: return "[auth]";
+	case TCS_REGISTRAR: return "[registrar]";
+	case TCS_USER: return "user";
 	default: return "?";
 	}
 }
@@ -174,7 +222,7 @@ static int kind_has(enum tcs_kind kind, const struct tcs_key *k)
 	if (k->flags & TCS_PATTERN)
 		return 0;
 	return k->kind == kind ||
-	       (k->kind == TCS_NAMED && (kind == TCS_INTERFACE || kind == TCS_TRUNK));
+	       (k->kind == TCS_NAMED && (kind == TCS_INTERFACE || kind == TCS_TRUNK || kind == TCS_USER));
 }
 
 const struct tcs_key *tcs_find(enum tcs_kind kind, const char *name)
@@ -379,11 +427,21 @@ void tconf_schema_man(FILE *out)
 	man_kind(out, TCS_MEDIA, "[media]", "Media plane settings.");
 	man_kind(out, TCS_CALLS, "[calls]", "Call timers.");
 	man_kind(out, TCS_NAMED, "[NAME]",
-		 "Any other section name defines an interface or a trunk. The names "
+		 "Any other section name defines an interface, a trunk or a user. The names "
 		 "echo and milliwatt are reserved for the built-in targets.");
 	man_kind(out, TCS_INTERFACE, "[NAME] type = interface",
 		 "A local address with SIP listeners and an RTP port range. At least one is required.");
 	man_kind(out, TCS_TRUNK, "[NAME] type = trunk", "A SIP peer that calls are routed to.");
+	man_kind(out, TCS_USER, "[NAME] type = user",
+		 "A subscriber: a phone or softphone that authenticates with digest (MD5 or "
+		 "SHA-256) as NAME and may register. Set password, or the HA1 hashes instead "
+		 "(then set both, or logins with the other algorithm fail). Numbers are unique "
+		 "among users. Usually kept in users.conf, readable by tandemd only.");
+	man_kind(out, TCS_AUTH, "[auth]",
+		 "Digest authentication of requests from sources that are not trusted trunks. "
+		 "Wrong credentials get 403 and count toward a ban of the source address.");
+	man_kind(out, TCS_REGISTRAR, "[registrar]",
+		 "Registrations of users' phones (REGISTER).");
 	man_kind(out, TCS_ROUTES, "[routes]",
 		 "Routing by the longest matching prefix of the called number. A prefix "
 		 "is digits with an optional leading +; + and 44 are different prefixes; "

@@ -21,6 +21,9 @@ enum tcs_kind {
 	TCS_TRUNK,
 	TCS_ROUTES,
 	TCS_RESPMAP,
+	TCS_AUTH,
+	TCS_REGISTRAR,
+	TCS_USER,
 	TCS_NKINDS
 };
 
@@ -74,8 +77,8 @@ const char *tcs_kind_label(enum tcs_kind kind);
 /* Fixed section name -> kind; -1 for other names. */
 int tcs_kind_of_section(const char *name);
 
-/* Row for 'name' in 'kind' (for interface and trunk also the shared named
- * keys); NULL if there is none. Pattern rows are never returned. */
+/* Row for 'name' in 'kind' (for interface, trunk and user also the shared
+ * named keys); NULL if there is none. Pattern rows are never returned. */
 const struct tcs_key *tcs_find(enum tcs_kind kind, const char *name);
 /* Nearest key name of 'kind' to a misspelt 'name', or NULL. */
 const char *tcs_suggest(enum tcs_kind kind, const char *name);
@@ -86,6 +89,6 @@ const struct tcs_key *tcs_pattern(enum tcs_kind kind);
 int tcs_enum_value(const struct tcs_enum *e, const char *name);
 const char *tcs_enum_name(const struct tcs_enum *e, int value);
 
-extern const struct tcs_enum tcs_section_types[];  /* interface, trunk */
+extern const struct tcs_enum tcs_section_types[];  /* interface, trunk, user */
 
 #endif

@@ -42,6 +42,22 @@ const struct tconf_trunk *tconf_trunk(const tconf_t *c, const char *name)
 	return NULL;
 }
 
+const struct tconf_user *tconf_user(const tconf_t *c, const char *name)
+{
+	for (size_t i = 0; c && name && i < c->nusers; i++)
+		if (!strcmp(c->users[i].name, name))
+			return &c->users[i];
+	return NULL;
+}
+
+const struct tconf_user *tconf_user_by_number(const tconf_t *c, const char *number)
+{
+	for (size_t i = 0; c && number && i < c->nusers; i++)
+		if (c->users[i].number && !strcmp(c->users[i].number, number))
+			return &c->users[i];
+	return NULL;
+}
+
 struct route_key {
 	const char *number;
 	size_t len;

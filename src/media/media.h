@@ -68,6 +68,13 @@
  * encode, the outgoing leg's own SSRC/sequence/timestamps (Opus: RTP clock
  * 48000 always). Telephone-events are mapped between the legs' payload types
  * and clocks, and never sent to a leg that did not accept telephone-event.
+ * DTMF interworking (dtmf_iw.h) when only one leg accepted telephone-event:
+ * its events are played as in-band tones to the other leg (on a G.711
+ * pass-through call that direction is decoded and re-encoded for it, without
+ * a transcoding slot); on a transcoded call the other leg's in-band digits
+ * are detected (spandsp dtmf_rx), sent as events and muted in the audio
+ * (that direction gets 40 ms more delay). A pass-through call keeps in-band
+ * digits in the audio, untouched. No digit ever reaches a leg both ways.
  * At most max_transcoded sessions transcode at once (0 = no limit): one that
  * would need it beyond the cap is offered pass-through codecs only, or gets
  * -EBUSY when there are none.

@@ -217,6 +217,12 @@ static bool apply_plan(struct rleg *in, struct mworker *w, uint8_t *buf, struct 
 			break;
 		buf[1] = (uint8_t)((buf[1] & 0x80) | m->out_pt[h->pt]);
 		return true;
+	case RM_TONE:
+		if (!in->s->xc)
+			break;
+		xcode_dtmf_in(in->s->xc, in->idx, buf + h->hdr_len, h->payload_len, h->ts,
+			      ev_rate(m, h->pt));
+		return false;
 	default:
 		break;
 	}

@@ -66,6 +66,8 @@ enum rmap_act {
 	RM_PASS,                    /* relay, payload type rewritten to out_pt */
 	RM_AUDIO,                   /* into the transcoder */
 	RM_EVENT,                   /* RFC 4733 event: PT mapped, clock rescaled */
+	RM_TONE,                    /* RFC 4733 event to play in-band (the other
+				     * leg took no telephone-event; xcode) */
 };
 
 #define RMAP_MAX_EV 4

@@ -81,6 +81,7 @@ struct xout {
 	uint64_t base_k, last_k;
 	uint32_t base_ts;
 	struct dtmf_map dm;
+	uint32_t det_ts;                    /* start of the event detected in-band */
 };
 
 struct rsess {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "media/dtmf_iw.h"
 #include "media/jitter.h"
 #include "media/transcode_rs.h"
 
@@ -32,6 +33,12 @@ struct xdir {
 	int16_t *fifo;                  /* mono PCM at enc_rate */
 	size_t flen, fcap;
 	unsigned underrun_run;
+	/* DTMF interworking: tones out, digits in (detected at 8 kHz, on the
+	 * decoded PCM when det_dec, else on the FIFO's). */
+	bool gen_on, det_on, det_dec;
+	size_t hold;                    /* samples held back for detection */
+	struct dtmf_gen gen;
+	struct dtmf_det det;
 	struct xcode_stats st;
 	struct jbuf jb;
 };
@@ -48,6 +55,7 @@ static void dir_free(struct xdir *d)
 		d->ee->destroy(d->es);
 	d->ds = d->es = NULL;
 	xrs_free(&d->rs);
+	dtmf_det_free(&d->det);
 	free(d->fifo);
 	d->fifo = NULL;
 }
@@ -114,13 +122,23 @@ static int dir_new(struct xdir *d, const struct xcode_dir_cfg *c, char *why, siz
 	d->dtx_skip = strcasecmp(c->enc->name, "opus") == 0;
 	/* A period, the longest packet a decoder may return, and slack for
 	 * concealment rounding. */
-	d->fcap = 2 * d->frame + (size_t)TANDEM_CODEC_MAX_SAMPLES * d->enc_rate / d->dec_rate + 64;
+	d->fcap = 2 * d->frame + (size_t)TANDEM_CODEC_MAX_SAMPLES * d->enc_rate / d->dec_rate + 64 +
+		  (size_t)d->enc_rate * DTMF_DET_DELAY_MS / 1000;
 	d->fifo = calloc(d->fcap, sizeof *d->fifo);
 	if (!d->fifo)
 		return -ENOMEM;
 	d->st.pcm_rate = d->enc_rate;
 	d->st.resampling = d->resample;
 	jb_init(&d->jb, d->in_clock, XCODE_PERIOD_MS);
+	d->gen_on = c->dtmf_tones;
+	dtmf_gen_init(&d->gen, d->enc_rate);
+	if (c->dtmf_detect && (d->dec_rate == 8000 || d->enc_rate == 8000)) {
+		if (dtmf_det_init(&d->det) < 0)
+			return -ENOMEM;
+		d->det_on = true;
+		d->det_dec = d->dec_rate == 8000;
+		d->hold = (size_t)d->enc_rate * DTMF_DET_DELAY_MS / 1000;
+	}
 	return 0;
 }
 
@@ -157,15 +175,20 @@ static void push_pcm(struct xdir *d, int16_t *pcm, size_t n)
 		for (size_t i = 0; i < n; i++)
 			pcm[i] = (int16_t)(((int)pcm[2 * i] + pcm[2 * i + 1]) / 2);
 	}
-	size_t room = d->fcap - d->flen;
+	size_t room = d->fcap - d->flen, at = d->flen;
+	bool digit = d->det_on && d->det_dec && dtmf_det_feed(&d->det, pcm, n);
 	if (d->resample) {
 		d->flen += xrs_process(&d->rs, pcm, n, d->fifo + d->flen, room);
-		return;
+	} else {
+		if (n > room)
+			n = room;
+		memcpy(d->fifo + d->flen, pcm, n * sizeof *pcm);
+		d->flen += n;
 	}
-	if (n > room)
-		n = room;
-	memcpy(d->fifo + d->flen, pcm, n * sizeof *pcm);
-	d->flen += n;
+	if (d->det_on && !d->det_dec)
+		digit = dtmf_det_feed(&d->det, d->fifo + at, d->flen - at);
+	if (digit)      /* the digit goes out as an event: none of its tone */
+		memset(d->fifo, 0, d->flen * sizeof *d->fifo);
 }
 
 /* Conceal about 'samples' decoder samples (rounded up to 2.5 ms, which Opus
@@ -211,7 +234,7 @@ static size_t need_dec(const struct xdir *d)
  * underrun; after JB_MAX_UNDERRUN in a row the player stops). */
 static bool fill(struct xdir *d)
 {
-	while (d->flen < d->frame) {
+	while (d->flen < d->frame + d->hold) {
 		const struct jb_pkt *p;
 		uint32_t ticks;
 		int n;
@@ -259,8 +282,15 @@ int xcode_period(struct xcode *x, int from, uint8_t *out, size_t cap)
 {
 	struct xdir *d = &x->d[from];
 
-	if (!jb_period(&d->jb) || !fill(d))
+	bool audio = jb_period(&d->jb) && fill(d);
+	if (!audio && !(d->gen_on && dtmf_gen_busy(&d->gen)))
 		return 0;
+	if (!audio && d->flen < d->frame) {     /* a tone to play over nothing */
+		memset(d->fifo + d->flen, 0, (d->frame - d->flen) * sizeof *d->fifo);
+		d->flen = d->frame;
+	}
+	if (d->gen_on)
+		dtmf_gen_frame(&d->gen, d->fifo, d->frame);
 	const int16_t *pcm = d->fifo;
 	if (d->enc_ch == 2) {
 		for (size_t i = 0; i < d->frame; i++)
@@ -292,7 +322,24 @@ bool xcode_playing(const struct xcode *x, int from)
 	return x->d[from].jb.playing;
 }
 
+void xcode_dtmf_in(struct xcode *x, int from, const uint8_t *payload, size_t len, uint32_t ts,
+		   uint32_t clock)
+{
+	struct xdir *d = &x->d[from];
+	if (d->gen_on)
+		dtmf_gen_event(&d->gen, payload, len, ts, clock);
+}
+
+bool xcode_dtmf_out(struct xcode *x, int from, struct dtmf_det_ev *ev)
+{
+	struct xdir *d = &x->d[from];
+	return d->det_on && dtmf_det_period(&d->det, ev);
+}
+
 void xcode_stats(const struct xcode *x, int from, struct xcode_stats *out)
 {
-	*out = x->d[from].st;
+	const struct xdir *d = &x->d[from];
+	*out = d->st;
+	out->dtmf_played = d->gen.digits;
+	out->dtmf_detected = dtmf_det_digits(&d->det);
 }

@@ -15,6 +15,13 @@
  * against G.722); only G.722 against an 8 kHz codec resamples
  * (transcode_rs.h).
  *
+ * DTMF interworking (dtmf_iw.h): a direction whose cfg says dtmf_tones
+ * replaces its audio with the tones of the events xcode_dtmf_in() gives it
+ * (and sends while a tone plays even when no audio arrives); one that says
+ * dtmf_detect runs dtmf_rx on the 8 kHz PCM (decoded, or resampled when the
+ * decoder is not at 8 kHz), mutes the digits' audio and reports the events
+ * to send through xcode_dtmf_out().
+ *
  * Packetisation (SSRC, sequence, timestamp) is the caller's (relay side):
  * xcode_period() returns one payload per 20 ms period, and xcode_ts_step()
  * says how far that moves the outgoing timestamp in the outgoing codec's RTP
@@ -43,6 +50,11 @@ struct xcode_dir_cfg {
 	const char *dec_fmtp;               /* leg i's fmtp for it, may be NULL */
 	const struct tandem_codec *enc;     /* codec sent to leg !i */
 	const char *enc_fmtp;               /* leg !i's fmtp for it (its wishes) */
+	/* DTMF interworking (dtmf_iw.h), when one leg lacks telephone-event: */
+	bool dtmf_tones;                    /* leg i's events play as tones to leg !i */
+	bool dtmf_detect;                   /* leg i's in-band digits become events to
+					     * leg !i, their tones muted (adds
+					     * DTMF_DET_DELAY_MS of delay) */
 };
 
 struct xcode_cfg {
@@ -53,6 +65,7 @@ struct xcode_cfg {
 struct xcode_stats {
 	uint64_t frames_out;                /* payloads produced */
 	uint64_t decoded, concealed, fec, decode_errors, encode_errors, dtx;
+	uint64_t dtmf_played, dtmf_detected; /* digits made in-band / heard in-band */
 	uint32_t pcm_rate;                  /* the direction's PCM rate */
 	bool resampling;
 };
@@ -76,6 +89,14 @@ int xcode_period(struct xcode *x, int from, uint8_t *out, size_t cap);
 uint32_t xcode_ts_step(const struct xcode *x, int from);
 /* Is the direction from 'from' playing (its jitter buffer started)? */
 bool xcode_playing(const struct xcode *x, int from);
+/* Worker: an RFC 4733 payload from leg 'from' (a direction with
+ * dtmf_tones) to play in-band; 'clock' is its telephone-event clock. */
+void xcode_dtmf_in(struct xcode *x, int from, const uint8_t *payload, size_t len, uint32_t ts,
+		   uint32_t clock);
+/* Worker, after xcode_period(): the event to send to leg !from this period
+ * (a direction with dtmf_detect). true when one is due. */
+struct dtmf_det_ev;
+bool xcode_dtmf_out(struct xcode *x, int from, struct dtmf_det_ev *ev);
 void xcode_stats(const struct xcode *x, int from, struct xcode_stats *out);
 
 #endif

@@ -239,12 +239,29 @@ static void te_codec(const struct msdp_stream *src, uint32_t rate, struct msdp_c
 	*want = have ? have->pt : -1;
 }
 
-static void add_aux(struct offer_build *b, const struct msdp_stream *src)
+/* Can a call on this codec play events in-band to F whatever T picks: a
+ * codec T would transcode to, or G.711 with an engine (decoding G.711 just
+ * for DTMF is cheap; other codecs are not decoded for it, transcode_plan.c). */
+static bool iw_ok(const struct xcat *cat, const struct msdp_codec *c, bool passed)
+{
+	const struct xcat_codec *e = xcat_of(cat, c);
+	if (!passed)
+		return true;
+	return xcat_engine(e) && e->clock == 8000 &&
+	       (strcasecmp(e->name, "PCMU") == 0 || strcasecmp(e->name, "PCMA") == 0);
+}
+
+/* telephone-event goes to T when F offered it, and also when F did not but
+ * whatever T picks lets T's events be played in-band to F (dtmf_iw.h). */
+static void add_aux(struct offer_build *b, const struct xcat *cat, const struct msdp_stream *src)
 {
 	struct msdp_codec c;
 	int want;
+	bool iw = b->o->n > 0;
 
-	if (msdp_codec_by_name(src, TE_NAME, 0)) {
+	for (size_t i = 0; i < b->o->n; i++)
+		iw &= xneg_is_aux(&b->o->codecs[i]) || iw_ok(cat, &b->o->codecs[i], i < b->o->npass);
+	if (msdp_codec_by_name(src, TE_NAME, 0) || iw) {
 		bool wide = false;
 		for (size_t i = 0; i < b->o->n; i++)
 			wide |= b->o->codecs[i].rate == 48000;
@@ -334,7 +351,7 @@ int xneg_offer_codecs(const struct xcat *cat, const struct msdp_stream *src,
 		o->n = 0;
 		return -ENOTSUP;
 	}
-	add_aux(&b, src);
+	add_aux(&b, cat, src);
 	assign_pts(&b, t->cur);
 	return 0;
 }
@@ -426,18 +443,20 @@ static int pick_xcode(const struct xcat *cat, const struct msdp_stream *off,
 	return -ENOTSUP;
 }
 
-static void answer_aux(const struct msdp_stream *off, const struct msdp_stream *ans,
-		       struct xneg_answer *o)
+/* F gets telephone-event when T accepted it, and also when T did not but
+ * F's events can be played in-band to T (transcoded, or G.711). */
+static void answer_aux(const struct xcat *cat, const struct msdp_stream *off,
+		       const struct msdp_stream *ans, struct xneg_answer *o)
 {
 	const struct msdp_codec *ate = msdp_codec_by_name(ans, TE_NAME, 0);
-	if (ate && o->n) {
+	if (o->n && (ate || o->xcode || iw_ok(cat, &o->codecs[0], true))) {
 		const struct msdp_codec *te = msdp_codec_by_name(off, TE_NAME, o->codecs[0].rate);
 		if (!te)
 			te = msdp_codec_by_name(off, TE_NAME, 8000);
 		if (!te)
 			te = msdp_codec_by_name(off, TE_NAME, 0);
 		if (te)
-			apush(o, te, ate->fmtp[0] ? ate->fmtp : NULL);
+			apush(o, te, ate && ate->fmtp[0] ? ate->fmtp : NULL);
 	}
 	for (size_t i = 0; !o->xcode && i < ans->ncodecs; i++) {
 		const struct msdp_codec *cn = &ans->codecs[i];
@@ -473,7 +492,7 @@ int xneg_answer_codecs(const struct xcat *cat, const struct msdp_stream *off,
 			return -ENOTSUP;
 		o->xcode = true;
 	}
-	answer_aux(off, ans, o);
+	answer_aux(cat, off, ans, o);
 	return 0;
 }
 

@@ -14,9 +14,12 @@
  *      leg without a preference list gets no such additions, except the
  *      codec it already uses (so a re-offer keeps a running transcoded call
  *      working), or every transcodable codec for the gateway's late offers;
- *   3. telephone-event/8000 when F offered telephone-event at any rate, and
- *      telephone-event/48000 as well when a 48 kHz codec (Opus) is offered:
- *      many phones only do events at 8000 Hz even next to Opus;
+ *   3. telephone-event/8000 when F offered telephone-event at any rate, or
+ *      when F did not but whatever T picks lets T's events be played
+ *      in-band to F (every codec passed through is G.711 with an engine;
+ *      added codecs are transcoded anyway), and telephone-event/48000 as
+ *      well when a 48 kHz codec (Opus) is offered: many phones only do
+ *      events at 8000 Hz even next to Opus;
  *   4. F's comfort noise entries, as they are.
  * Payload types are per leg: a codec keeps the number T already uses for it
  * (its last agreed SDP), else F's number when T has not bound that number to
@@ -30,8 +33,10 @@
  * the codecs of T's answer that F offered (with T's fmtp). Otherwise the
  * call is transcoded and F's answer names one codec: the first F offered
  * that has an engine, with the fmtp its module answers to F's. F gets
- * telephone-event only if T accepted it (else F signals digits in-band,
- * which survive both pass-through and transcoding).
+ * telephone-event if T accepted it, or if F's events can be played in-band
+ * to T (the call is transcoded, or F's codec is G.711 with an engine);
+ * otherwise F signals digits in-band, which survive both pass-through and
+ * transcoding.
  *
  * After every completed exchange each leg is described by what it agreed
  * (struct xleg: codecs in the leg's own numbers, the first being the one in
@@ -39,7 +44,11 @@
  * compatible per module) -> pass-through with per-PT maps; else transcoding
  * between the two codecs in use. Events are mapped to the telephone-event
  * the other leg accepted (the one at its audio clock if it took both), or
- * dropped when it accepted none; CN passes only in pass-through.
+ * played in-band (RM_TONE, dtmf_iw.h) when it accepted none and the
+ * direction is decoded (transcoding, or G.711 pass-through decoded for it:
+ * xplan.dtmf), else dropped; a transcoded direction from a leg without
+ * events to one with them detects in-band digits. CN passes only in
+ * pass-through.
  *
  * Pure functions over caller-owned values; nothing allocates.
  */
@@ -185,6 +194,10 @@ void xleg_restrict(const struct xleg *x, struct msdp_stream *st);
 /* The media plan for two agreed legs. */
 struct xplan {
 	bool xcode;
+	/* Same G.711 codec on both legs, but a direction is decoded and
+	 * encoded again to play telephone-events in-band for a leg that took
+	 * none (cfg says which; holds no transcoding slot: ~2 us a frame). */
+	bool dtmf;
 	struct rmap map[2];                 /* by incoming leg */
 	struct xcode_cfg cfg;               /* xcode: engines (pointers into the xlegs) */
 	char sig[XPLAN_SIG];                /* xcode: what the engines depend on */

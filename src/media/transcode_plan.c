@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct xleg_codec *leg_main(const struct xleg *l)
 {
@@ -68,14 +69,46 @@ static void add_ev_in(struct rmap *m, uint8_t pt, uint32_t rate)
 	}
 }
 
+/* Decoding only for DTMF is worth it for G.711 (a table lookup), not for
+ * codecs that lose quality and cost a core's share at every re-encode. */
+static bool is_g711(const struct xcodec *c)
+{
+	return c->rate == 8000 && (strcasecmp(c->name, "PCMU") == 0 || strcasecmp(c->name, "PCMA") == 0);
+}
+
+static bool has_te(const struct xleg *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (xcodec_is_te(&l->c[i].c))
+			return true;
+	return false;
+}
+
+/* 'out' took no telephone-event: with 'tones' (the direction is decoded)
+ * in's events are played in-band, else they are dropped (RM_DROP). */
+static void map_tones(struct rmap *m, const struct xleg *in, bool tones)
+{
+	for (size_t i = 0; tones && i < in->n; i++) {
+		const struct xleg_codec *c = &in->c[i];
+		if (!xcodec_is_te(&c->c))
+			continue;
+		set_both(m, c, RM_TONE, 0);
+		add_ev_in(m, c->rpt, c->c.rate);
+		add_ev_in(m, c->c.pt, c->c.rate);
+	}
+}
+
 /* Events from 'in' to 'out': mapped when 'out' accepted telephone-event,
- * else left at RM_DROP (never sent with a PT the receiver did not accept). */
-static void map_events(struct rmap *m, const struct xleg *in, const struct xleg *out)
+ * else played in-band (tones) or left at RM_DROP (never sent with a PT the
+ * receiver did not accept). */
+static void map_events(struct rmap *m, const struct xleg *in, const struct xleg *out, bool tones)
 {
 	const struct xleg_codec *te = pick_te(out);
 
-	if (!te)
+	if (!te) {
+		map_tones(m, in, tones);
 		return;
+	}
 	m->ev_out_pt = te->c.pt;
 	m->ev_out_rate = te->c.rate;
 	for (size_t i = 0; i < in->n; i++) {
@@ -106,9 +139,11 @@ static void map_pass(struct rmap *m, const struct xleg *in, const struct xleg *o
 static void make_sig(struct xplan *p, const struct xleg *a, const struct xleg *b)
 {
 	const struct xcodec *ca = &a->c[a->main].c, *cb = &b->c[b->main].c;
-	snprintf(p->sig, sizeof p->sig, "%s/%u/%u;%s>%s/%u/%u;%s", ca->name, (unsigned)ca->rate,
-		 (unsigned)ca->channels, a->fmtp, cb->name, (unsigned)cb->rate,
-		 (unsigned)cb->channels, b->fmtp);
+	/* The DTMF flags first: a long fmtp may truncate the rest. */
+	snprintf(p->sig, sizeof p->sig, "%d%d%d%d|%s/%u/%u;%s>%s/%u/%u;%s", p->cfg.dir[0].dtmf_tones,
+		 p->cfg.dir[0].dtmf_detect, p->cfg.dir[1].dtmf_tones, p->cfg.dir[1].dtmf_detect,
+		 ca->name, (unsigned)ca->rate, (unsigned)ca->channels, a->fmtp, cb->name,
+		 (unsigned)cb->rate, (unsigned)cb->channels, b->fmtp);
 }
 
 int xplan_make(const struct xleg *a, const struct xleg *b, struct xplan *p, char *why,
@@ -123,15 +158,32 @@ int xplan_make(const struct xleg *a, const struct xleg *b, struct xplan *p, char
 	if (!a->valid || !b->valid || !ma || !mb)
 		return 0;                       /* no media on a leg: nothing to plan */
 	p->xcode = !(xcodec_same(&ma->c, &mb->c) && fmtp_compatible(ma, a->agreed_fmtp, b->agreed_fmtp));
-	if (p->xcode) {
+	/* DTMF interworking: a direction from a leg with telephone-event to one
+	 * without plays the events in-band, so it is decoded even when the
+	 * codecs match (p->dtmf); the reverse direction detects in-band digits
+	 * only when it is transcoded anyway (pass-through keeps the tones,
+	 * which the codec carries, untouched). */
+	bool tones[2], detect[2];
+	for (int i = 0; i < 2; i++) {
+		tones[i] = has_te(leg[i]) && !has_te(leg[!i]);
+		detect[i] = !has_te(leg[i]) && has_te(leg[!i]) && p->xcode;
+	}
+	if (!p->xcode && (tones[0] || tones[1])) {
+		p->dtmf = is_g711(&ma->c) && xcat_engine(ma->cat) && xcat_engine(mb->cat);
+		tones[0] &= p->dtmf;
+		tones[1] &= p->dtmf;
+	}
+	if (p->xcode || p->dtmf) {
 		if (!xcat_engine(ma->cat) || !xcat_engine(mb->cat)) {
 			snprintf(why, whylen, "%s/%u <-> %s/%u needs transcoding, and no module can "
 				 "transcode %s", ma->c.name, (unsigned)ma->c.rate, mb->c.name,
 				 (unsigned)mb->c.rate, xcat_engine(ma->cat) ? mb->c.name : ma->c.name);
 			return -ENOTSUP;
 		}
-		p->cfg.dir[0] = (struct xcode_dir_cfg){ ma->cat->tc, a->fmtp, mb->cat->tc, b->fmtp };
-		p->cfg.dir[1] = (struct xcode_dir_cfg){ mb->cat->tc, b->fmtp, ma->cat->tc, a->fmtp };
+		p->cfg.dir[0] = (struct xcode_dir_cfg){ ma->cat->tc, a->fmtp, mb->cat->tc, b->fmtp,
+							tones[0], detect[0] };
+		p->cfg.dir[1] = (struct xcode_dir_cfg){ mb->cat->tc, b->fmtp, ma->cat->tc, a->fmtp,
+							tones[1], detect[1] };
 		make_sig(p, a, b);
 	}
 	for (int i = 0; i < 2; i++) {
@@ -139,15 +191,15 @@ int xplan_make(const struct xleg *a, const struct xleg *b, struct xplan *p, char
 		const struct xleg *in = leg[i], *out = leg[!i];
 		const struct xleg_codec *om = leg_main(out);
 		m->on = true;
-		m->xcode = p->xcode;
+		m->xcode = p->xcode || (p->dtmf && tones[i]);
 		m->audio_out_clock = om->c.rate;
-		if (p->xcode) {
+		if (m->xcode) {
 			set_both(m, leg_main(in), RM_AUDIO, om->c.pt);
 			m->audio_out_pt = om->c.pt;
 		} else {
 			map_pass(m, in, out);
 		}
-		map_events(m, in, out);
+		map_events(m, in, out, tones[i]);
 	}
 	return 0;
 }

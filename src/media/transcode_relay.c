@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "media/dtmf_iw.h"
 #include "media/relay_priv.h"
 #include "media/transcode.h"
 
@@ -81,21 +82,52 @@ static void xout_send(struct rsess *s, int d, uint8_t *buf, size_t len, uint8_t 
 	relay_send_own(&s->leg[!d], buf, len);
 }
 
+/* An event detected in-band on direction d (dtmf_iw.h), sent toward leg !d
+ * in its telephone-event (the end packet three times, RFC 4733). */
+static void send_detected(struct rsess *s, int d, uint64_t k, uint32_t step,
+			  const struct dtmf_det_ev *ev)
+{
+	const struct rmap *m = &s->leg[d].map;
+	struct xout *xo = &s->xo[d];
+	uint8_t *buf = s->w->buf[0];
+	uint32_t dur = (uint32_t)((uint64_t)ev->dur_ms * m->ev_out_rate / 1000);
+
+	if (ev->start)
+		xo->det_ts = xout_ts(xo, k, step);
+	if (dur > 0xffff)
+		dur = 0xffff;
+	for (int i = 0; i < (ev->end ? 3 : 1); i++) {
+		uint8_t *p = buf + RTP_HDR_MIN;
+		p[0] = ev->code;
+		p[1] = (uint8_t)((ev->end ? 0x80 : 0) | 10);
+		p[2] = (uint8_t)(dur >> 8);
+		p[3] = (uint8_t)dur;
+		xout_send(s, d, buf, RTP_HDR_MIN + 4, m->ev_out_pt, xo->det_ts, ev->start && i == 0);
+	}
+}
+
 static void produce(struct rsess *s, int d, uint64_t k)
 {
 	struct rleg *in = &s->leg[d];
 	struct xout *xo = &s->xo[d];
 	uint8_t *buf = s->w->buf[0];
 	int n = xcode_period(s->xc, d, buf + RTP_HDR_MIN, MW_BUFSZ - RTP_HDR_MIN);
+	struct dtmf_det_ev ev;
+	bool evd = xcode_dtmf_out(s->xc, d, &ev);
 
-	if (n <= 0 || !in->map.xcode || !relay_rtp_target(&s->leg[!d]))
+	if ((n <= 0 && !evd) || !in->map.xcode || !relay_rtp_target(&s->leg[!d]))
 		return;
 	uint32_t step = xcode_ts_step(s->xc, d);
 	if (!xo->started)
 		xout_start(s, d, k, step * (1000 / XCODE_PERIOD_MS));
-	bool marker = k != xo->last_k + 1;
-	xo->last_k = k;
-	xout_send(s, d, buf, (size_t)n + RTP_HDR_MIN, in->map.audio_out_pt, xout_ts(xo, k, step), marker);
+	if (n > 0) {
+		bool marker = k != xo->last_k + 1;
+		xo->last_k = k;
+		xout_send(s, d, buf, (size_t)n + RTP_HDR_MIN, in->map.audio_out_pt,
+			  xout_ts(xo, k, step), marker);
+	}
+	if (evd && in->map.ev_out_rate)
+		send_detected(s, d, k, step, &ev);
 }
 
 static void on_xtick(evutil_socket_t fd, short what, void *arg)
@@ -174,6 +206,11 @@ void xrelay_apply(struct rsess *s, struct xcode *xc, bool keep)
 		ticker_stop(s);
 		return;
 	}
-	s->x_t0_us = xrelay_now_us();
+	/* The timer fires every 20 ms from now; put the period boundaries half
+	 * a period away from its firings, so that a tick a little early or late
+	 * still completes exactly one period (with the boundaries on the
+	 * firings, timer jitter alternates 0 and 2 periods a tick: a frame in
+	 * two leaves 20 ms late). */
+	s->x_t0_us = xrelay_now_us() - XR_PERIOD_US / 2;
 	s->x_k = 0;
 }

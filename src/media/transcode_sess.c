@@ -95,6 +95,19 @@ static void plan_drop(struct rsess_conf *c)
 	}
 }
 
+/* Once per plan: which way digits are converted (dtmf_iw.h). */
+static void log_dtmf(const struct xsess *x, const struct xplan *p)
+{
+	for (int i = 0; i < 2 && (p->xcode || p->dtmf); i++) {
+		if (p->cfg.dir[i].dtmf_tones)
+			LOG_INFO("media: %s: leg %c's telephone-events are played in-band to leg %c, "
+				 "which took none", x->label, 'A' + i, 'A' + !i);
+		if (p->cfg.dir[i].dtmf_detect)
+			LOG_INFO("media: %s: leg %c's in-band digits are sent to leg %c as "
+				 "telephone-events", x->label, 'A' + i, 'A' + !i);
+	}
+}
+
 void xsess_plan(struct xsess *x, const struct xleg *a, const struct xleg *b,
 		const char *codec_a, const char *codec_b, struct rsess_conf *c)
 {
@@ -110,6 +123,16 @@ void xsess_plan(struct xsess *x, const struct xleg *a, const struct xleg *b,
 	}
 	c->map[0] = p.map[0];
 	c->map[1] = p.map[1];
+	log_dtmf(x, &p);
+	if (!p.xcode && p.dtmf) {
+		/* G.711 both ways; a leg's events are played in-band to the other. */
+		if (xcode_new(&p.cfg, &c->xc, why, sizeof why) < 0) {
+			LOG_WARN("media: %s: cannot decode %s for DTMF interworking: %s; the "
+				 "call's audio is dropped", x->label, codec_a, why);
+			plan_drop(c);
+		}
+		goto out;
+	}
 	if (!p.xcode)
 		goto out;
 	if (!xsess_slot_sync(x, true)) {

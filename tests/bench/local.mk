@@ -5,6 +5,12 @@ check_PROGRAMS += tests/bench/bench_media
 tests_bench_bench_media_SOURCES = tests/bench/bench_media.c
 tests_bench_bench_media_CPPFLAGS = $(AM_CPPFLAGS) $(EVENT_CFLAGS)
 tests_bench_bench_media_LDADD = $(TMEDIA_LIBS) $(TCORE_LIBS) $(M_LIBS)
+# Transcoded PCMU <-> Opus calls per core, late frames, overhead vs codec cost
+# (README.md); not a timed test.
+check_PROGRAMS += tests/bench/bench_xcode
+tests_bench_bench_xcode_SOURCES = tests/bench/bench_xcode.c
+tests_bench_bench_xcode_CPPFLAGS = $(AM_CPPFLAGS) $(EVENT_CFLAGS)
+tests_bench_bench_xcode_LDADD = $(TMEDIA_LIBS) $(TCORE_LIBS) $(M_LIBS)
 # RTP both ways for the calls sipp sets up in tests/bench/cps.sh -m
 check_PROGRAMS += tests/bench/rtpload
 tests_bench_rtpload_SOURCES = tests/bench/rtpload.c

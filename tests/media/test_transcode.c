@@ -29,7 +29,6 @@
 #define PMIN 55000
 #define PMAX 55999
 #define NPK 100                     /* 2 s of 20 ms packets each way */
-#define MAXRX (NPK + 40)
 
 tmodules_t *g_mods;
 bool g_have_opus, g_have_g722;
@@ -123,7 +122,7 @@ void tt_mods_free(void)
 	g_mods = NULL;
 }
 
-static void setup(void)
+void tt_setup(void)
 {
 	tt_mods_load();
 	mt_conf_init(&g_conf, PMIN, PMAX);
@@ -132,7 +131,7 @@ static void setup(void)
 	media_core_set_codecs(g_mc, g_mods);
 }
 
-static void teardown(void)
+void tt_teardown(void)
 {
 	media_core_free(g_mc);
 	g_mc = NULL;
@@ -142,13 +141,6 @@ static void teardown(void)
 
 /* ---- a call between two phones ---- */
 
-struct tcall {
-	media_session_t *s;
-	struct mt_phone a, b;
-	uint16_t ga, gb;                    /* gateway ports facing A and B */
-	struct msdp offer_b, answer_a;      /* what the gateway sent */
-	char answer_a_txt[2048];
-};
 
 static const char *sdp_at(uint16_t port, const char *fmts, const char *attrs)
 {
@@ -165,7 +157,7 @@ static const char *sdp_at(uint16_t port, const char *fmts, const char *attrs)
 
 /* A offers; B's preference 'bprefs'. Returns the offer's rc; on success
  * c->offer_b holds what B got. */
-static int call_offer(struct tcall *c, const char *const *bprefs, const char *afmts, const char *aattrs)
+int call_offer(struct tcall *c, const char *const *bprefs, const char *afmts, const char *aattrs)
 {
 	struct media_session_opts o;
 	struct media_sdp out;
@@ -187,7 +179,7 @@ static int call_offer(struct tcall *c, const char *const *bprefs, const char *af
 	return 0;
 }
 
-static void call_answer(struct tcall *c, const char *bfmts, const char *battrs)
+void call_answer(struct tcall *c, const char *bfmts, const char *battrs)
 {
 	struct media_sdp out;
 	const char *sb = sdp_at(c->b.port, bfmts, battrs);
@@ -201,7 +193,7 @@ static void call_answer(struct tcall *c, const char *bfmts, const char *battrs)
 	media_sdp_clear(&out);
 }
 
-static void call_end(struct tcall *c)
+void call_end(struct tcall *c)
 {
 	media_session_destroy(c->s);
 	msdp_clear(&c->offer_b);
@@ -210,18 +202,11 @@ static void call_end(struct tcall *c)
 	mt_phone_close(&c->b);
 }
 
-static const struct msdp_codec *offered(const struct msdp *m, const char *name, uint32_t rate)
+const struct msdp_codec *offered(const struct msdp *m, const char *name, uint32_t rate)
 {
 	return msdp_codec_by_name(&m->streams[0], name, rate);
 }
 
-/* What a phone sends each 20 ms: fills payload, returns its length (0: none). */
-typedef size_t (*gen_fn)(void *ctx, int k, uint8_t *payload, uint8_t *pt, uint32_t *ts);
-
-struct rx {
-	int n;
-	struct { uint8_t buf[1500]; int len; struct rtp_hdr h; } pk[MAXRX];
-};
 
 static void take(int fd, uint16_t want_from, struct rx *rx, int wait_ms)
 {
@@ -241,7 +226,7 @@ static void take(int fd, uint16_t want_from, struct rx *rx, int wait_ms)
 }
 
 /* Both phones send npk packets at 20 ms; everything that arrives is kept. */
-static void exchange(struct tcall *c, int npk, gen_fn ga, void *ca, gen_fn gb, void *cb,
+void exchange(struct tcall *c, int npk, gen_fn ga, void *ca, gen_fn gb, void *cb,
 		     struct rx *at_a, struct rx *at_b)
 {
 	uint64_t t0 = mt_now_ms();
@@ -270,13 +255,8 @@ static void exchange(struct tcall *c, int npk, gen_fn ga, void *ca, gen_fn gb, v
 
 /* ---- generators ---- */
 
-struct g711_gen {
-	bool alaw;
-	uint8_t pt;
-	double hz;
-};
 
-static size_t gen_g711(void *ctx, int k, uint8_t *pl, uint8_t *pt, uint32_t *ts)
+size_t gen_g711(void *ctx, int k, uint8_t *pl, uint8_t *pt, uint32_t *ts)
 {
 	struct g711_gen *g = ctx;
 	int16_t pcm[160];
@@ -288,13 +268,8 @@ static size_t gen_g711(void *ctx, int k, uint8_t *pl, uint8_t *pt, uint32_t *ts)
 	return 160;
 }
 
-struct opus_gen {
-	struct tandem_codec_state *enc;
-	uint8_t pt;
-	double hz;
-};
 
-static size_t gen_opus(void *ctx, int k, uint8_t *pl, uint8_t *pt, uint32_t *ts)
+size_t gen_opus(void *ctx, int k, uint8_t *pl, uint8_t *pt, uint32_t *ts)
 {
 	struct opus_gen *g = ctx;
 	const struct tandem_codec *op = tt_codec("opus", 48000, 2);
@@ -308,7 +283,7 @@ static size_t gen_opus(void *ctx, int k, uint8_t *pl, uint8_t *pt, uint32_t *ts)
 }
 
 /* G.711 payloads of one PT as samples (after the first 'skip' packets). */
-static int g711_samples(const struct rx *rx, uint8_t pt, bool alaw, int skip, double *x, int max)
+int g711_samples(const struct rx *rx, uint8_t pt, bool alaw, int skip, double *x, int max)
 {
 	int n = 0;
 	for (int i = skip; i < rx->n; i++) {
@@ -588,8 +563,8 @@ START_TEST(events_rescaled)
 }
 END_TEST
 
-/* The trunk took no telephone-event: the caller's answer has none, and
- * events it sends anyway never reach the trunk. Pass-through PT mapping: a
+/* The trunk took no telephone-event: events the caller sends never reach
+ * it as events. Pass-through PT mapping: a
  * sloppy answer with other numbers is mapped both ways. */
 START_TEST(events_dropped_and_pt_mapped)
 {
@@ -599,7 +574,8 @@ START_TEST(events_dropped_and_pt_mapped)
 
 	ck_assert_int_eq(call_offer(&c, NULL, "0 101", TE8), 0);
 	call_answer(&c, "0", "");
-	ck_assert_ptr_null(strstr(c.answer_a_txt, "telephone-event"));
+	/* A keeps its events: they are played in-band to B (test_transcode_dtmf.c). */
+	ck_assert_ptr_nonnull(strstr(c.answer_a_txt, "telephone-event"));
 	struct g711_gen audio = { false, 0, 1000 };
 	struct ev_gen ga = { 101, 8000, 0, gen_g711, &audio };
 	exchange(&c, 40, gen_with_event, &ga, NULL, NULL, &at_a, &at_b);
@@ -710,7 +686,7 @@ static Suite *suite(void)
 {
 	Suite *s = suite_create("transcode");
 	TCase *tc = tcase_create("media");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
 	tcase_add_test(tc, pcmu_pcma_tone);
 	tcase_add_test(tc, pcmu_opus_tone);
 	tcase_add_test(tc, passthrough_untouched);
@@ -720,6 +696,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, cap_ebusy);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, tt_dtmf_tcase());
 	suite_add_tcase(s, tt_units_tcase());
 	suite_add_tcase(s, tt_neg_tcase());
 	return s;

@@ -171,9 +171,43 @@ START_TEST(offer_missing_module)
 }
 END_TEST
 
+/* The offer to T carries telephone-event even when F offered none, if
+ * whatever T picks lets T's events be played in-band to F (G.711 with an
+ * engine, or a codec we transcode to); not for an Opus pass-through. */
+START_TEST(offer_te_for_interworking)
+{
+	struct xneg_target t = { 0 };
+	struct xneg_offer o;
+	struct msdp *a = sdp_of("0", "");
+
+	ck_assert_int_eq(xneg_offer_codecs(&g_cat, &a->streams[0], NULL, &t, XNEG_EXTRAS_PREFS, &o), 0);
+	const struct msdp_codec *te8 = by_name(o.codecs, o.n, "telephone-event", 8000);
+	ck_assert_ptr_nonnull(te8);
+	ck_assert_str_eq(te8->fmtp, "0-16");
+	ck_assert_ptr_null(by_name(o.codecs, o.n, "telephone-event", 48000));
+	sdp_free(a);
+	if (g_have_opus) {
+		static const char *const opus_only[] = { "opus", NULL };
+		struct xneg_target t2 = { .prefs = opus_only };
+		a = sdp_of("0", "");
+		ck_assert_int_eq(xneg_offer_codecs(&g_cat, &a->streams[0], NULL, &t2, XNEG_EXTRAS_PREFS,
+						   &o), 0);
+		ck_assert_ptr_nonnull(by_name(o.codecs, o.n, "telephone-event", 8000));
+		ck_assert_ptr_nonnull(by_name(o.codecs, o.n, "telephone-event", 48000));
+		sdp_free(a);
+		a = sdp_of("111", "a=rtpmap:111 opus/48000/2\r\n");
+		ck_assert_int_eq(xneg_offer_codecs(&g_cat, &a->streams[0], NULL, &t, XNEG_EXTRAS_PREFS, &o),
+				 0);
+		ck_assert_ptr_null(by_name(o.codecs, o.n, "telephone-event", 0));
+		sdp_free(a);
+	}
+}
+END_TEST
+
 /* The answer built for the offerer: pass-through in its numbers, or one
- * transcodable codec with its module's fmtp answer; telephone-event only
- * when the other leg took it. */
+ * transcodable codec with its module's fmtp answer; telephone-event when
+ * the other leg took it, or when F's events can be played in-band to it
+ * (transcoded, or G.711), not for an Opus pass-through. */
 START_TEST(answer_pass_and_transcode)
 {
 	struct msdp *off = sdp_of("0 8 111 101", "a=rtpmap:111 opus/48000/2\r\n"
@@ -195,9 +229,11 @@ START_TEST(answer_pass_and_transcode)
 		ans = sdp_of("9", "");
 		ck_assert_int_eq(xneg_answer_codecs(&g_cat, &off2->streams[0], NULL, &ans->streams[0], &o), 0);
 		ck_assert(o.xcode);
-		ck_assert_uint_eq(o.n, 1);                  /* no telephone-event: B took none */
+		ck_assert_uint_eq(o.n, 2);                  /* B took none: played in-band */
 		ck_assert_str_eq(o.codecs[0].name, "PCMU");  /* G729: no mod_g729 loaded here */
 		ck_assert_uint_eq(o.codecs[0].pt, 0);
+		ck_assert_str_eq(o.codecs[1].name, "telephone-event");
+		ck_assert_uint_eq(o.codecs[1].pt, 101);
 		sdp_free(ans);
 		sdp_free(off2);
 	}
@@ -211,7 +247,22 @@ START_TEST(answer_pass_and_transcode)
 		ck_assert_uint_eq(o.codecs[1].pt, 101);     /* the caller's own event PT */
 		sdp_free(ans);
 		sdp_free(off3);
+		/* Opus pass-through, B without events: none for A (not decoded). */
+		off3 = sdp_of("111 101", "a=rtpmap:111 opus/48000/2\r\n" TE);
+		ans = sdp_of("111", "a=rtpmap:111 opus/48000/2\r\n");
+		ck_assert_int_eq(xneg_answer_codecs(&g_cat, &off3->streams[0], NULL, &ans->streams[0], &o), 0);
+		ck_assert(!o.xcode);
+		ck_assert_uint_eq(o.n, 1);
+		sdp_free(ans);
+		sdp_free(off3);
 	}
+	/* PCMU pass-through, B without events: A keeps them (played in-band). */
+	ans = sdp_of("0", "");
+	ck_assert_int_eq(xneg_answer_codecs(&g_cat, &off->streams[0], NULL, &ans->streams[0], &o), 0);
+	ck_assert(!o.xcode);
+	ck_assert_uint_eq(o.n, 2);
+	ck_assert_str_eq(o.codecs[1].name, "telephone-event");
+	sdp_free(ans);
 	sdp_free(off);
 }
 END_TEST
@@ -254,7 +305,11 @@ START_TEST(plan_maps)
 	ck_assert_int_eq(xplan_make(&a, &b, &p, why, sizeof why), 0);
 	ck_assert_uint_eq(p.map[0].act[101], RM_DROP);
 
-	/* Different codecs: transcoding, audio into the engine. */
+	ck_assert(!p.dtmf);                                     /* Opus: not decoded for DTMF */
+
+	/* Different codecs: transcoding, audio into the engine; A's events
+	 * are played in-band to B, which took none; B's in-band digits are
+	 * detected and sent to A as events. */
 	leg_of("0 101", TE, &a);
 	ck_assert_int_eq(xplan_make(&a, &b, &p, why, sizeof why), g_have_opus ? 0 : -ENOTSUP);
 	if (g_have_opus) {
@@ -263,8 +318,33 @@ START_TEST(plan_maps)
 		ck_assert_uint_eq(p.map[0].audio_out_pt, 96);
 		ck_assert_uint_eq(p.map[1].act[96], RM_AUDIO);
 		ck_assert_uint_eq(p.map[1].audio_out_pt, 0);
-		ck_assert_uint_eq(p.map[0].act[101], RM_DROP);
+		ck_assert_uint_eq(p.map[0].act[101], RM_TONE);
+		ck_assert(p.cfg.dir[0].dtmf_tones && !p.cfg.dir[0].dtmf_detect);
+		ck_assert(!p.cfg.dir[1].dtmf_tones && p.cfg.dir[1].dtmf_detect);
+		ck_assert_uint_eq(p.map[1].ev_out_pt, 101);
+		/* The reverse: B has events, A none: A's in-band digits detected. */
+		struct xleg a2, b2;
+		leg_of("0", "", &a2);
+		leg_of("96 97", "a=rtpmap:96 opus/48000/2\r\na=rtpmap:97 telephone-event/48000\r\n", &b2);
+		ck_assert_int_eq(xplan_make(&a2, &b2, &p, why, sizeof why), 0);
+		ck_assert(p.cfg.dir[0].dtmf_detect && !p.cfg.dir[0].dtmf_tones);
+		ck_assert(p.cfg.dir[1].dtmf_tones && !p.cfg.dir[1].dtmf_detect);
+		ck_assert_uint_eq(p.map[0].ev_out_pt, 97);
+		ck_assert_uint_eq(p.map[1].act[97], RM_TONE);
 	}
+	/* G.711 pass-through, B without events: A->B decoded to play them
+	 * in-band (no slot), B->A untouched. */
+	struct xleg a3, b3;
+	leg_of("0 101", TE, &a3);
+	leg_of("0", "", &b3);
+	ck_assert_int_eq(xplan_make(&a3, &b3, &p, why, sizeof why), 0);
+	ck_assert(!p.xcode && p.dtmf);
+	ck_assert(p.map[0].xcode && !p.map[1].xcode);
+	ck_assert_uint_eq(p.map[0].act[0], RM_AUDIO);
+	ck_assert_uint_eq(p.map[0].act[101], RM_TONE);
+	ck_assert_uint_eq(p.map[1].act[0], RM_PASS);
+	ck_assert(p.cfg.dir[0].dtmf_tones && !p.cfg.dir[1].dtmf_tones);
+	ck_assert(!p.cfg.dir[0].dtmf_detect && !p.cfg.dir[1].dtmf_detect);
 	/* A codec no module knows cannot be transcoded. */
 	leg_of("3", "", &b);                                        /* GSM */
 	ck_assert_int_eq(xplan_make(&a, &b, &p, why, sizeof why), -ENOTSUP);
@@ -297,6 +377,7 @@ TCase *tt_neg_tcase(void)
 	tcase_add_test(tc, offer_filtered_and_ordered);
 	tcase_add_test(tc, offer_payload_types_per_leg);
 	tcase_add_test(tc, offer_missing_module);
+	tcase_add_test(tc, offer_te_for_interworking);
 	tcase_add_test(tc, answer_pass_and_transcode);
 	tcase_add_test(tc, plan_maps);
 	tcase_add_test(tc, local_offer_known_codecs);

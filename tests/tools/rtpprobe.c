@@ -10,6 +10,14 @@
  *     -n N         packets to send, one per 20 ms (default 150); 0 = only receive
  *     -f HZ        tone frequency (default 1000)
  *     -p PT        payload type: 0 PCMU (default) or 8 PCMA
+ *     -c CODEC     pcmu, pcma, g722 (PT 9, spandsp) or g729 (PT 18, bcg729): what
+ *                  is sent (its PT unless -p follows) and how PT 9 / 18 received
+ *                  are decoded (G.711 by PT always); audio is measured at 8 kHz
+ *                  (G.722's 16 kHz decimated)
+ *     -L PCT       drop PCT % of the packets to send, at random (not sent, not
+ *                  counted in sent=; seq and timestamp still advance)
+ *     -D DIGITS    from the 100th packet (2 s) on, play DIGITS in-band (spandsp
+ *                  dtmf_tx, 80 ms on / 80 ms off) instead of the tone (G.711)
  *     -d MS        keep receiving MS ms after the last packet sent (default 500);
  *                  with -n 0, the whole receive time
  *     -W MS        how long to wait for @FILE (default 15000)
@@ -49,6 +57,14 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <spandsp/telephony.h>
+#include <spandsp/g722.h>
+#include <spandsp/logging.h>
+#include <spandsp/super_tone_rx.h>
+#include <spandsp/dtmf.h>
+#include <bcg729/encoder.h>
+#include <bcg729/decoder.h>
 
 #define RATE        8000
 #define FRAME       160                 /* samples per 20 ms packet */
@@ -199,13 +215,24 @@ struct stream {
 	int pt_seen;
 	struct sockaddr_in first_src;
 	long long first_ms;
+	/* G.722 / G.729 (single stream with -c) */
+	g722_encode_state_t *g722e;
+	g722_decode_state_t *g722d;
+	bcg729EncoderChannelContextStruct *g729e;
+	bcg729DecoderChannelContextStruct *g729d;
 };
+
+enum codec { C_G711, C_G722, C_G729 };
 
 static struct {
 	unsigned npkts, freq_hz;
 	int pt;
 	bool echo;
-} g = { 150, 1000, 0, false };
+	enum codec codec;
+	unsigned loss_pct;
+	const char *digits;
+	dtmf_tx_state_t *dtmf;
+} g = { 150, 1000, 0, false, C_G711, 0, NULL, NULL };
 
 static long long now_ms(void)
 {
@@ -235,9 +262,40 @@ static int open_port(unsigned port, struct stream *st)
 	return 0;
 }
 
+/* The payload of the next 20 ms of the tone; returns its length. */
+static size_t make_payload(struct stream *st, uint8_t *out)
+{
+	int16_t pcm[2 * FRAME];
+	unsigned rate = g.codec == C_G722 ? 2 * RATE : RATE, n = rate / 50;
+
+	for (unsigned i = 0; i < n; i++)
+		pcm[i] = (int16_t)lrint(TONE_AMP * sin(2.0 * M_PI * g.freq_hz * (double)st->phase_n++ / rate));
+	if (g.codec == C_G722)
+		return (size_t)g722_encode(st->g722e, out, pcm, (int)n);
+	if (g.codec == C_G729) {
+		uint8_t len = 0, total = 0;
+		for (unsigned f = 0; f < n; f += 80) {
+			bcg729Encoder(st->g729e, pcm + f, out + total, &len);
+			total = (uint8_t)(total + len);
+		}
+		return total;
+	}
+	if (g.dtmf && st->sent + 1 >= 100) {
+		if (g.digits) {
+			dtmf_tx_put(g.dtmf, g.digits, -1);
+			g.digits = NULL;
+		}
+		memset(pcm, 0, n * sizeof pcm[0]);
+		dtmf_tx(g.dtmf, pcm, (int)n);
+	}
+	for (unsigned i = 0; i < n; i++)
+		out[i] = g.pt == 8 ? alaw_encode(pcm[i]) : ulaw_encode(pcm[i]);
+	return n;
+}
+
 static void send_one(struct stream *st)
 {
-	uint8_t pkt[12 + FRAME];
+	uint8_t pkt[12 + 2 * FRAME];
 	pkt[0] = 0x80;
 	pkt[1] = (uint8_t)(g.pt | (st->sent == 0 ? 0x80 : 0));
 	pkt[2] = st->seq >> 8;
@@ -246,16 +304,40 @@ static void send_one(struct stream *st)
 		pkt[4 + i] = (uint8_t)(st->ts >> (24 - 8 * i));
 		pkt[8 + i] = (uint8_t)(st->ssrc >> (24 - 8 * i));
 	}
-	for (int i = 0; i < FRAME; i++) {
-		double v = TONE_AMP * sin(2.0 * M_PI * g.freq_hz * (double)st->phase_n++ / RATE);
-		int16_t s = (int16_t)lrint(v);
-		pkt[12 + i] = g.pt == 8 ? alaw_encode(s) : ulaw_encode(s);
-	}
-	if (sendto(st->fd, pkt, sizeof pkt, 0, (struct sockaddr *)&st->remote,
-		   sizeof st->remote) == (ssize_t)sizeof pkt)
+	size_t len = 12 + make_payload(st, pkt + 12);
+	bool drop = g.loss_pct && (unsigned)(random() % 100) < g.loss_pct;
+	if (!drop && sendto(st->fd, pkt, len, 0, (struct sockaddr *)&st->remote,
+			    sizeof st->remote) == (ssize_t)len)
 		st->sent++;
 	st->seq++;
 	st->ts += FRAME;
+}
+
+static int codec_init(struct stream *st)
+{
+	if (g.codec == C_G722) {
+		st->g722e = g722_encode_init(NULL, 64000, 0);
+		st->g722d = g722_decode_init(NULL, 64000, 0);
+		return st->g722e && st->g722d ? 0 : -1;
+	}
+	if (g.codec == C_G729) {
+		st->g729e = initBcg729EncoderChannel(0);
+		st->g729d = initBcg729DecoderChannel();
+		return st->g729e && st->g729d ? 0 : -1;
+	}
+	return 0;
+}
+
+static void codec_free(struct stream *st)
+{
+	if (st->g722e)
+		g722_encode_free(st->g722e);
+	if (st->g722d)
+		g722_decode_free(st->g722d);
+	if (st->g729e)
+		closeBcg729EncoderChannel(st->g729e);
+	if (st->g729d)
+		closeBcg729DecoderChannel(st->g729d);
 }
 
 static void take_audio(struct stream *st, const uint8_t *p, size_t n, int pt)
@@ -272,6 +354,38 @@ static void take_audio(struct stream *st, const uint8_t *p, size_t n, int pt)
 	}
 	for (size_t i = 0; i < n; i++)
 		st->pcm[st->npcm++] = pt == 8 ? alaw_decode(p[i]) : ulaw_decode(p[i]);
+}
+
+/* A G.722 or G.729 payload, decoded into 8 kHz samples. */
+static void take_coded(struct stream *st, const uint8_t *p, size_t n, int pt)
+{
+	int16_t pcm[4 * MAX_PKT];
+	size_t m = 0;
+
+	if (pt == 9 && st->g722d) {
+		int k = g722_decode(st->g722d, pcm, p, (int)(n > MAX_PKT ? MAX_PKT : n));
+		for (int i = 0; i < k; i += 2)
+			pcm[m++] = pcm[i];          /* 16 -> 8 kHz: nothing above 4 kHz here */
+	} else if (pt == 18 && st->g729d) {
+		for (size_t off = 0; off + 10 <= n && m + 80 <= sizeof pcm / sizeof pcm[0]; off += 10) {
+			bcg729Decoder(st->g729d, p + off, 10, 0, 0, 0, pcm + m);
+			m += 80;
+		}
+	}
+	if (!m)
+		return;
+	if (st->npcm + m > st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : RATE * 4;
+		while (cap < st->npcm + m)
+			cap *= 2;
+		int16_t *np = realloc(st->pcm, cap * sizeof *np);
+		if (!np)
+			return;
+		st->pcm = np;
+		st->cap = cap;
+	}
+	memcpy(st->pcm + st->npcm, pcm, m * sizeof *pcm);
+	st->npcm += m;
 }
 
 static void receive_all(struct stream *st, long long t0)
@@ -313,6 +427,9 @@ static void receive_all(struct stream *st, long long t0)
 		if (pt == 0 || pt == 8) {
 			st->pt_seen = pt;
 			take_audio(st, b + hl, end - hl, pt);
+		} else if (pt == 9 || pt == 18) {
+			st->pt_seen = pt;
+			take_coded(st, b + hl, end - hl, pt);
 		}
 	}
 }
@@ -372,6 +489,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: rtpprobe [-l PORT] [-r HOST:PORT|@FILE] [-n N] [-f HZ] [-p 0|8] [-d MS]\n"
+		"                [-c pcmu|pcma|g722|g729] [-L LOSS_PCT] [-D DIGITS]\n"
 		"                [-W MS] [-E] [-o FILE]\n"
 		"       rtpprobe -M FILE -B BASE -C COUNT [-S STEP] [-n N] [-f HZ] [-d MS] [-T MS]\n");
 	exit(1);
@@ -383,6 +501,10 @@ static int run_single(unsigned lport, const char *remote, long linger, long wait
 	struct stream st;
 	if (open_port(lport, &st) < 0)
 		return 2;
+	if (codec_init(&st) < 0) {
+		fprintf(stderr, "rtpprobe: cannot make the codec\n");
+		return 2;
+	}
 	long long t0 = now_ms();
 	if (g.npkts) {
 		if (!remote)
@@ -414,6 +536,7 @@ static int run_single(unsigned lport, const char *remote, long linger, long wait
 		}
 	}
 	free(st.pcm);
+	codec_free(&st);
 	close(st.fd);
 	return 0;
 }
@@ -502,7 +625,7 @@ int main(int argc, char **argv)
 	const char *remote = NULL, *multi = NULL, *outpath = NULL;
 	long linger = 500, wait_file = 15000, total = 30000;
 	int opt;
-	while ((opt = getopt(argc, argv, "l:r:n:f:p:d:W:Eo:M:B:C:S:T:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:r:n:f:p:d:W:Eo:M:B:C:S:T:c:L:D:")) != -1) {
 		switch (opt) {
 		case 'l': lport = (unsigned)atoi(optarg); break;
 		case 'r': remote = optarg; break;
@@ -518,10 +641,31 @@ int main(int argc, char **argv)
 		case 'C': count = (unsigned)atoi(optarg); break;
 		case 'S': step = (unsigned)atoi(optarg); break;
 		case 'T': total = atol(optarg); break;
+		case 'L': g.loss_pct = (unsigned)atoi(optarg); break;
+		case 'D':
+			g.digits = optarg;
+			g.dtmf = dtmf_tx_init(NULL);
+			if (!g.dtmf)
+				return 2;
+			dtmf_tx_set_timing(g.dtmf, 80, 80);
+			break;
+		case 'c':
+			if (strcmp(optarg, "g722") == 0) {
+				g.codec = C_G722;
+				g.pt = 9;
+			} else if (strcmp(optarg, "g729") == 0) {
+				g.codec = C_G729;
+				g.pt = 18;
+			} else {
+				g.codec = C_G711;
+				g.pt = strcmp(optarg, "pcma") == 0 ? 8 : 0;
+			}
+			break;
 		default: usage();
 		}
 	}
-	if (optind != argc || (g.pt != 0 && g.pt != 8) || !g.freq_hz || g.freq_hz >= RATE / 2)
+	if (optind != argc || g.pt < 0 || g.pt > 127 || (g.codec == C_G711 && g.pt != 0 && g.pt != 8) ||
+	    !g.freq_hz || g.freq_hz >= RATE / 2 || g.loss_pct > 100)
 		usage();
 	srandom((unsigned)getpid() ^ (unsigned)now_ms());
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -61,3 +61,15 @@ check_PROGRAMS += tests/unit/test_metrics
 tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c
 tests_unit_test_metrics_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(EVENT_CFLAGS)
 tests_unit_test_metrics_LDADD = $(TCORE_LIBS) $(CHECK_LIBS) $(M_LIBS)
+
+# Digest auth (RFC 7616 vectors, SHA-256/MD5), nonces, ban list.
+check_PROGRAMS += tests/unit/test_digest
+tests_unit_test_digest_SOURCES = tests/unit/test_digest.c
+tests_unit_test_digest_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(SSL_CFLAGS)
+tests_unit_test_digest_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
+
+# Registrar bindings store and its file.
+check_PROGRAMS += tests/unit/test_registrar
+tests_unit_test_registrar_SOURCES = tests/unit/test_registrar.c
+tests_unit_test_registrar_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_registrar_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)

@@ -142,6 +142,8 @@ START_TEST(shipped_conf_loads)
 	ck_assert_int_eq(c->general.log_level, 3);
 	ck_assert_str_eq(c->general.modules[0], "mod_g711");
 	ck_assert_ptr_null(c->general.modules[1]);
+	ck_assert_uint_eq(c->nusers, 0);            /* users.conf: a commented example only */
+	ck_assert_str_eq(c->auth.realm, "tandem");
 	tconf_unref(c);
 }
 END_TEST
@@ -388,9 +390,9 @@ END_TEST
 START_TEST(section_kind_errors)
 {
 	expect_error(IFACE "[t]\nhost = h\n",
-		     "t.conf:4: [t] has no 'type' (interface or trunk), so it defines nothing");
+		     "t.conf:4: [t] has no 'type' (interface, trunk or user), so it defines nothing");
 	expect_error(IFACE "[t]\ntype = router\n",
-		     "t.conf:5: [t] type: unknown section type 'router' (allowed: interface, trunk)");
+		     "t.conf:5: [t] type: unknown section type 'router' (allowed: interface, trunk, user)");
 	expect_error(IFACE "[genral]\nlog_level = info\n", "t.conf:4: unknown section [genral]; did you mean [general]?");
 	expect_error(IFACE "[t]\ntype = trunk\nport = 5\n", "t.conf:4: [t] missing required key 'host'");
 	expect_error("[lo]\ntype = interface\n", "t.conf:1: [lo] missing required key 'address'");
@@ -799,6 +801,96 @@ static char *print_to_string(const tconf_t *c)
 	return text;
 }
 
+/* ---- users, [auth], [registrar] ---- */
+
+#define MD5_HEX "939E7578ED9E3C518A452ACEE763BCE9"
+#define SHA_HEX "7a7d6b2e2a5c8e0f1b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192"
+
+START_TEST(users_good)
+{
+	tconf_t *c = load_ok(IFACE
+		"[auth]\nrealm = pbx.example\nban_failures = 0\n"
+		"[registrar]\nmin_expires = 30\n"
+		"[phone](!)\ntype = user\nmax_calls = 2\n"
+		"[alice](phone)\npassword = \"s3cret; #1\"\nnumber = 201\nallow_international = yes\n"
+		"[bob](phone)\nha1_md5 = " MD5_HEX "\nha1_sha256 = " SHA_HEX "\nnumber = +44201\n"
+		"max_calls = 0\n"
+		"[carol]\ntype = user\nha1_sha256 = " SHA_HEX "\n");
+	ck_assert_uint_eq(c->nusers, 3);
+	ck_assert_ptr_null(tconf_user(c, "phone"));     /* a template is not a user */
+	const struct tconf_user *a = tconf_user(c, "alice"), *b = tconf_user(c, "bob");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->name, "alice");
+	ck_assert_str_eq(a->password, "s3cret; #1");
+	ck_assert_ptr_null(a->ha1_md5);
+	ck_assert_str_eq(a->number, "201");
+	ck_assert_uint_eq(a->max_calls, 2);
+	ck_assert(a->allow_international);
+	ck_assert_ptr_null(b->password);
+	ck_assert_str_eq(b->ha1_md5, "939e7578ed9e3c518a452acee763bce9");  /* stored lowercase */
+	ck_assert_str_eq(b->ha1_sha256, SHA_HEX);
+	ck_assert_uint_eq(b->max_calls, 0);
+	ck_assert(!b->allow_international);
+	ck_assert_ptr_null(tconf_user(c, "carol")->number);
+	ck_assert_ptr_eq(tconf_user_by_number(c, "+44201"), b);
+	ck_assert_ptr_eq(tconf_user_by_number(c, "201"), a);
+	ck_assert_ptr_null(tconf_user_by_number(c, "202"));
+	ck_assert_ptr_null(tconf_user(c, "dave"));
+	ck_assert_str_eq(c->auth.realm, "pbx.example");
+	ck_assert_uint_eq(c->auth.ban_failures, 0);
+	ck_assert_uint_eq(c->auth.nonce_ttl, 300);
+	ck_assert_uint_eq(c->registrar.min_expires, 30);
+	tconf_unref(c);
+
+	/* defaults, with no user at all */
+	c = load_ok(IFACE);
+	ck_assert_uint_eq(c->nusers, 0);
+	ck_assert_ptr_null(tconf_user(c, "alice"));
+	ck_assert_str_eq(c->auth.realm, "tandem");
+	ck_assert_uint_eq(c->auth.max_nonces, 4096);
+	ck_assert_uint_eq(c->auth.ban_failures, 5);
+	ck_assert_uint_eq(c->auth.ban_window, 60);
+	ck_assert_uint_eq(c->auth.ban_time, 600);
+	ck_assert(!c->auth.ban_loopback);
+	ck_assert_uint_eq(c->registrar.min_expires, 60);
+	ck_assert_uint_eq(c->registrar.max_expires, 3600);
+	ck_assert_uint_eq(c->registrar.default_expires, 3600);
+	ck_assert_uint_eq(c->registrar.max_bindings, 10000);
+	ck_assert_uint_eq(c->registrar.max_contacts, 10);
+	ck_assert_ptr_null(c->registrar.bindings_file);
+	tconf_unref(c);
+}
+END_TEST
+
+START_TEST(users_errors)
+{
+	expect_error(IFACE "[alice]\ntype = user\nnumber = 201\n",
+		     "t.conf:4: [alice] user has no password (nor ha1_md5 / ha1_sha256)");
+	expect_error(IFACE "[alice]\ntype = user\npassword = x\nha1_md5 = " MD5_HEX "\n",
+		     "t.conf:7: [alice] set either password or the ha1_* keys, not both");
+	expect_error(IFACE "[alice]\ntype = user\nha1_md5 = 939e7578\n",
+		     "t.conf:6: [alice] ha1_md5: not 32 hex digits");
+	expect_error(IFACE "[alice]\ntype = user\nha1_sha256 = " MD5_HEX MD5_HEX "x\n",
+		     "t.conf:6: [alice] ha1_sha256: not 64 hex digits");
+	expect_error(IFACE "[alice]\ntype = user\nha1_md5 = 939e7578ed9e3c518a452acee763bcez\n",
+		     "t.conf:6: [alice] ha1_md5: not 32 hex digits");
+	expect_error(IFACE "[alice]\ntype = user\npassword = a\nnumber = 201\n"
+		     "[bob]\ntype = user\npassword = b\nnumber = 201\n",
+		     "t.conf:11: [bob] number 201 is already user [alice]'s");
+	expect_error(IFACE "[alice]\ntype = user\npasword = x\n",
+		     "t.conf:6: [alice] unknown key 'pasword' for a user; did you mean 'password'?");
+	expect_error(IFACE "[alice]\ntype = user\npassword = x\nhost = h\n",
+		     "t.conf:7: [alice] unknown key 'host' for a user");
+	expect_error(IFACE "[alice]\ntype = user\npassword = x\nmax_calls = 5000\n",
+		     "t.conf:7: [alice] max_calls: 5000 is out of range (0..1000)");
+	expect_error(IFACE "[auth]\nrelm = x\n", "t.conf:5: [auth] unknown key 'relm'; did you mean 'realm'?");
+	expect_error(IFACE "[registrar]\nmin_expires = 600\nmax_expires = 300\ndefault_expires = 300\n",
+		     "t.conf:5: [registrar] min_expires 600 is above max_expires 300");
+	expect_error(IFACE "[registrar]\ndefault_expires = 10\n",
+		     "t.conf:5: [registrar] default_expires 10 is not within 60..3600");
+}
+END_TEST
+
 /* tandemd -t output is a configuration that loads to the same thing. */
 START_TEST(print_round_trip)
 {
@@ -815,6 +907,26 @@ START_TEST(print_round_trip)
 	ck_assert_ptr_nonnull(again);
 	char *second = print_to_string(again);
 	/* Equal after the first line, which names the source. */
+	ck_assert_str_eq(strchr(first, '\n'), strchr(second, '\n'));
+	free(first);
+	free(second);
+	tconf_unref(again);
+	tconf_unref(c);
+
+	/* users and [auth]/[registrar] too */
+	c = load_ok(IFACE "[auth]\nrealm = \"a b\"\n[registrar]\nbindings_file = /var/lib/tandem/b.json\n"
+		    "[alice]\ntype = user\npassword = \"p;w\"\nnumber = 201\n"
+		    "[bob]\ntype = user\nha1_md5 = " MD5_HEX "\n");
+	first = print_to_string(c);
+	ck_assert_ptr_nonnull(strstr(first, "\n[alice]\ntype = user\npassword = \"p;w\"\n"));
+	ck_assert_ptr_nonnull(strstr(first, "\n[auth]\nrealm = a b\n"));
+	again = load_ok(first);
+	ck_assert_uint_eq(again->nusers, 2);
+	ck_assert_str_eq(tconf_user(again, "alice")->password, "p;w");
+	ck_assert_str_eq(tconf_user(again, "bob")->ha1_md5, "939e7578ed9e3c518a452acee763bce9");
+	ck_assert_str_eq(again->auth.realm, "a b");
+	ck_assert_str_eq(again->registrar.bindings_file, "/var/lib/tandem/b.json");
+	second = print_to_string(again);
 	ck_assert_str_eq(strchr(first, '\n'), strchr(second, '\n'));
 	free(first);
 	free(second);
@@ -853,6 +965,9 @@ START_TEST(schema_consistent)
 		struct tconf_calls c;
 		struct tconf_interface i;
 		struct tconf_trunk t;
+		struct tconf_auth au;
+		struct tconf_registrar rg;
+		struct tconf_user u;
 	} base;
 	struct tca *a = tca_new();
 	char why[256];
@@ -930,6 +1045,7 @@ static Suite *config_suite(void)
 		{ "reload", { reload_failure_keeps_old, reload_restart_only_keys, refcount_basic,
 			      refcount_threads } },
 		{ "lookup", { route_longest_prefix, route_lookup_matches_linear_scan, response_map } },
+		{ "users", { users_good, users_errors } },
 		{ "output", { print_round_trip, schema_consistent, man_page_lists_every_key } },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

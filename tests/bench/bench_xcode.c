@@ -1,0 +1,614 @@
+/* bench_xcode - transcoded calls (PCMU <-> Opus) per core of the media core,
+ * at under 1 % late frames, and what the pipeline costs beyond the codecs.
+ *
+ *   bench_xcode [-n N1,N2,...] [-d SECONDS] [-w WORKERS] [-p PORTMIN] [-E]
+ *
+ * For each call count N (default 100,200,300): a media core with WORKERS
+ * worker threads (default 1, so "per core" is read directly) and the codec
+ * modules mod_g711 + mod_opus from $builddir/modules (the shipped defaults:
+ * Opus encoded at 8 kHz against G.711, the module's complexity), N sessions
+ * set up through the real API: phone A offers PCMU only, phone B allows
+ * Opus only and answers opus/48000/2 (and telephone-event/48000, unless
+ * -E: then the gateway also runs its in-band DTMF detector on A -> B, as it
+ * does for a browser). A generator thread sends PCMU from every A and
+ * Opus (a pre-encoded 48 kHz tone) from every B every 20 ms and receives
+ * what the gateway sends back. Then the same N calls as a PCMU pass-through
+ * (the relay floor).
+ *
+ * Measured over the window after 1 s of warm-up:
+ *   - worker CPU (/proc/self/task/TID/schedstat of "tmedia-w*"), per call;
+ *   - late frames: a received frame whose transit (arrival minus its RTP
+ *     timestamp) exceeds its stream's smallest transit by more than one
+ *     period (20 ms): a receiver with a 20 ms jitter buffer misses it;
+ *   - frames received vs the periods that should have produced one.
+ * And, single-threaded, the codec cost of one call's 20 ms (PCMU decode +
+ * Opus encode at 8 kHz, Opus decode to 8 kHz + PCMU encode) through the
+ * same module engines. Overhead = transcoded CPU - pass-through CPU - codec
+ * cost, per call.
+ *
+ * Prints a table and "RESULT passed=1 failed=0" when media flowed; the
+ * targets are reported, not enforced (timing on a shared machine).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tandem/codec.h>
+
+#include "core/log.h"
+#include "core/modules.h"
+#include "core/queue.h"
+#include "media/media.h"
+
+#define TICK_US 2000                /* generator tick; 10 slots = 20 ms */
+#define SLOTS 10
+#define WARMUP_MS 1000
+#define NOPUS 50                    /* pre-encoded Opus frames (1 s, looped) */
+#define MAXN 16
+
+struct phone {
+	int fd;
+	uint16_t port;
+	struct sockaddr_in dst;
+	uint32_t ssrc, ts;
+	uint16_t seq;
+	/* receive side (generator thread) */
+	bool have;
+	uint32_t last_ts;
+	int64_t ext_ts, min_transit;
+	uint32_t clock;
+};
+
+struct gen {
+	struct phone *ph;           /* 2 per call: [2i] A (PCMU), [2i+1] B (Opus or PCMU) */
+	int n;
+	int epfd, tfd;
+	pthread_t th;
+	atomic_bool run, sending, counting;
+	bool opus;                  /* B sends Opus */
+	uint8_t opus_pt;
+	uint8_t opus_pl[NOPUS][400];
+	size_t opus_len[NOPUS];
+	_Atomic uint64_t sent, recvd, late;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_xcode: %s: %s\n", what, strerror(errno));
+	printf("RESULT passed=0 failed=1\n");
+	exit(1);
+}
+
+static int udp_lo(uint16_t *port)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof sa;
+
+	if (fd < 0)
+		die("socket");
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		die("bind");
+	getsockname(fd, (struct sockaddr *)&sa, &sl);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static void lo_addr(struct sockaddr_in *sa, uint16_t port)
+{
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons(port);
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+static uint64_t threads_cpu_ns(const char *prefix)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	uint64_t total = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[300], comm[64] = "";
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof comm, f))
+			comm[0] = '\0';
+		fclose(f);
+		if (strncmp(comm, prefix, strlen(prefix)) != 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", e->d_name);
+		f = fopen(path, "r");
+		unsigned long long ns = 0;
+		if (f) {
+			if (fscanf(f, "%llu", &ns) != 1)
+				ns = 0;
+			fclose(f);
+		}
+		total += ns;
+	}
+	closedir(d);
+	return total;
+}
+
+static void add(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v, memory_order_relaxed);
+}
+
+/* ---- generator ---- */
+
+static uint8_t ulaw_of(int16_t pcm)
+{
+	int s = pcm, sign = 0, seg = 7;
+	if (s < 0) {
+		s = -s;
+		sign = 0x80;
+	}
+	if (s > 32635)
+		s = 32635;
+	s += 0x84;
+	for (int mask = 0x4000; !(s & mask) && seg > 0; mask >>= 1)
+		seg--;
+	return (uint8_t)~(sign | (seg << 4) | ((s >> (seg + 3)) & 0x0f));
+}
+
+static void send_one(struct gen *g, struct phone *p, bool opus)
+{
+	uint8_t pkt[12 + 400];
+	size_t len;
+
+	pkt[0] = 0x80;
+	pkt[2] = (uint8_t)(p->seq >> 8);
+	pkt[3] = (uint8_t)p->seq;
+	for (int i = 0; i < 4; i++) {
+		pkt[4 + i] = (uint8_t)(p->ts >> (24 - 8 * i));
+		pkt[8 + i] = (uint8_t)(p->ssrc >> (24 - 8 * i));
+	}
+	if (opus) {
+		unsigned k = p->seq % NOPUS;
+		pkt[1] = g->opus_pt;
+		memcpy(pkt + 12, g->opus_pl[k], g->opus_len[k]);
+		len = 12 + g->opus_len[k];
+		p->ts += 960;
+	} else {
+		pkt[1] = 0;
+		for (int i = 0; i < 160; i++)   /* 1 kHz at about -10 dBFS */
+			pkt[12 + i] = ulaw_of((int16_t)lrint(10000 * sin(2 * M_PI * (p->ts + i) / 8.0)));
+		len = 12 + 160;
+		p->ts += 160;
+	}
+	p->seq++;
+	(void)sendto(p->fd, pkt, len, 0, (struct sockaddr *)&p->dst, sizeof p->dst);
+}
+
+static void gen_tick(struct gen *g, uint64_t tick)
+{
+	unsigned slot = (unsigned)(tick % SLOTS);
+	uint64_t n = 0;
+
+	if (!atomic_load(&g->sending))
+		return;
+	for (int i = (int)slot; i < g->n; i += SLOTS) {
+		send_one(g, &g->ph[2 * i], false);
+		send_one(g, &g->ph[2 * i + 1], g->opus);
+		n += 2;
+	}
+	if (atomic_load(&g->counting))
+		add(&g->sent, n);
+}
+
+/* A frame arrived at phone p: late if its transit exceeds the stream's
+ * smallest by more than a period. */
+static bool frame_late(struct phone *p, const uint8_t *b, uint64_t t)
+{
+	uint32_t ts = (uint32_t)b[4] << 24 | b[5] << 16 | b[6] << 8 | b[7];
+	if (!p->have) {
+		p->have = true;
+		p->ext_ts = ts;
+		p->min_transit = INT64_MAX;
+	} else {
+		p->ext_ts += (int32_t)(ts - p->last_ts);
+	}
+	p->last_ts = ts;
+	int64_t transit = (int64_t)t - p->ext_ts * 1000000 / (int64_t)p->clock;
+	if (transit < p->min_transit)
+		p->min_transit = transit;
+	return transit - p->min_transit > 20000;
+}
+
+static void gen_recv(struct gen *g, int idx)
+{
+	static uint8_t bufs[16][512];
+	struct iovec iov[16];
+	struct mmsghdr m[16];
+	struct phone *p = &g->ph[idx];
+
+	for (int i = 0; i < 16; i++) {
+		iov[i] = (struct iovec){ bufs[i], sizeof bufs[i] };
+		m[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+	}
+	int r = recvmmsg(p->fd, m, 16, MSG_DONTWAIT, NULL);
+	uint64_t t = now_us(), late = 0, n = 0;
+	for (int i = 0; i < r; i++) {
+		if (m[i].msg_len < 12)
+			continue;
+		n++;
+		late += frame_late(p, bufs[i], t);
+	}
+	if (atomic_load(&g->counting)) {
+		add(&g->recvd, n);
+		add(&g->late, late);
+	}
+}
+
+static void *gen_main(void *arg)
+{
+	struct gen *g = arg;
+	struct epoll_event ev[256];
+	uint64_t tick = 0;
+
+	pthread_setname_np(pthread_self(), "bench-gen");
+	while (atomic_load(&g->run)) {
+		int n = epoll_wait(g->epfd, ev, 256, 100);
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.u32 == UINT32_MAX) {
+				uint64_t exp = 0;
+				if (read(g->tfd, &exp, sizeof exp) == sizeof exp)
+					while (exp--)
+						gen_tick(g, tick++);
+			} else {
+				gen_recv(g, (int)ev[i].data.u32);
+			}
+		}
+	}
+	return NULL;
+}
+
+static void gen_start(struct gen *g, int ncalls, bool opus)
+{
+	g->n = ncalls;
+	g->opus = opus;
+	g->ph = calloc((size_t)ncalls * 2, sizeof *g->ph);
+	g->epfd = epoll_create1(EPOLL_CLOEXEC);
+	g->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (!g->ph || g->epfd < 0 || g->tfd < 0)
+		die("generator");
+	struct itimerspec its = { { 0, TICK_US * 1000 }, { 0, TICK_US * 1000 } };
+	timerfd_settime(g->tfd, 0, &its, NULL);
+	struct epoll_event e = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
+	epoll_ctl(g->epfd, EPOLL_CTL_ADD, g->tfd, &e);
+	for (int i = 0; i < 2 * ncalls; i++) {
+		struct phone *p = &g->ph[i];
+		p->fd = udp_lo(&p->port);
+		p->ssrc = (uint32_t)random();
+		p->seq = (uint16_t)random();
+		p->ts = (uint32_t)random();
+		p->clock = (i & 1) && opus ? 48000 : 8000;  /* what it receives */
+		e.data.u32 = (uint32_t)i;
+		epoll_ctl(g->epfd, EPOLL_CTL_ADD, p->fd, &e);
+	}
+	atomic_store(&g->run, true);
+	if (pthread_create(&g->th, NULL, gen_main, g))
+		die("pthread_create");
+}
+
+static void gen_stop(struct gen *g)
+{
+	atomic_store(&g->run, false);
+	pthread_join(g->th, NULL);
+	for (int i = 0; i < 2 * g->n; i++)
+		close(g->ph[i].fd);
+	close(g->tfd);
+	close(g->epfd);
+	free(g->ph);
+}
+
+/* ---- sessions ---- */
+
+static uint16_t sdp_port(const char *sdp)
+{
+	unsigned port = 0;
+	const char *m = sdp ? strstr(sdp, "m=audio ") : NULL;
+	if (m)
+		sscanf(m, "m=audio %u", &port);
+	return (uint16_t)port;
+}
+
+static int sdp_pt(const char *sdp, const char *name)
+{
+	char pat[64];
+	const char *p = sdp;
+	snprintf(pat, sizeof pat, " %s/", name);
+	while (p && (p = strstr(p, "a=rtpmap:"))) {
+		unsigned pt;
+		const char *eol = strchr(p, '\n');
+		const char *hit = strstr(p, pat);
+		if (hit && (!eol || hit < eol) && sscanf(p, "a=rtpmap:%u", &pt) == 1)
+			return (int)pt;
+		p = eol;
+	}
+	return -1;
+}
+
+static media_session_t **setup(media_core_t *mc, struct gen *g, const struct tconf_interface *ifc,
+			       tq_t *q, bool events)
+{
+	static const char *const opus_only[] = { "opus", NULL };
+	media_session_t **s = calloc((size_t)g->n, sizeof *s);
+	struct media_session_opts o = { .rtp_timeout = 60, .hold_timeout = 600,
+					.latch_window = 5, .owner_q = q, .label = "bench" };
+	struct media_sdp out;
+	char sdp[512];
+
+	if (!s)
+		die("calloc");
+	for (int k = 0; k < 2; k++) {
+		o.leg[k].iface = ifc;
+		o.leg[k].latch = true;
+	}
+	o.leg[1].codecs = g->opus ? opus_only : NULL;
+	for (int i = 0; i < g->n; i++) {
+		struct phone *a = &g->ph[2 * i], *b = &g->ph[2 * i + 1];
+		int rc = media_session_new(mc, &o, &s[i]);
+		if (rc) {
+			errno = -rc;
+			die("media_session_new (port range too small for -n?)");
+		}
+		snprintf(sdp, sizeof sdp, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			 "t=0 0\r\nm=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n",
+			 (unsigned)a->port);
+		if (media_session_offer(s[i], MEDIA_LEG_A, sdp, strlen(sdp), &out))
+			die("media_session_offer");
+		lo_addr(&b->dst, sdp_port(out.sdp));
+		int opt = sdp_pt(out.sdp, "opus"), tpt = sdp_pt(out.sdp, "telephone-event");
+		media_sdp_clear(&out);
+		if (g->opus && opt < 0)
+			die("no Opus in the offer to B");
+		g->opus_pt = (uint8_t)opt;
+		if (g->opus && events && tpt >= 0)
+			snprintf(sdp, sizeof sdp, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+				 "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %u RTP/AVP %d %d\r\n"
+				 "a=rtpmap:%d opus/48000/2\r\na=fmtp:%d useinbandfec=1\r\n"
+				 "a=rtpmap:%d telephone-event/48000\r\na=ptime:20\r\n",
+				 (unsigned)b->port, opt, tpt, opt, opt, tpt);
+		else if (g->opus)
+			snprintf(sdp, sizeof sdp, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+				 "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %u RTP/AVP %d\r\n"
+				 "a=rtpmap:%d opus/48000/2\r\na=fmtp:%d useinbandfec=1\r\na=ptime:20\r\n",
+				 (unsigned)b->port, opt, opt, opt);
+		else
+			snprintf(sdp, sizeof sdp, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+				 "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
+				 "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n", (unsigned)b->port);
+		if (media_session_answer(s[i], MEDIA_LEG_B, sdp, strlen(sdp), &out))
+			die("media_session_answer");
+		lo_addr(&a->dst, sdp_port(out.sdp));
+		media_sdp_clear(&out);
+	}
+	return s;
+}
+
+struct result {
+	uint64_t sent, recvd, late;
+	double cpu_share;           /* worker CPU, fraction of one core */
+	unsigned transcoding;
+};
+
+static void idle(tq_t *q, int ms)
+{
+	uint64_t end = now_us() + (uint64_t)ms * 1000;
+	while (now_us() < end) {
+		usleep(50000);
+		tq_drain(q);
+	}
+}
+
+static void run(const tmodules_t *mods, const struct tconf_interface *ifc, int n, int workers,
+		int seconds, bool opus, bool events, const struct gen *proto, struct result *r)
+{
+	struct gen g = { 0 };
+	tconf_t conf = { .interfaces = (struct tconf_interface *)ifc, .ninterfaces = 1 };
+	media_core_t *mc;
+	tq_t *q = tq_new();
+
+	if (!q || media_core_new(&conf, (unsigned)workers, &mc))
+		die("media_core_new");
+	media_core_set_codecs(mc, mods);
+	memcpy(g.opus_pl, proto->opus_pl, sizeof g.opus_pl);
+	memcpy(g.opus_len, proto->opus_len, sizeof g.opus_len);
+	gen_start(&g, n, opus);
+	media_session_t **s = setup(mc, &g, ifc, q, events);
+	struct media_core_stats cs;
+	media_core_stats(mc, &cs);
+	r->transcoding = cs.transcoding;
+	atomic_store(&g.sending, true);
+	idle(q, WARMUP_MS);
+	atomic_store(&g.counting, true);
+	uint64_t c0 = threads_cpu_ns("tmedia-w"), t0 = now_us();
+	idle(q, seconds * 1000);
+	uint64_t c1 = threads_cpu_ns("tmedia-w"), t1 = now_us();
+	atomic_store(&g.counting, false);
+	atomic_store(&g.sending, false);
+	r->sent = atomic_load(&g.sent);
+	r->recvd = atomic_load(&g.recvd);
+	r->late = atomic_load(&g.late);
+	r->cpu_share = (double)(c1 - c0) / 1000.0 / (double)(t1 - t0);
+	for (int i = 0; i < n; i++)
+		media_session_destroy(s[i]);
+	free(s);
+	gen_stop(&g);
+	media_core_free(mc);
+	tq_drain(q);
+	tq_free(q);
+}
+
+/* ---- codec cost, single-threaded, through the module engines ---- */
+
+static double codec_us(const tmodules_t *mods, struct gen *proto)
+{
+	const struct tandem_codec *op = tmodules_find_codec(mods, "opus", 48000, 2);
+	const struct tandem_codec *mu = tmodules_find_codec(mods, "PCMU", 8000, 1);
+	struct tandem_codec_state *oe8, *od8, *me, *md, *oe48;
+	int16_t pcm[5760 * 2], tone[960 * 2];
+	uint8_t out[1500], ulaw[160];
+
+	if (!op || !mu)
+		die("mod_opus / mod_g711 not loaded");
+	if (op->engine->create(op, NULL, 8000, TANDEM_CODEC_ENCODE, &oe8) ||
+	    op->engine->create(op, NULL, 8000, TANDEM_CODEC_DECODE, &od8) ||
+	    op->engine->create(op, NULL, 48000, TANDEM_CODEC_ENCODE, &oe48) ||
+	    mu->engine->create(mu, NULL, 8000, TANDEM_CODEC_ENCODE, &me) ||
+	    mu->engine->create(mu, NULL, 8000, TANDEM_CODEC_DECODE, &md))
+		die("codec engines");
+	unsigned och = tandem_codec_pcm_channels(op);
+	/* B's stream: a 48 kHz 440 Hz tone, as a browser would send it. */
+	for (int k = 0; k < NOPUS; k++) {
+		for (int i = 0; i < 960; i++)
+			for (unsigned c = 0; c < och; c++)
+				tone[i * och + c] = (int16_t)lrint(3000 * sin(2 * M_PI * 440 * (k * 960 + i) / 48000.0));
+		int len = op->engine->encode(oe48, tone, 960, proto->opus_pl[k], sizeof proto->opus_pl[k]);
+		if (len <= 0)
+			die("opus encode");
+		proto->opus_len[k] = (size_t)len;
+	}
+	for (int i = 0; i < 160; i++)
+		ulaw[i] = ulaw_of((int16_t)lrint(10000 * sin(2 * M_PI * i / 8.0)));
+	int16_t mono[160 * 2];
+	const int iters = 3000;
+	uint64_t t0 = now_us();
+	for (int it = 0; it < iters; it++) {
+		/* A -> B: PCMU decode, Opus encode at 8 kHz */
+		mu->engine->decode(md, ulaw, 160, mono, 160);
+		if (och == 2) {
+			for (int i = 159; i >= 0; i--)
+				mono[2 * i] = mono[2 * i + 1] = mono[i];
+		}
+		op->engine->encode(oe8, mono, 160, out, sizeof out);
+		/* B -> A: Opus decode to 8 kHz, PCMU encode */
+		int n = op->engine->decode(od8, proto->opus_pl[it % NOPUS], proto->opus_len[it % NOPUS],
+					   pcm, 5760);
+		if (n > 0 && och == 2)
+			for (int i = 0; i < n; i++)
+				pcm[i] = (int16_t)((pcm[2 * i] + pcm[2 * i + 1]) / 2);
+		mu->engine->encode(me, pcm, 160, out, sizeof out);
+	}
+	double us = (double)(now_us() - t0) / iters;
+	op->engine->destroy(oe8);
+	op->engine->destroy(od8);
+	op->engine->destroy(oe48);
+	mu->engine->destroy(me);
+	mu->engine->destroy(md);
+	return us;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_xcode [-n N1,N2,...] [-d SECONDS] [-w WORKERS] [-p PORTMIN] [-E]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	int ns[MAXN] = { 100, 200, 300 }, nn = 3, seconds = 5, workers = 1, pmin = 61000, opt;
+	bool events = true;
+
+	while ((opt = getopt(argc, argv, "n:d:w:p:Eh")) != -1) {
+		switch (opt) {
+		case 'n': {
+			nn = 0;
+			for (char *t = strtok(optarg, ","); t && nn < MAXN; t = strtok(NULL, ","))
+				ns[nn++] = atoi(t);
+			break;
+		}
+		case 'd': seconds = atoi(optarg); break;
+		case 'w': workers = atoi(optarg); break;
+		case 'p': pmin = atoi(optarg); break;
+		case 'E': events = false; break;
+		default: usage();
+		}
+	}
+	int nmax = 0;
+	for (int i = 0; i < nn; i++)
+		nmax = ns[i] > nmax ? ns[i] : nmax;
+	if (!nn || nmax < 1 || seconds < 1 || workers < 1 || pmin < 1024 || pmin + nmax * 6 + 199 > 65535)
+		usage();
+	tlog_open("bench_xcode", true);
+	tlog_set_level(TLOG_WARN);
+	srandom((unsigned)time(NULL));
+
+	const char *bd = getenv("builddir");
+	char dir[PATH_MAX], err[512];
+	static const char *const names[] = { "mod_g711", "mod_opus", NULL };
+	tmodules_t *mods;
+	snprintf(dir, sizeof dir, "%s/modules", bd && *bd ? bd : ".");
+	if (tmodules_load(dir, names, &mods, err, sizeof err)) {
+		fprintf(stderr, "bench_xcode: %s\n", err);
+		printf("RESULT passed=0 failed=1\n");
+		return 1;
+	}
+	struct gen proto;
+	double cus = codec_us(mods, &proto);
+	struct tconf_interface ifc = {
+		.name = "lo", .address = "127.0.0.1", .advertise = "127.0.0.1",
+		.rtp_port_min = (uint16_t)pmin, .rtp_port_max = (uint16_t)(pmin + nmax * 6 + 199),
+	};
+
+	printf("transcode bench: PCMU <-> Opus (opus/48000/2 with the module's defaults), %d s per run, "
+	       "%d worker%s, B %s telephone-event\n", seconds, workers, workers == 1 ? "" : "s",
+	       events ? "with" : "without");
+	printf("codec cost per call per 20 ms (PCMU dec + Opus enc 8k, Opus dec 8k + PCMU enc): %.1f us "
+	       "= %.2f %% of a core per call\n", cus, cus / 200.0);
+	printf("%6s %10s %10s %8s %10s %10s %10s %10s %10s\n", "calls", "xc-CPU%", "pt-CPU%",
+	       "late%", "recv/sent", "us/call", "relay", "codec", "overhead");
+	bool ok = true;
+	for (int i = 0; i < nn; i++) {
+		struct result x, p;
+		run(mods, &ifc, ns[i], workers, seconds, true, events, &proto, &x);
+		run(mods, &ifc, ns[i], workers, seconds, false, false, &proto, &p);
+		/* per call, per 20 ms period, in us of worker CPU */
+		double xc = x.cpu_share * 20000.0 / ns[i], pt = p.cpu_share * 20000.0 / ns[i];
+		double over = xc - pt - cus;
+		printf("%6d %9.1f%% %9.1f%% %7.2f%% %10.3f %10.1f %10.1f %10.1f %9.1f%s\n", ns[i],
+		       x.cpu_share * 100, p.cpu_share * 100,
+		       x.recvd ? 100.0 * (double)x.late / (double)x.recvd : 100.0,
+		       x.sent ? (double)x.recvd / (double)x.sent : 0, xc, pt, cus, over,
+		       x.transcoding == (unsigned)ns[i] ? "" : "  (not all transcoded!)");
+		ok &= x.recvd > 0 && p.recvd > 0 && x.transcoding == (unsigned)ns[i];
+	}
+	printf("calls per core at 100%% worker CPU = 1 / (us/call / 20000); overhead = us/call - relay "
+	       "- codec (target <= 15 %% of codec)\n");
+	tmodules_free(mods);
+	printf("RESULT passed=%d failed=%d\n", ok, !ok);
+	return ok ? 0 : 1;
+}
