@@ -8,11 +8,11 @@ MODULE_LINKFLAGS = $(AM_LDFLAGS) -shared -fPIC
 pkginclude_HEADERS = include/tandem/module.h include/tandem/codec.h
 
 module_PROGRAMS += modules/mod_g711.so
-modules_mod_g711_so_SOURCES = modules/mod_g711/g711.c
+modules_mod_g711_so_SOURCES = modules/mod_g711/g711.c modules/common/plc.c modules/common/plc.h
 modules_mod_g711_so_CFLAGS = $(MODULE_CFLAGS)
 modules_mod_g711_so_LDFLAGS = $(MODULE_LINKFLAGS)
 modules_mod_g711_so_CPPFLAGS = $(AM_CPPFLAGS) $(SPANDSP_CFLAGS)
-modules_mod_g711_so_LDADD = $(SPANDSP_LIBS)
+modules_mod_g711_so_LDADD = $(SPANDSP_LIBS) $(M_LIBS)
 
 # Opus (libopus), G.722 (spandsp), G.729 (bcg729): see each module's header.
 module_PROGRAMS += modules/mod_opus.so
@@ -24,8 +24,7 @@ modules_mod_opus_so_CPPFLAGS = $(AM_CPPFLAGS) $(OPUS_CFLAGS)
 modules_mod_opus_so_LDADD = $(OPUS_LIBS)
 
 module_PROGRAMS += modules/mod_g722.so
-modules_mod_g722_so_SOURCES = modules/mod_g722/g722.c modules/mod_g722/plc16.c \
-	modules/mod_g722/plc16.h
+modules_mod_g722_so_SOURCES = modules/mod_g722/g722.c modules/common/plc.c modules/common/plc.h
 modules_mod_g722_so_CFLAGS = $(MODULE_CFLAGS)
 modules_mod_g722_so_LDFLAGS = $(MODULE_LINKFLAGS)
 modules_mod_g722_so_CPPFLAGS = $(AM_CPPFLAGS) $(SPANDSP_CFLAGS)

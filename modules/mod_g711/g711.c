@@ -13,8 +13,9 @@
  * descends from), which keeps our codes bit-identical to every peer and test
  * tool using those, and test_modules checks all 65536 inputs against spandsp.
  *
- * Packet loss concealment uses spandsp's plc (pitch-period repetition with a
- * 50 ms fade), fed with every decoded frame.
+ * Packet loss concealment is modules/common/plc (pitch-period repetition,
+ * 20 ms at full level then a 40 ms fade), fed with every decoded frame; not
+ * spandsp 0.0.6's plc_fillin(), which memcpy()s overlapping ranges.
  *
  * encode() accepts any number of samples (one byte per sample); decode()
  * yields one sample per payload byte.
@@ -29,8 +30,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include <spandsp/telephony.h>
-#include <spandsp/plc.h>
+#include "../common/plc.h"
 
 #define G711_RATE       8000
 #define G711_FRAME_MS   20
@@ -114,7 +114,8 @@ static void build_tables(void)
 struct tandem_codec_state {
 	const uint8_t *enc;     /* law's encode table, NULL if not encoding */
 	const int16_t *dec;     /* law's decode table, NULL if not decoding */
-	plc_state_t *plc;       /* decode only */
+	bool decoding;
+	struct tplc plc;        /* decode only */
 };
 
 static const struct tandem_codec pcmu_codec, pcma_codec;
@@ -138,11 +139,8 @@ static int g711_create(const struct tandem_codec *codec, const char *fmtp,
 		st->enc = ulaw ? ulaw_enc : alaw_enc;
 	if (dir & TANDEM_CODEC_DECODE) {
 		st->dec = ulaw ? ulaw_dec : alaw_dec;
-		st->plc = plc_init(NULL);
-		if (!st->plc) {
-			free(st);
-			return -ENOMEM;
-		}
+		st->decoding = true;
+		tplc_init(&st->plc, G711_RATE);
 	}
 	*out = st;
 	return 0;
@@ -171,15 +169,15 @@ static int g711_decode(struct tandem_codec_state *st, const uint8_t *payload, si
 		pcm[i] = st->dec[payload[i]];
 	/* Keeps the history the concealer repeats; after a loss it also
 	 * blends the first real samples with the synthetic ones. */
-	plc_rx(st->plc, pcm, (int)len);
+	tplc_good(&st->plc, pcm, len);
 	return (int)len;
 }
 
 static int g711_plc(struct tandem_codec_state *st, int16_t *pcm, size_t samples)
 {
-	if (!st->plc || samples > INT_MAX)
+	if (!st->decoding || samples > INT_MAX)
 		return -EINVAL;
-	plc_fillin(st->plc, pcm, (int)samples);
+	tplc_conceal(&st->plc, pcm, samples);
 	return (int)samples;
 }
 
@@ -187,8 +185,6 @@ static void g711_destroy(struct tandem_codec_state *st)
 {
 	if (!st)
 		return;
-	if (st->plc)
-		plc_free(st->plc);
 	free(st);
 }
 
@@ -237,7 +233,7 @@ static int g711_init(const struct tandem_host *host)
 TANDEM_MODULE_DEFINE(
 	.name = "g711",
 	.version = "1.0.0",
-	.description = "G.711 mu-law (PCMU) and A-law (PCMA), table driven, spandsp PLC",
+	.description = "G.711 mu-law (PCMU) and A-law (PCMA), table driven, pitch-repeat PLC",
 	.init = g711_init,
 	.codecs = g711_codecs,
 );

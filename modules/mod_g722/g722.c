@@ -10,7 +10,7 @@
  * takes any even number of samples (two samples make one byte); decode()
  * yields two samples per payload byte. No fmtp (negotiation is NULL).
  *
- * Loss: see plc16.h (pitch repetition at 16 kHz, since spandsp's plc is an
+ * Loss: see modules/common/plc.h (pitch repetition at 16 kHz, since spandsp's plc is an
  * 8 kHz design).
  *
  * Cost per 20 ms frame on the 2-vCPU Debian 12 build machine (spandsp 0.0.6,
@@ -29,7 +29,7 @@
 #include <spandsp/telephony.h>
 #include <spandsp/g722.h>
 
-#include "plc16.h"
+#include "../common/plc.h"
 
 #define G722_RATE       16000
 #define G722_CLOCK      8000
@@ -39,7 +39,7 @@
 struct tandem_codec_state {
 	g722_encode_state_t *enc;       /* NULL if not encoding */
 	g722_decode_state_t *dec;       /* NULL if not decoding */
-	struct plc16 plc;               /* decode only */
+	struct tplc plc;               /* decode only */
 };
 
 static const struct tandem_codec g722_codec;
@@ -73,7 +73,7 @@ static int mg722_create(const struct tandem_codec *codec, const char *fmtp,
 	if (dir & TANDEM_CODEC_DECODE) {
 		if (!(st->dec = g722_decode_init(NULL, G722_BITRATE, 0)))
 			goto nomem;
-		mg722_plc_init(&st->plc);
+		tplc_init(&st->plc, 16000);
 	}
 	*out = st;
 	return 0;
@@ -102,7 +102,7 @@ static int mg722_decode(struct tandem_codec_state *st, const uint8_t *payload, s
 	if (len * 2 > max_samples)
 		return -ENOBUFS;
 	int n = g722_decode(st->dec, pcm, payload, (int)len);
-	mg722_plc_good(&st->plc, pcm, (size_t)n);
+	tplc_good(&st->plc, pcm, (size_t)n);
 	return n;
 }
 
@@ -110,7 +110,7 @@ static int mg722_plc(struct tandem_codec_state *st, int16_t *pcm, size_t samples
 {
 	if (!st->dec || samples > INT_MAX)
 		return -EINVAL;
-	mg722_plc_conceal(&st->plc, pcm, samples);
+	tplc_conceal(&st->plc, pcm, samples);
 	return (int)samples;
 }
 

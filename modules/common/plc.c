@@ -1,30 +1,32 @@
-/* plc16.c - mod_g722 packet loss concealment at 16 kHz (see plc16.h). */
+/* plc.c - packet loss concealment for the codec modules (see plc.h). */
 #include "config.h"
 
-#include "plc16.h"
+#include "plc.h"
 
 #include <math.h>
 #include <string.h>
 
-#define MIN_LAG     32          /* 2 ms: 500 Hz */
-#define MAX_LAG     320         /* 20 ms: 50 Hz */
-#define CORR_LEN    160         /* 10 ms compared per candidate lag */
-#define HOLD        320         /* 20 ms at full level */
-#define FADE        640         /* then 40 ms down to silence */
-#define XFADE       64          /* 4 ms into the real audio after a loss */
+/* All in milliseconds, scaled by the rate (p->ms samples per ms). */
+#define MIN_LAG     (2 * p->ms)     /* 500 Hz */
+#define MAX_LAG     (20 * p->ms)    /* 50 Hz */
+#define CORR_LEN    (10 * p->ms)    /* compared per candidate lag */
+#define HOLD        (20 * p->ms)    /* at full level */
+#define FADE        (40 * p->ms)    /* then down to silence */
+#define XFADE       (4 * p->ms)     /* into the real audio after a loss */
+#define HIST        (p->hist_len)   /* 40 ms >= MAX_LAG + CORR_LEN */
 
-_Static_assert(PLC16_HIST >= MAX_LAG + CORR_LEN, "history too short for the pitch search");
-
-void mg722_plc_init(struct plc16 *p)
+void tplc_init(struct tplc *p, unsigned rate_hz)
 {
 	memset(p, 0, sizeof *p);
+	p->ms = rate_hz >= 16000 ? 16 : 8;
+	p->hist_len = 40 * p->ms;
 }
 
 /* The lag whose window best matches the newest CORR_LEN samples. On silence
  * every lag scores 0 and MAX_LAG stays (repeating silence is right). */
-static size_t find_pitch(const int16_t *h)
+static size_t find_pitch(const struct tplc *p)
 {
-	const int16_t *x = h + PLC16_HIST - CORR_LEN;
+	const int16_t *x = p->hist + HIST - CORR_LEN;
 	size_t best = MAX_LAG;
 	double best_score = 0;
 
@@ -49,16 +51,16 @@ static size_t find_pitch(const int16_t *h)
 }
 
 /* Sample number 'k' of the loss, 'pos' within the repeated period. */
-static int16_t synth(const struct plc16 *p, size_t pos, size_t k)
+static int16_t synth(const struct tplc *p, size_t pos, size_t k)
 {
 	double gain = k < HOLD ? 1.0 : k < HOLD + FADE ? 1.0 - (double)(k - HOLD) / FADE : 0.0;
-	return (int16_t)lrint(gain * p->hist[PLC16_HIST - p->lag + pos]);
+	return (int16_t)lrint(gain * p->hist[HIST - p->lag + pos]);
 }
 
-void mg722_plc_conceal(struct plc16 *p, int16_t *pcm, size_t n)
+void tplc_conceal(struct tplc *p, int16_t *pcm, size_t n)
 {
 	if (p->lost == 0) {
-		p->lag = find_pitch(p->hist);
+		p->lag = find_pitch(p);
 		p->pos = 0;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -68,7 +70,7 @@ void mg722_plc_conceal(struct plc16 *p, int16_t *pcm, size_t n)
 	p->lost += n;
 }
 
-void mg722_plc_good(struct plc16 *p, int16_t *pcm, size_t n)
+void tplc_good(struct tplc *p, int16_t *pcm, size_t n)
 {
 	if (p->lost > 0) {
 		size_t m = n < XFADE ? n : XFADE, pos = p->pos;
@@ -79,10 +81,10 @@ void mg722_plc_good(struct plc16 *p, int16_t *pcm, size_t n)
 		}
 		p->lost = 0;
 	}
-	if (n >= PLC16_HIST) {
-		memcpy(p->hist, pcm + n - PLC16_HIST, sizeof p->hist);
+	if (n >= HIST) {
+		memcpy(p->hist, pcm + n - HIST, HIST * sizeof p->hist[0]);
 	} else {
-		memmove(p->hist, p->hist + n, (PLC16_HIST - n) * sizeof p->hist[0]);
-		memcpy(p->hist + PLC16_HIST - n, pcm, n * sizeof pcm[0]);
+		memmove(p->hist, p->hist + n, (HIST - n) * sizeof p->hist[0]);
+		memcpy(p->hist + HIST - n, pcm, n * sizeof pcm[0]);
 	}
 }

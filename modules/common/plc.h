@@ -1,12 +1,11 @@
-/* plc16.h - mod_g722 packet loss concealment for 16 kHz audio.
+/* plc.h - packet loss concealment shared by the codec modules (8 or 16 kHz).
  *
- * Why our own: spandsp's plc is built for 8 kHz (its pitch search spans
- * 40..120 samples = 66..200 Hz, its fade lasts 400 samples = 50 ms). Run on
- * 16 kHz audio it would only find pitches of 133..400 Hz, missing most male
- * voices, and fade in 25 ms. Decimating to 8 kHz for it and back would cost
- * more than this whole concealer and lose the upper band anyway.
+ * Why our own: spandsp's plc is built for 8 kHz only (at 16 kHz its pitch
+ * search would miss most male voices), and spandsp 0.0.6's plc_fillin()
+ * memcpy()s overlapping ranges (undefined behaviour, flagged by ASan).
+ * Built into each module that uses it (modules/common is not a module).
  *
- * How: pitch-period repetition with a fade, the same idea at 16 kHz.
+ * How: pitch-period repetition with a fade.
  *   - Every decoded frame goes into a 40 ms history.
  *   - On the first lost frame, the pitch period is the lag (2..20 ms, i.e.
  *     50..500 Hz) whose past 10 ms best matches the latest 10 ms (normalised
@@ -22,26 +21,29 @@
  * A struct plc16 is plain data, embedded in the decoder state (no allocation);
  * one thread at a time.
  */
-#ifndef MOD_G722_PLC16_H
-#define MOD_G722_PLC16_H
+#ifndef TANDEM_MODULES_PLC_H
+#define TANDEM_MODULES_PLC_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define PLC16_HIST      640     /* 40 ms at 16 kHz */
+#define TPLC_HIST_MAX   640     /* 40 ms at 16 kHz */
 
-struct plc16 {
-	int16_t hist[PLC16_HIST];   /* last decoded audio, oldest first */
+struct tplc {
+	int16_t hist[TPLC_HIST_MAX]; /* last decoded audio, oldest first (hist_len used) */
+	size_t ms;                  /* samples per millisecond: 8 or 16 */
+	size_t hist_len;            /* 40 ms */
 	size_t lag;                 /* pitch period in use during a loss */
 	size_t pos;                 /* next sample of that period to play */
 	size_t lost;                /* samples concealed in the current loss */
 };
 
-void mg722_plc_init(struct plc16 *p);
+/* rate_hz: 8000 or 16000. */
+void tplc_init(struct tplc *p, unsigned rate_hz);
 /* A decoded frame: smooths the recovery after a loss (pcm is modified) and
  * records the frame as history. */
-void mg722_plc_good(struct plc16 *p, int16_t *pcm, size_t n);
+void tplc_good(struct tplc *p, int16_t *pcm, size_t n);
 /* Fill pcm[n] for lost audio. */
-void mg722_plc_conceal(struct plc16 *p, int16_t *pcm, size_t n);
+void tplc_conceal(struct tplc *p, int16_t *pcm, size_t n);
 
 #endif
