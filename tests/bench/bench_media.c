@@ -22,6 +22,8 @@
  */
 #include "config.h"
 
+#include "benchutil.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -77,74 +79,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_media: %s: %s\n", what, strerror(errno));
-	printf("RESULT passed=0 failed=1\n");
-	exit(1);
-}
-
-static int udp_lo(uint16_t *port)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof sa;
-
-	if (fd < 0)
-		die("socket");
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-		die("bind");
-	getsockname(fd, (struct sockaddr *)&sa, &sl);
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
-static void lo_addr(struct sockaddr_in *sa, uint16_t port)
-{
-	memset(sa, 0, sizeof *sa);
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons(port);
-	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-}
-
 /* ---- resource accounting ---- */
-
-/* CPU nanoseconds of this process's threads whose name starts with 'prefix'. */
-static uint64_t threads_cpu_ns(const char *prefix)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	uint64_t total = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		char path[300], comm[64] = "";
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-		FILE *f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (!fgets(comm, sizeof comm, f))
-			comm[0] = '\0';
-		fclose(f);
-		if (strncmp(comm, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", e->d_name);
-		f = fopen(path, "r");
-		unsigned long long ns = 0;
-		if (f) {
-			if (fscanf(f, "%llu", &ns) != 1)
-				ns = 0;
-			fclose(f);
-		}
-		total += ns;
-	}
-	closedir(d);
-	return total;
-}
 
 static long rss_bytes(void)
 {
@@ -244,7 +179,7 @@ static void gen_start(struct gen *g, int ncalls)
 	g->epfd = epoll_create1(EPOLL_CLOEXEC);
 	g->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (!g->calls || g->epfd < 0 || g->tfd < 0)
-		die("generator");
+		bench_die("generator");
 	struct itimerspec its = { { 0, TICK_US * 1000 }, { 0, TICK_US * 1000 } };
 	timerfd_settime(g->tfd, 0, &its, NULL);
 	struct epoll_event e = { .events = EPOLLIN, .data.fd = g->tfd };
@@ -252,13 +187,13 @@ static void gen_start(struct gen *g, int ncalls)
 	for (int i = 0; i < ncalls; i++)
 		for (int k = 0; k < 2; k++) {
 			struct phone *p = &g->calls[i].p[k];
-			p->fd = udp_lo(&p->port);
+			p->fd = bench_udp_lo(&p->port);
 			e.data.fd = p->fd;
 			epoll_ctl(g->epfd, EPOLL_CTL_ADD, p->fd, &e);
 		}
 	atomic_store(&g->run, true);
 	if (pthread_create(&g->th, NULL, gen_main, g))
-		die("pthread_create");
+		bench_die("pthread_create");
 }
 
 static void gen_stop(struct gen *g)
@@ -324,24 +259,24 @@ static void minrelay_start(struct minrelay *r, struct gen *g)
 	r->to = calloc((size_t)r->n, sizeof *r->to);
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (!r->fd || !r->out || !r->to || r->epfd < 0)
-		die("minrelay");
+		bench_die("minrelay");
 	for (int i = 0; i < g->n; i++) {
 		for (int k = 0; k < 2; k++) {
 			uint16_t port;
 			int idx = 2 * i + k;
-			r->fd[idx] = udp_lo(&port);
-			lo_addr(&g->calls[i].p[k].dst, port);
+			r->fd[idx] = bench_udp_lo(&port);
+			bench_lo_addr(&g->calls[i].p[k].dst, port);
 			/* What arrives from phone k leaves from the other leg's
 			 * socket toward the other phone. */
 			r->out[idx] = 2 * i + !k;
-			lo_addr(&r->to[idx], g->calls[i].p[!k].port);
+			bench_lo_addr(&r->to[idx], g->calls[i].p[!k].port);
 			struct epoll_event e = { .events = EPOLLIN, .data.u32 = (uint32_t)idx };
 			epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->fd[idx], &e);
 		}
 	}
 	atomic_store(&r->run, true);
 	if (pthread_create(&r->th, NULL, minrelay_main, r))
-		die("pthread_create");
+		bench_die("pthread_create");
 }
 
 static void minrelay_stop(struct minrelay *r)
@@ -369,15 +304,6 @@ static const char *phone_sdp(uint16_t port)
 	return buf;
 }
 
-static uint16_t sdp_port(const char *sdp)
-{
-	unsigned port = 0;
-	const char *m = sdp ? strstr(sdp, "m=audio ") : NULL;
-	if (m)
-		sscanf(m, "m=audio %u", &port);
-	return (uint16_t)port;
-}
-
 static media_session_t **ours_setup(media_core_t *mc, struct gen *g,
 				    const struct tconf_interface *ifc, tq_t *q)
 {
@@ -387,7 +313,7 @@ static media_session_t **ours_setup(media_core_t *mc, struct gen *g,
 	struct media_sdp out;
 
 	if (!s)
-		die("calloc");
+		bench_die("calloc");
 	for (int k = 0; k < 2; k++) {
 		o.leg[k].iface = ifc;
 		o.leg[k].latch = true;
@@ -398,17 +324,17 @@ static media_session_t **ours_setup(media_core_t *mc, struct gen *g,
 		int rc = media_session_new(mc, &o, &s[i]);
 		if (rc) {
 			errno = -rc;
-			die("media_session_new (port range too small for -n?)");
+			bench_die("media_session_new (port range too small for -n?)");
 		}
 		sdp = phone_sdp(c->p[0].port);
 		if (media_session_offer(s[i], MEDIA_LEG_A, sdp, strlen(sdp), &out))
-			die("media_session_offer");
-		lo_addr(&c->p[1].dst, sdp_port(out.sdp));
+			bench_die("media_session_offer");
+		bench_lo_addr(&c->p[1].dst, bench_sdp_port(out.sdp));
 		media_sdp_clear(&out);
 		sdp = phone_sdp(c->p[1].port);
 		if (media_session_answer(s[i], MEDIA_LEG_B, sdp, strlen(sdp), &out))
-			die("media_session_answer");
-		lo_addr(&c->p[0].dst, sdp_port(out.sdp));
+			bench_die("media_session_answer");
+		bench_lo_addr(&c->p[0].dst, bench_sdp_port(out.sdp));
 		media_sdp_clear(&out);
 	}
 	return s;
@@ -439,10 +365,10 @@ static void measure(struct gen *g, const char *threads, int seconds, long rss0, 
 	atomic_store(&g->sending, true);
 	idle(q, WARMUP_MS);
 	long rss1 = rss_bytes();
-	uint64_t c0 = threads_cpu_ns(threads), t0 = now_ms();
+	uint64_t c0 = bench_threads_cpu_ns(threads), t0 = now_ms();
 	uint64_t s0 = atomic_load(&g->sent), r0 = atomic_load(&g->recvd);
 	idle(q, seconds * 1000);
-	uint64_t c1 = threads_cpu_ns(threads), t1 = now_ms();
+	uint64_t c1 = bench_threads_cpu_ns(threads), t1 = now_ms();
 	uint64_t s1 = atomic_load(&g->sent), r1 = atomic_load(&g->recvd);
 	atomic_store(&g->sending, false);
 	idle(q, 300);                       /* let the last packets land */
@@ -498,7 +424,7 @@ int main(int argc, char **argv)
 	media_core_t *mc;
 	tq_t *q = tq_new();
 	if (!q || media_core_new(&conf, (unsigned)workers, &mc))
-		die("media_core_new");
+		bench_die("media_core_new");
 	long rss0 = rss_bytes();
 	media_session_t **s = ours_setup(mc, &g, &ifc, q);
 	struct result ours, mini;

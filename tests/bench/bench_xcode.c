@@ -31,6 +31,8 @@
  */
 #include "config.h"
 
+#include "benchutil.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -93,72 +95,6 @@ static uint64_t now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_xcode: %s: %s\n", what, strerror(errno));
-	printf("RESULT passed=0 failed=1\n");
-	exit(1);
-}
-
-static int udp_lo(uint16_t *port)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof sa;
-
-	if (fd < 0)
-		die("socket");
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-		die("bind");
-	getsockname(fd, (struct sockaddr *)&sa, &sl);
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
-static void lo_addr(struct sockaddr_in *sa, uint16_t port)
-{
-	memset(sa, 0, sizeof *sa);
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons(port);
-	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-}
-
-static uint64_t threads_cpu_ns(const char *prefix)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	uint64_t total = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		char path[300], comm[64] = "";
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-		FILE *f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (!fgets(comm, sizeof comm, f))
-			comm[0] = '\0';
-		fclose(f);
-		if (strncmp(comm, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", e->d_name);
-		f = fopen(path, "r");
-		unsigned long long ns = 0;
-		if (f) {
-			if (fscanf(f, "%llu", &ns) != 1)
-				ns = 0;
-			fclose(f);
-		}
-		total += ns;
-	}
-	closedir(d);
-	return total;
 }
 
 static void add(_Atomic uint64_t *c, uint64_t v)
@@ -303,14 +239,14 @@ static void gen_start(struct gen *g, int ncalls, bool opus)
 	g->epfd = epoll_create1(EPOLL_CLOEXEC);
 	g->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (!g->ph || g->epfd < 0 || g->tfd < 0)
-		die("generator");
+		bench_die("generator");
 	struct itimerspec its = { { 0, TICK_US * 1000 }, { 0, TICK_US * 1000 } };
 	timerfd_settime(g->tfd, 0, &its, NULL);
 	struct epoll_event e = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
 	epoll_ctl(g->epfd, EPOLL_CTL_ADD, g->tfd, &e);
 	for (int i = 0; i < 2 * ncalls; i++) {
 		struct phone *p = &g->ph[i];
-		p->fd = udp_lo(&p->port);
+		p->fd = bench_udp_lo(&p->port);
 		p->ssrc = (uint32_t)random();
 		p->seq = (uint16_t)random();
 		p->ts = (uint32_t)random();
@@ -320,7 +256,7 @@ static void gen_start(struct gen *g, int ncalls, bool opus)
 	}
 	atomic_store(&g->run, true);
 	if (pthread_create(&g->th, NULL, gen_main, g))
-		die("pthread_create");
+		bench_die("pthread_create");
 }
 
 static void gen_stop(struct gen *g)
@@ -335,15 +271,6 @@ static void gen_stop(struct gen *g)
 }
 
 /* ---- sessions ---- */
-
-static uint16_t sdp_port(const char *sdp)
-{
-	unsigned port = 0;
-	const char *m = sdp ? strstr(sdp, "m=audio ") : NULL;
-	if (m)
-		sscanf(m, "m=audio %u", &port);
-	return (uint16_t)port;
-}
 
 static int sdp_pt(const char *sdp, const char *name)
 {
@@ -372,7 +299,7 @@ static media_session_t **setup(media_core_t *mc, struct gen *g, const struct tco
 	char sdp[512];
 
 	if (!s)
-		die("calloc");
+		bench_die("calloc");
 	for (int k = 0; k < 2; k++) {
 		o.leg[k].iface = ifc;
 		o.leg[k].latch = true;
@@ -383,18 +310,18 @@ static media_session_t **setup(media_core_t *mc, struct gen *g, const struct tco
 		int rc = media_session_new(mc, &o, &s[i]);
 		if (rc) {
 			errno = -rc;
-			die("media_session_new (port range too small for -n?)");
+			bench_die("media_session_new (port range too small for -n?)");
 		}
 		snprintf(sdp, sizeof sdp, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
 			 "t=0 0\r\nm=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n",
 			 (unsigned)a->port);
 		if (media_session_offer(s[i], MEDIA_LEG_A, sdp, strlen(sdp), &out))
-			die("media_session_offer");
-		lo_addr(&b->dst, sdp_port(out.sdp));
+			bench_die("media_session_offer");
+		bench_lo_addr(&b->dst, bench_sdp_port(out.sdp));
 		int opt = sdp_pt(out.sdp, "opus"), tpt = sdp_pt(out.sdp, "telephone-event");
 		media_sdp_clear(&out);
 		if (g->opus && opt < 0)
-			die("no Opus in the offer to B");
+			bench_die("no Opus in the offer to B");
 		g->opus_pt = (uint8_t)opt;
 		if (g->opus && events && tpt >= 0)
 			snprintf(sdp, sizeof sdp, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
@@ -412,8 +339,8 @@ static media_session_t **setup(media_core_t *mc, struct gen *g, const struct tco
 				 "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
 				 "a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\n", (unsigned)b->port);
 		if (media_session_answer(s[i], MEDIA_LEG_B, sdp, strlen(sdp), &out))
-			die("media_session_answer");
-		lo_addr(&a->dst, sdp_port(out.sdp));
+			bench_die("media_session_answer");
+		bench_lo_addr(&a->dst, bench_sdp_port(out.sdp));
 		media_sdp_clear(&out);
 	}
 	return s;
@@ -443,7 +370,7 @@ static void run(const tmodules_t *mods, const struct tconf_interface *ifc, int n
 	tq_t *q = tq_new();
 
 	if (!q || media_core_new(&conf, (unsigned)workers, &mc))
-		die("media_core_new");
+		bench_die("media_core_new");
 	media_core_set_codecs(mc, mods);
 	memcpy(g.opus_pl, proto->opus_pl, sizeof g.opus_pl);
 	memcpy(g.opus_len, proto->opus_len, sizeof g.opus_len);
@@ -455,9 +382,9 @@ static void run(const tmodules_t *mods, const struct tconf_interface *ifc, int n
 	atomic_store(&g.sending, true);
 	idle(q, WARMUP_MS);
 	atomic_store(&g.counting, true);
-	uint64_t c0 = threads_cpu_ns("tmedia-w"), t0 = now_us();
+	uint64_t c0 = bench_threads_cpu_ns("tmedia-w"), t0 = now_us();
 	idle(q, seconds * 1000);
-	uint64_t c1 = threads_cpu_ns("tmedia-w"), t1 = now_us();
+	uint64_t c1 = bench_threads_cpu_ns("tmedia-w"), t1 = now_us();
 	atomic_store(&g.counting, false);
 	atomic_store(&g.sending, false);
 	r->sent = atomic_load(&g.sent);
@@ -484,13 +411,13 @@ static double codec_us(const tmodules_t *mods, struct gen *proto)
 	uint8_t out[1500], ulaw[160];
 
 	if (!op || !mu)
-		die("mod_opus / mod_g711 not loaded");
+		bench_die("mod_opus / mod_g711 not loaded");
 	if (op->engine->create(op, NULL, 8000, TANDEM_CODEC_ENCODE, &oe8) ||
 	    op->engine->create(op, NULL, 8000, TANDEM_CODEC_DECODE, &od8) ||
 	    op->engine->create(op, NULL, 48000, TANDEM_CODEC_ENCODE, &oe48) ||
 	    mu->engine->create(mu, NULL, 8000, TANDEM_CODEC_ENCODE, &me) ||
 	    mu->engine->create(mu, NULL, 8000, TANDEM_CODEC_DECODE, &md))
-		die("codec engines");
+		bench_die("codec engines");
 	unsigned och = tandem_codec_pcm_channels(op);
 	/* B's stream: a 48 kHz 440 Hz tone, as a browser would send it. */
 	for (int k = 0; k < NOPUS; k++) {
@@ -499,7 +426,7 @@ static double codec_us(const tmodules_t *mods, struct gen *proto)
 				tone[i * och + c] = (int16_t)lrint(3000 * sin(2 * M_PI * 440 * (k * 960 + i) / 48000.0));
 		int len = op->engine->encode(oe48, tone, 960, proto->opus_pl[k], sizeof proto->opus_pl[k]);
 		if (len <= 0)
-			die("opus encode");
+			bench_die("opus encode");
 		proto->opus_len[k] = (size_t)len;
 	}
 	for (int i = 0; i < 160; i++)

@@ -2,13 +2,13 @@
 # Media relay benchmark: the media core against a minimal relay, same load
 # (see tests/bench/README.md). Built by `make check`; run by the load tier.
 check_PROGRAMS += tests/bench/bench_media
-tests_bench_bench_media_SOURCES = tests/bench/bench_media.c
+tests_bench_bench_media_SOURCES = tests/bench/bench_media.c tests/bench/benchutil.c tests/bench/benchutil.h
 tests_bench_bench_media_CPPFLAGS = $(AM_CPPFLAGS) $(EVENT_CFLAGS)
 tests_bench_bench_media_LDADD = $(TMEDIA_LIBS) $(TCORE_LIBS) $(M_LIBS)
 # Transcoded PCMU <-> Opus calls per core, late frames, overhead vs codec cost
 # (README.md); not a timed test.
 check_PROGRAMS += tests/bench/bench_xcode
-tests_bench_bench_xcode_SOURCES = tests/bench/bench_xcode.c
+tests_bench_bench_xcode_SOURCES = tests/bench/bench_xcode.c tests/bench/benchutil.c tests/bench/benchutil.h
 tests_bench_bench_xcode_CPPFLAGS = $(AM_CPPFLAGS) $(EVENT_CFLAGS)
 tests_bench_bench_xcode_LDADD = $(TMEDIA_LIBS) $(TCORE_LIBS) $(M_LIBS)
 # RTP both ways for the calls sipp sets up in tests/bench/cps.sh -m

@@ -1,0 +1,20 @@
+/* benchutil.h - small helpers the benchmarks share: loopback UDP sockets,
+ * per-thread CPU accounting, reading the port out of an SDP, and a fatal
+ * error that still prints the RESULT line the test runner reads. */
+#ifndef TANDEM_BENCH_BENCHUTIL_H
+#define TANDEM_BENCH_BENCHUTIL_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+/* Print "PROGRAM: what: strerror(errno)", a failing RESULT line, exit 1. */
+_Noreturn void bench_die(const char *what);
+/* A non-blocking UDP socket bound to 127.0.0.1 on a kernel-chosen port. */
+int bench_udp_lo(uint16_t *port);
+void bench_lo_addr(struct sockaddr_in *sa, uint16_t port);
+/* CPU nanoseconds of this process's threads whose name starts with prefix. */
+uint64_t bench_threads_cpu_ns(const char *prefix);
+/* The port of the first m=audio line, 0 when there is none. */
+uint16_t bench_sdp_port(const char *sdp);
+
+#endif
