@@ -8,8 +8,6 @@
  *   - transcoded channels by codec pair: tandem_transcoded_channels{from,to}
  *     (media_core_stats now has 'transcoding' and 'max_transcoded' totals:
  *     tandem_media_transcoding / tandem_media_transcoding_limit once settled)
- *   - packet loss and jitter per leg from RTCP: tandem_rtp_packets_lost_total,
- *     tandem_rtp_jitter_seconds (histogram)
  *   - limit hits: tandem_limit_hits_total{limit="trunk_channels|rtp_ports|
  *     transcoding|cps"} (calls refused or rerouted by a limit)
  *   - media-thread load beyond CPU time (loop latency, sessions per worker)
@@ -26,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "metrics_rtp.h"
 #include "sip/sip_metrics.h"
 
 #define MAX_WORKERS 64              /* media_workers' upper bound in the schema */
@@ -148,6 +147,7 @@ static void media_metrics(struct tmetrics_out *o, const struct tandemd_metrics_s
 		"RTP and RTCP ports allocated to sessions, all interfaces.", ms.ports_in_use);
 	one_u64(o, "tandem_rtp_ports_capacity", "gauge",
 		"RTP and RTCP ports in the configured ranges, all interfaces.", ms.ports_total);
+	tandemd_metrics_rtp(o, src->media);
 
 	struct worker_cpu w[MAX_WORKERS];
 	size_t n = worker_cpu(w, MAX_WORKERS);

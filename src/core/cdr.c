@@ -16,7 +16,9 @@
 static const char header[] =
 	"node,call_id,attempt_id,start,answer,end,caller,called_in,called_out,target,"
 	"final_code,q850_cause,disposition,duration_s,codec_a,codec_b,"
-	"a_pkts_in,a_pkts_out,b_pkts_in,b_pkts_out,a_dropped,b_dropped\n";
+"a_pkts_in,a_pkts_out,b_pkts_in,b_pkts_out,a_dropped,b_dropped,"
+	"a_rtp_expected,a_rtp_lost,a_jitter_ms,a_rtt_ms,a_remote_lost,a_mos,"
+	"b_rtp_expected,b_rtp_lost,b_jitter_ms,b_rtt_ms,b_remote_lost,b_mos\n";
 
 struct tcdr {
 	pthread_mutex_t lock;       /* guards fd against a reopen */
@@ -126,8 +128,28 @@ static void fmt_time(const struct timespec *t, char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%03ldZ", t->tv_nsec / 1000000);
 }
 
+#define QNUM 6
+
+/* One leg's quality columns; unknown values stay empty. */
+static void fmt_quality(const struct tcdr_quality *q, char out[QNUM][24])
+{
+	snprintf(out[0], 24, "%llu", (unsigned long long)q->expected);
+	snprintf(out[1], 24, "%llu", (unsigned long long)q->lost);
+	snprintf(out[2], 24, "%.2f", q->jitter_ms);
+	out[3][0] = out[4][0] = out[5][0] = '\0';
+	if (q->have_rtt)
+		snprintf(out[3], 24, "%.1f", q->rtt_ms);
+	if (q->have_remote)
+		snprintf(out[4], 24, "%lld", (long long)q->remote_lost);
+	if (q->mos > 0)
+		snprintf(out[5], 24, "%.2f", q->mos);
+}
+
 int tcdr_format(const struct tcdr_record *r, char *buf, size_t len)
 {
+	char qn[2][QNUM][24];
+	fmt_quality(&r->qa, qn[0]);
+	fmt_quality(&r->qb, qn[1]);
 	char start[40], answer[40], end[40], attempt[96], nums[10][24];
 	fmt_time(&r->start, start, sizeof start);
 	fmt_time(&r->answer, answer, sizeof answer);
@@ -147,6 +169,8 @@ int tcdr_format(const struct tcdr_record *r, char *buf, size_t len)
 		r->node, r->call_id, attempt, start, answer, end, r->caller, r->called_in,
 		r->called_out, r->target, nums[0], r->q850 ? nums[1] : "", r->disposition,
 		nums[2], r->codec_a, r->codec_b, nums[3], nums[4], nums[5], nums[6], nums[7], nums[8],
+		qn[0][0], qn[0][1], qn[0][2], qn[0][3], qn[0][4], qn[0][5],
+		qn[1][0], qn[1][1], qn[1][2], qn[1][3], qn[1][4], qn[1][5],
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)

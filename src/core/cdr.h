@@ -12,7 +12,13 @@
  *   called_out (as sent to the trunk), target (trunk or endpoint), final_code,
  *   q850_cause, disposition (ANSWERED, BUSY, NOANSWER, CANCELLED, FAILED,
  *   FAILOVER, REJECTED), duration_s (connected time), codec_a, codec_b,
- *   a_pkts_in, a_pkts_out, b_pkts_in, b_pkts_out, a_dropped, b_dropped.
+ *   a_pkts_in, a_pkts_out, b_pkts_in, b_pkts_out, a_dropped, b_dropped,
+ *   then per leg (a_ then b_): rtp_expected, rtp_lost (RTP from the leg's
+ *   peer, RFC 3550 counting), jitter_ms (interarrival jitter at the end),
+ *   rtt_ms (round trip from RTCP; empty when unknown), remote_lost (the
+ *   peer's cumulative loss on what the gateway sent it, from its RTCP;
+ *   empty without a report), mos (E-model estimate of the received audio;
+ *   empty without RTP).
  * Fields are quoted RFC 4180 style when they contain a comma, quote or
  * control character (which is replaced).
  *
@@ -24,6 +30,7 @@
 #ifndef TANDEM_CORE_CDR_H
 #define TANDEM_CORE_CDR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -40,6 +47,15 @@ struct tcdr_record {
 	const char *disposition;
 	const char *codec_a, *codec_b;
 	uint64_t a_in, a_out, b_in, b_out, a_dropped, b_dropped;
+	struct tcdr_quality {
+		uint64_t expected, lost;
+		double jitter_ms;
+		bool have_rtt;
+		double rtt_ms;
+		bool have_remote;
+		int64_t remote_lost;
+		double mos;             /* 0: none */
+	} qa, qb;                   /* legs a and b */
 };
 
 int tcdr_open(const char *path, tcdr_t **out);

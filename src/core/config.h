@@ -137,6 +137,7 @@ struct tconf_media {
 	unsigned hold_timeout;      /* s of no RTP while on hold; 0 = off */
 	unsigned latch_window;      /* s after setup/re-offer in which a source may be learnt */
 	unsigned max_transcoded;    /* calls transcoding at once; 0 = unlimited */
+	unsigned rtcp_interval;     /* ms: own RTCP report interval (RFC 3550 Tmin); restart-only */
 };
 
 struct tconf_calls {

@@ -84,6 +84,9 @@ const struct tcs_key tcs_keys[] = {
 	    "Seconds after setup or a re-offer in which a leg's media source may be learnt."),
 	MED(max_transcoded, TCS_UINT, 0, 0, 1000000, "0", NULL, NULL,
 	    "Most calls transcoding at once (then new calls that need it get 503); 0 = unlimited."),
+	MED(rtcp_interval, TCS_UINT, R, 100, 60000, "5000", NULL, NULL,
+	    "Milliseconds between the RTCP reports tandemd sends on transcoded calls, before "
+	    "RFC 3550 randomisation (x0.5..1.5 / 1.22); 5000 is the RFC minimum."),
 
 	CAL(setup_timeout, TCS_UINT, 0, 1, 300, "10", NULL, NULL,
 	    "Seconds a trunk may stay silent before its first provisional response; then the next target is tried."),

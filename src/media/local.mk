@@ -21,3 +21,7 @@ TMEDIA_LIBS = src/media/libtmedia.a $(SOFIA_LIBS) $(EVENT_LIBS) $(SPANDSP_LIBS) 
 src_media_libtmedia_a_SOURCES += \
 	src/media/sdp.h src/media/sdp_priv.h src/media/sdp.c src/media/sdp_parse.c \
 	src/media/sdp_print.c src/media/sdp_anchor.c src/media/sdp_g711.c
+# RTCP per leg: SR/RR parse and build, reception statistics, quality estimate.
+src_media_libtmedia_a_SOURCES += \
+	src/media/rtcp.h src/media/rtcp.c src/media/rtpstats.h src/media/rtpstats.c \
+	src/media/rtcp_leg.h src/media/rtcp_leg.c src/media/media_quality.h src/media/media_quality.c

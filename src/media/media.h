@@ -215,6 +215,20 @@ struct media_leg_stats {
 	char local[64];             /* our advertised "ip:port" */
 	bool on_hold;
 	bool transcoded;            /* the call is transcoded (same on both legs) */
+	/* Quality (rtcp_leg.h): the RTP received from the leg's peer, as the
+	 * gateway measures it (RFC 3550 loss and interarrival jitter), and the
+	 * E-model estimate for that audio (rtpstats.h); the peer's RTCP view of
+	 * the stream the gateway sends it; the round trip when the gateway
+	 * terminates RTCP (transcoded calls). */
+	uint64_t rtp_expected, rtp_lost;
+	double jitter_ms;
+	double rtt_ms;              /* -1: unknown */
+	double r_factor, mos;       /* 0 before any RTP */
+	bool have_remote;           /* the peer sent a report block on our stream */
+	int64_t remote_lost;
+	double remote_fraction;     /* 0..1, its latest interval */
+	double remote_jitter_ms;
+	uint64_t rtcp_sent, rtcp_received;
 };
 /* Snapshot of a session's counters (read from the owner thread). Counters are
  * live (atomics written by the worker); 'remote' follows LATCHED and

@@ -24,6 +24,7 @@ int media_core_new(const tconf_t *conf, unsigned nworkers, media_core_t **out)
 	xcat_build(&mc->cat, NULL);
 	atomic_init(&mc->transcoding, 0);
 	atomic_init(&mc->max_transcoded, conf->media.max_transcoded);
+	mc->rtcp_interval_ms = conf->media.rtcp_interval;
 	mc->ifaces = calloc(conf->ninterfaces ? conf->ninterfaces : 1, sizeof *mc->ifaces);
 	mc->workers = calloc(nworkers, sizeof *mc->workers);
 	if (!mc->ifaces || !mc->workers)

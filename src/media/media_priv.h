@@ -7,6 +7,7 @@
 
 #include "media/endpoint.h"
 #include "media/media.h"
+#include "media/media_quality.h"
 #include "media/portpool.h"
 #include "media/transcode_neg.h"
 #include "media/worker.h"
@@ -29,6 +30,8 @@ struct media_core {
 	/* Codecs known (owner threads read it; set before any session). */
 	struct xcat cat;
 	atomic_uint transcoding, max_transcoded;
+	unsigned rtcp_interval_ms;          /* own RTCP reports (conf, restart-only) */
+	struct media_quality quality;       /* ended legs, for metrics */
 };
 
 /* The pool of an interface: matched by pointer into the snapshot the core was

@@ -181,6 +181,7 @@ void relay_send_own(struct rleg *l, const uint8_t *buf, size_t len)
 	mw_add(&l->bout, len);
 	mw_add(&w->pkts_out, 1);
 	mw_add(&w->bytes_out, len);
+	rtcpleg_sent(&l->rc, len);
 }
 
 static uint32_t ev_rate(const struct rmap *m, uint8_t pt)
@@ -239,6 +240,7 @@ void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 	int n = recv_batch(w, fd, &in->rx_rtp, now);
 	if (n <= 0)
 		return;
+	uint64_t now_us = xrelay_now_us();  /* arrival time for the jitter */
 
 	/* Echo sends back out of the same leg; a relay out of the other one. */
 	bool echo = o->ep == MEDIA_ENDPOINT_ECHO;
@@ -256,6 +258,7 @@ void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 		}
 		mw_add(&in->pin, 1);
 		mw_add(&in->bin, len);
+		rtcpleg_rtp_in(in, &h, now_us);
 		in->last_rtp = in->last_any = now;
 		if (!in->got_first) {
 			in->got_first = true;
@@ -275,6 +278,7 @@ void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 		rtp_outmap_apply(&dst->out, w->buf[i], &h, now, rate);
 		queue_send(w, i, nsend++, len, to);
 	}
+	rtcpleg_publish(in);
 	if (nsend)
 		send_batch(w, dst->fd_rtp, dst, nsend);
 }
@@ -316,6 +320,7 @@ void relay_on_rtcp(evutil_socket_t fd, short what, void *arg)
 		mw_add(&in->pin, 1);
 		mw_add(&in->bin, len);
 		in->last_any = now;
+		rtcpleg_rtcp_in(in, w->buf[i], len, in->map.xcode);
 		if (o->ep != MEDIA_ENDPOINT_NONE || in->map.xcode)
 			continue;               /* endpoints and transcoders consume RTCP */
 		if (!o->have_rtcp_dst) {

@@ -105,6 +105,7 @@ struct rsess_init {
 	uint16_t port[2];
 	int fd_rtp[2], fd_rtcp[2];  /* -1 for an endpoint leg; owned by the rsess from rsess_new */
 	unsigned rtp_timeout, hold_timeout, latch_window;
+	unsigned rtcp_interval_ms;  /* own RTCP reports (transcoded calls); 0: 5 s */
 	const uint8_t *tone[2];     /* milliwatt frames per PT: [0] PCMU, [1] PCMA (8000 bytes, 1 s) */
 	void *owner;
 	void (*notify)(void *owner, const struct media_event *ev);  /* worker thread */

@@ -10,6 +10,7 @@
 
 #include "media/dtmf.h"
 #include "media/relay.h"
+#include "media/rtcp_leg.h"
 #include "media/rtp.h"
 
 enum rlatch { RL_NONE = 0, RL_ANY, RL_SIGNALLED };
@@ -71,6 +72,7 @@ struct rleg {
 	na_addr_t pend_addr;
 	/* The media plan for packets arriving on this leg (relay.h). */
 	struct rmap map;
+	struct rtcp_leg rc;                 /* reception stats, RTCP (rtcp_leg.h) */
 };
 
 /* The stream a transcoded direction sends (from leg i, toward leg !i; it is

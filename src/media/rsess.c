@@ -62,6 +62,7 @@ int rsess_new(const struct rsess_init *in, struct rsess **out)
 		l->pool = in->pool[i];
 		l->port = in->port[i];
 		l->conf.ep_pt = -1;
+		rtcpleg_init(&l->rc, in->rtcp_interval_ms, rsess_rand32());
 		/* Echo answers with a stream of its own (see media.h). */
 		if (in->ep[!i] == MEDIA_ENDPOINT_ECHO)
 			rtp_outmap_init_own(&l->out, rsess_rand32(), (uint16_t)rsess_rand32(), rsess_rand32());

@@ -35,6 +35,7 @@
 #include "media/media_priv.h"
 #include "media/netaddr.h"
 #include "media/relay.h"
+#include "media/rtcp_leg.h"
 #include "media/sdp_ops.h"
 #include "media/transcode.h"
 #include "media/transcode_sess.h"
@@ -257,6 +258,7 @@ int media_session_new(media_core_t *mc, const struct media_session_opts *opts,
 	ri.rtp_timeout = opts->rtp_timeout;
 	ri.hold_timeout = opts->hold_timeout;
 	ri.latch_window = opts->latch_window;
+	ri.rtcp_interval_ms = mc->rtcp_interval_ms;
 	ri.tone[0] = mc->tone[0];
 	ri.tone[1] = mc->tone[1];
 	ri.owner = s;
@@ -296,6 +298,9 @@ void media_session_destroy(media_session_t *s)
 {
 	if (!s)
 		return;
+	struct media_leg_stats st[2];
+	media_session_stats(s, st);
+	mq_observe(&s->mc->quality, st);
 	s->dead = true;
 	atomic_fetch_sub(&s->mc->sessions, 1);
 	xsess_slot_sync(&s->x, false);
@@ -837,6 +842,7 @@ void media_session_stats(media_session_t *s, struct media_leg_stats out[2])
 		snprintf(out[i].local, sizeof out[i].local, "%s", l->local);
 		out[i].on_hold = l->wconf.negotiated && l->wconf.hold;
 		out[i].transcoded = s->x.xcoding;
+		rsess_leg_quality(s->rs, i, &out[i]);
 	}
 }
 

@@ -142,6 +142,7 @@ static void on_xtick(evutil_socket_t fd, short what, void *arg)
 	for (; s->x_k < due; s->x_k++)
 		for (int d = 0; d < 2; d++)
 			produce(s, d, s->x_k);
+	rtcpleg_tick(s);
 }
 
 void xrelay_event(struct rleg *in, uint8_t *buf, const struct rtp_hdr *h)

@@ -146,6 +146,15 @@ static const char *node_name(const struct call *c)
 	return c->conf->general.node_name ? c->conf->general.node_name : "";
 }
 
+static struct tcdr_quality cdr_quality(const struct media_leg_stats *st)
+{
+	return (struct tcdr_quality){
+		.expected = st->rtp_expected, .lost = st->rtp_lost, .jitter_ms = st->jitter_ms,
+		.have_rtt = st->rtt_ms >= 0, .rtt_ms = st->rtt_ms, .have_remote = st->have_remote,
+		.remote_lost = st->remote_lost, .mos = st->mos,
+	};
+}
+
 void call_cdr(struct call *c, const char *disposition, int code)
 {
 	if (!c->sip->cdr)
@@ -169,6 +178,7 @@ void call_cdr(struct call *c, const char *disposition, int code)
 		.a_in = st[0].packets_in, .a_out = st[0].packets_out,
 		.b_in = st[1].packets_in, .b_out = st[1].packets_out,
 		.a_dropped = st[0].dropped, .b_dropped = st[1].dropped,
+		.qa = cdr_quality(&st[0]), .qb = cdr_quality(&st[1]),
 	};
 	clock_gettime(CLOCK_REALTIME, &r.end);
 	if (tcdr_write(c->sip->cdr, &r) < 0)
