@@ -98,6 +98,16 @@ const na_addr_t *relay_rtp_target(const struct rleg *l)
 	return l->conf.have_addr ? &l->conf.rtp : NULL;
 }
 
+const na_addr_t *relay_rtcp_target(const struct rleg *l, int *fd)
+{
+	if (l->conf.rtcp_mux) {
+		*fd = l->fd_rtp;
+		return relay_rtp_target(l);
+	}
+	*fd = l->fd_rtcp;
+	return l->have_rtcp_dst ? &l->rtcp_dst : NULL;
+}
+
 void relay_update_rtcp_dst(struct rleg *l)
 {
 	l->have_rtcp_dst = true;
@@ -250,6 +260,9 @@ void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 	for (int i = 0; i < n; i++) {
 		size_t len = w->rmsg[i].msg_len;
 		struct rtp_hdr h;
+		if (!(w->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) && in->conf.rtcp_mux &&
+		    relay_mux_rtcp(in, w->buf[i], len, &w->rname[i], now))
+			continue;
 		if ((w->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
 		    rtp_parse(w->buf[i], len, &h) < 0 ||
 		    !accept_rtp(in, &w->rname[i], now)) {
@@ -299,6 +312,61 @@ static bool accept_rtcp(struct rleg *l, const na_addr_t *from)
 	return true;
 }
 
+/* One RTCP compound from leg 'in''s peer: accepted and counted, read
+ * (rtcp_leg.h), and when relayed its SSRCs mapped. Returns where it goes
+ * (and through *fd), or NULL when it stops here (dropped, or consumed by an
+ * endpoint or a transcoded call, which terminate RTCP). */
+static const na_addr_t *rtcp_in(struct rleg *in, uint8_t *buf, size_t len, const na_addr_t *from,
+				uint64_t now, int *fd)
+{
+	struct mworker *w = in->w;
+	struct rleg *o = in->peer;
+
+	if (rtcp_validate(buf, len) <= 0 || !accept_rtcp(in, from)) {
+		count_drop(in, w);
+		return NULL;
+	}
+	mw_add(&in->pin, 1);
+	mw_add(&in->bin, len);
+	in->last_any = now;
+	rtcpleg_rtcp_in(in, buf, len, in->map.xcode);
+	if (o->ep != MEDIA_ENDPOINT_NONE || in->map.xcode)
+		return NULL;                    /* endpoints and transcoders consume RTCP */
+	const na_addr_t *to = relay_rtcp_target(o, fd);
+	if (!to) {
+		count_drop(in, w);
+		return NULL;
+	}
+	/* Sender SSRCs: our view of in's stream as o receives it; report
+	 * blocks: the stream in receives, back to its real SSRC. */
+	rtcp_map_ssrc(buf, len,
+		      o->out.src_ssrc, o->out.rewriting ? o->out.out_ssrc : o->out.src_ssrc,
+		      in->out.out_ssrc, in->out.rewriting ? in->out.src_ssrc : in->out.out_ssrc);
+	return to;
+}
+
+bool relay_mux_rtcp(struct rleg *in, uint8_t *buf, size_t len, const na_addr_t *from, uint64_t now)
+{
+	/* RFC 5761 4: RTCP packet types 200..204 are RTP payload types 72..76
+	 * with the marker bit, which RTP never uses. */
+	if (len < 8 || buf[1] < 192 || buf[1] > 223)
+		return false;
+	int fd;
+	const na_addr_t *to = rtcp_in(in, buf, len, from, now, &fd);
+	if (!to)
+		return true;
+	struct rleg *o = in->peer;
+	if (sendto(fd, buf, len, MSG_DONTWAIT, &to->sa, na_len(to)) < 0) {
+		count_drop(o, in->w);
+	} else {
+		mw_add(&o->pout, 1);
+		mw_add(&o->bout, len);
+		mw_add(&in->w->pkts_out, 1);
+		mw_add(&in->w->bytes_out, len);
+	}
+	return true;
+}
+
 void relay_on_rtcp(evutil_socket_t fd, short what, void *arg)
 {
 	struct rleg *in = arg;
@@ -308,32 +376,18 @@ void relay_on_rtcp(evutil_socket_t fd, short what, void *arg)
 	int n = recv_batch(w, fd, &in->rx_rtcp, now);
 	if (n <= 0)
 		return;
-	int nsend = 0;
+	int nsend = 0, ofd = -1;
 
 	for (int i = 0; i < n; i++) {
 		size_t len = w->rmsg[i].msg_len;
-		if ((w->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-		    rtcp_validate(w->buf[i], len) <= 0 || !accept_rtcp(in, &w->rname[i])) {
+		if (w->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			count_drop(in, w);
 			continue;
 		}
-		mw_add(&in->pin, 1);
-		mw_add(&in->bin, len);
-		in->last_any = now;
-		rtcpleg_rtcp_in(in, w->buf[i], len, in->map.xcode);
-		if (o->ep != MEDIA_ENDPOINT_NONE || in->map.xcode)
-			continue;               /* endpoints and transcoders consume RTCP */
-		if (!o->have_rtcp_dst) {
-			count_drop(in, w);
-			continue;
-		}
-		/* Sender SSRCs: our view of in's stream as o receives it; report
-		 * blocks: the stream in receives, back to its real SSRC. */
-		rtcp_map_ssrc(w->buf[i], len,
-			      o->out.src_ssrc, o->out.rewriting ? o->out.out_ssrc : o->out.src_ssrc,
-			      in->out.out_ssrc, in->out.rewriting ? in->out.src_ssrc : in->out.out_ssrc);
-		queue_send(w, i, nsend++, len, &o->rtcp_dst);
+		const na_addr_t *to = rtcp_in(in, w->buf[i], len, &w->rname[i], now, &ofd);
+		if (to)
+			queue_send(w, i, nsend++, len, to);
 	}
 	if (nsend)
-		send_batch(w, o->fd_rtcp, o, nsend);
+		send_batch(w, ofd, o, nsend);
 }

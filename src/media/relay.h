@@ -49,6 +49,7 @@ struct rleg_conf {
 	bool have_addr;             /* rtp/rtcp usable (not 0.0.0.0, port != 0) */
 	bool hold;                  /* leg signalled sendonly/inactive/c=0.0.0.0 */
 	bool sends;                 /* leg is expected to send RTP */
+	bool rtcp_mux;              /* RTCP shares the RTP port (RFC 5761) */
 	na_addr_t rtp, rtcp;
 	/* Local endpoint legs only: */
 	int ep_pt;                  /* PT the endpoint sends (milliwatt), -1: none */

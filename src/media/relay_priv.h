@@ -117,6 +117,13 @@ void relay_on_rtp(evutil_socket_t fd, short what, void *arg);
 void relay_on_rtcp(evutil_socket_t fd, short what, void *arg);
 /* Where we send RTP toward leg l's peer; NULL when unknown. */
 const na_addr_t *relay_rtp_target(const struct rleg *l);
+/* Where RTCP for leg l's peer goes (*fd: the socket to send it from): the
+ * RTP target with rtcp-mux, else the RTCP target; NULL when unknown. */
+const na_addr_t *relay_rtcp_target(const struct rleg *l, int *fd);
+/* A datagram on leg in's RTP socket with rtcp-mux: true when it was RTCP
+ * (handled: relayed or consumed), false when it is to be parsed as RTP. */
+bool relay_mux_rtcp(struct rleg *in, uint8_t *buf, size_t len, const na_addr_t *from,
+		    uint64_t now);
 /* Recompute l->rtcp_dst after a latch or configuration change. */
 void relay_update_rtcp_dst(struct rleg *l);
 

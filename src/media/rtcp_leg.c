@@ -108,16 +108,6 @@ void rtcpleg_rtcp_in(struct rleg *l, const uint8_t *buf, size_t len, bool termin
 	}
 }
 
-/* Where RTCP for l's peer goes, and through which socket. */
-static bool rtcp_target(const struct rleg *l, const na_addr_t **to, int *fd)
-{
-	if (!l->have_rtcp_dst || l->fd_rtcp < 0)
-		return false;
-	*to = &l->rtcp_dst;
-	*fd = l->fd_rtcp;
-	return true;
-}
-
 /* The compound report for leg l (we terminate its RTCP). */
 static int build_report(struct rsess *s, struct rleg *l, uint8_t *buf, size_t cap)
 {
@@ -153,11 +143,11 @@ static int build_report(struct rsess *s, struct rleg *l, uint8_t *buf, size_t ca
 static void send_report(struct rsess *s, struct rleg *l)
 {
 	uint8_t buf[RTCP_MAX_OWN];
-	const na_addr_t *to;
-	int fd;
+	int fd = -1;
 	int n = build_report(s, l, buf, sizeof buf);
+	const na_addr_t *to = relay_rtcp_target(l, &fd);
 
-	if (n <= 0 || !rtcp_target(l, &to, &fd))
+	if (n <= 0 || !to || fd < 0)
 		return;
 	if (sendto(fd, buf, (size_t)n, MSG_DONTWAIT, &to->sa, na_len(to)) < 0) {
 		mw_add(&l->drop, 1);

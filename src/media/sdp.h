@@ -169,6 +169,9 @@ struct msdp_local {
 	                             * (the gateway terminates transport: e.g.
 	                             * "RTP/AVP" toward a SIP phone when the other
 	                             * leg is WebRTC's UDP/TLS/RTP/SAVPF) */
+	bool rtcp_mux;              /* a=rtcp-mux on the carried stream (RFC 5761):
+	                             * in an answer when the leg offered it, in an
+	                             * offer when the other leg's SDP had it */
 };
 
 /* Build the SDP the gateway sends on a leg from a remote SDP received on the

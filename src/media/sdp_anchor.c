@@ -79,7 +79,7 @@ static void anchor_stream(const struct msdp_stream *src, struct msdp_stream *dst
 	dst->ipv6 = strchr(advertise, ':') != NULL;
 	dst->rtcp_port = active && local_port < 65535 ? (uint16_t)(local_port + 1) : 0;
 	dst->rtcp_addr[0] = '\0';
-	dst->rtcp_mux = false;
+	dst->rtcp_mux = active && local->rtcp_mux;
 	/* Old-style hold goes on as a direction toward the other leg. */
 	dst->dir = msdp_stream_dir(src);
 	dst->hold_zero_addr = false;

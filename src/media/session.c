@@ -370,6 +370,7 @@ static int wconf_from(const struct oleg *l, const struct msdp *m, int idx, struc
 	const struct msdp_stream *st = &m->streams[idx];
 	enum msdp_dir d = msdp_stream_dir(st);
 	c->hold = d == MSDP_SENDONLY || d == MSDP_INACTIVE;
+	c->rtcp_mux = st->rtcp_mux;     /* we answer mux when offered, offer it only when offered */
 	c->sends = d == MSDP_SENDRECV || d == MSDP_SENDONLY;
 	for (size_t i = 0; i < st->ncodecs && c->npt < RLEG_MAX_PT; i++) {
 		c->pts[c->npt].pt = st->codecs[i].pt;
@@ -405,10 +406,10 @@ static void codec_name(const struct msdp *m, int idx, char *out, size_t outlen)
 
 /* Make 'm' the SDP sent on leg 'leg' (gateway address, the leg's origin). */
 static int anchor_for(media_session_t *s, int leg, const struct msdp *m, bool is_offer,
-		      struct media_sdp *out)
+		      bool mux, struct media_sdp *out)
 {
 	struct oleg *l = &s->leg[leg];
-	struct msdp_local loc = { .advertise = mpool_advertise(l->pool) };
+	struct msdp_local loc = { .advertise = mpool_advertise(l->pool), .rtcp_mux = mux };
 	size_t len = 0;
 
 	for (int k = 0; k < MSDP_MAX_STREAMS; k++)
@@ -551,7 +552,7 @@ static int offer_to_endpoint(media_session_t *s, int from, const char *sdp, size
 	if (rc == 0)
 		rc = wconf_from(f, m, idx, &wc);
 	if (rc == 0)
-		rc = anchor_for(s, from, ans, false, out);
+		rc = anchor_for(s, from, ans, false, stream_at(m, idx) && stream_at(m, idx)->rtcp_mux, out);
 	if (rc)
 		goto out;
 	codec_name(ans, idx, f->codec, sizeof f->codec);
@@ -604,7 +605,7 @@ int media_session_offer(media_session_t *s, enum media_leg from, const char *sdp
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = anchor_for(s, !from, m, true, out);
+	rc = anchor_for(s, !from, m, true, m->streams[idx].rtcp_mux, out);
 	if (rc)
 		goto out;
 	free(f->pend);
@@ -638,7 +639,7 @@ static int late_offer(media_session_t *s, int from, struct msdp *m, int idx, str
 	sdpo_only_stream(m, idx);
 	int rc = offer_codecs(s, from, st, XNEG_EXTRAS_ALL);
 	if (rc == 0)
-		rc = anchor_for(s, !from, m, true, out);
+		rc = anchor_for(s, !from, m, true, st->rtcp_mux, out);
 	if (rc == 0) {
 		o->st = OS_LOCAL_OFFER;
 		o->answer_relays = false;
@@ -675,7 +676,7 @@ static int relay_answer(media_session_t *s, int from, struct msdp *m, int idx,
 		set_codecs(ts, xa->codecs, xa->n);
 	if (xa->xcode)
 		ts->ptime = XCODE_PERIOD_MS;    /* what we send F */
-	rc = anchor_for(s, !from, m, false, out);
+	rc = anchor_for(s, !from, m, false, fs->rtcp_mux, out);
 	if (rc)
 		goto out;
 	commit(o, o->pend, idx, &o->pend_wconf, false);
@@ -795,7 +796,7 @@ int media_session_local_offer(media_session_t *s, enum media_leg to, struct medi
 		rc = own_offer(s, to, m);
 	}
 	if (rc == 0)
-		rc = anchor_for(s, to, m, true, out);
+		rc = anchor_for(s, to, m, true, stream_at(m, idx) && stream_at(m, idx)->rtcp_mux, out);
 	if (rc == 0) {
 		t->st = OS_LOCAL_OFFER;
 		t->offer_local = true;

@@ -39,3 +39,7 @@ check_PROGRAMS += tests/media/test_rtcp
 tests_media_test_rtcp_SOURCES = tests/media/test_rtcp.c
 tests_media_test_rtcp_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
 tests_media_test_rtcp_LDADD = $(MEDIA_TEST_LDADD)
+check_PROGRAMS += tests/media/test_rtcp_flow
+tests_media_test_rtcp_flow_SOURCES = tests/media/test_rtcp_flow.c tests/media/mtest.c tests/media/mtest.h
+tests_media_test_rtcp_flow_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
+tests_media_test_rtcp_flow_LDADD = $(MEDIA_TEST_LDADD)
