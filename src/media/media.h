@@ -39,6 +39,14 @@
  *     fork), the stream sent on the other leg keeps its SSRC, its sequence
  *     numbers continue +1 and its timestamps continue by the time elapsed;
  *     RTCP SR/RR SSRCs (sender and report blocks) are mapped to match.
+ *   - RTCP goes to the peer's a=rtcp port (else RTP port + 1), or shares the
+ *     RTP port when the leg agreed a=rtcp-mux (RFC 5761: answered when a
+ *     leg offers it, offered to a leg when the other leg's SDP had it). On
+ *     relayed calls it passes through, SSRCs mapped as above; on transcoded
+ *     calls the gateway terminates it per leg (rtcp_leg.h: own SR/RR every
+ *     media.rtcp_interval, randomised as RFC 3550 says). Either way every
+ *     leg's reception (loss, jitter) is measured and its peer's reports read
+ *     (struct media_leg_stats).
  *   - Timeouts (MEDIA_EV_TIMEOUT, at most once per completed offer/answer;
  *     checked every quarter of the shortest timeout, at most every second):
  *     not on hold, a leg that is expected to send (its SDP says sendrecv or

@@ -182,8 +182,8 @@ struct msdp_local {
  * transport and topology attributes dropped (msdp_attr_passes(); rtcp-fb too,
  * since the gateway terminates RTCP and rewrites SSRCs), no ICE/DTLS
  * parameters, no a=rtcp (RTCP is always port+1, the RFC 3550 default, so the
- * attribute would add nothing and some old peers mishandle it) and no
- * rtcp-mux.
+ * attribute would add nothing and some old peers mishandle it), and
+ * a=rtcp-mux only when local->rtcp_mux says so.
  * Direction is kept as signalled (the gateway relays what it is told).
  * Old-style hold (c=0.0.0.0) is not copied: the gateway always advertises its
  * own address, and the hold goes on as a direction (msdp_stream_dir():

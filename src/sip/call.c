@@ -954,10 +954,19 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 
 static json_t *leg_json(const struct media_leg_stats *st, const char *kind)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b}",
-			 "kind", kind, "codec", st->codec, "remote", st->remote, "local", st->local,
-			 "packets_in", (json_int_t)st->packets_in, "packets_out", (json_int_t)st->packets_out,
-			 "dropped", (json_int_t)st->dropped, "on_hold", st->on_hold);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b}",
+			      "kind", kind, "codec", st->codec, "remote", st->remote, "local", st->local,
+			      "packets_in", (json_int_t)st->packets_in, "packets_out", (json_int_t)st->packets_out,
+			      "dropped", (json_int_t)st->dropped, "on_hold", st->on_hold);
+	/* Quality (rtcp_leg.h); round trip and MOS only when known. */
+	if (j && st->rtp_expected) {
+		json_object_set_new(j, "rtp_lost", json_integer((json_int_t)st->rtp_lost));
+		json_object_set_new(j, "jitter_ms", json_real(st->jitter_ms));
+		json_object_set_new(j, "mos", json_real(st->mos));
+	}
+	if (j && st->rtt_ms >= 0)
+		json_object_set_new(j, "rtt_ms", json_real(st->rtt_ms));
+	return j;
 }
 
 static void list_calls(tsip_t *s, void *arg)

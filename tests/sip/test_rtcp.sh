@@ -69,9 +69,15 @@ PA=$(tl_port)
 probe_start a -l "$PA" -r "@$TL_TMP/ma" -n $NPKT -f 1000 -d 600 -c pcmu -L 5
 PROBE=$PROBE_PID
 # 8 s of audio, the call held 2.5 s longer: the last reports see it all
-sipp_fg caller uac_codec.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s "$NUMBER" -d 10500 \
+sipp_bg caller uac_codec.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s "$NUMBER" -d 10500 \
 	-key mport "$PA" -key mfile "$TL_TMP/ma" -key pt 0 -key codec PCMU/8000
-rc=$?
+CALLER=$SIPP_PID
+# mid-call, `tandemctl calls` shows the loss and quality so far
+sleep 6
+LIVE=$(tl_ctl --json calls 2>/dev/null)
+tl_check "mid-call: tandemctl calls shows leg A's loss and MOS ($(jq -c '.calls[0].leg_a | {rtp_lost, jitter_ms, mos}' <<<"$LIVE" 2>/dev/null))" \
+	jq -e '.calls[0].leg_a.rtp_lost > 0 and .calls[0].leg_a.mos > 1 and .calls[0].leg_b.rtp_lost == 0' <<<"$LIVE"
+wait "$CALLER"; rc=$?
 tl_eq "the PCMU caller's call to the PCMA trunk (baresip) is answered and ends" "$rc" 0
 [ "$rc" -ne 0 ] && sipp_why caller
 wait "$PROBE"
