@@ -151,6 +151,44 @@ START_TEST(rtcp_mux_one_leg)
 }
 END_TEST
 
+/* B's answer names its RTCP port (a=rtcp, RFC 3605), not RTP + 1: A's RTCP
+ * goes there. */
+START_TEST(rtcp_attribute)
+{
+	struct media_session_opts o;
+	struct mt_call c;
+	struct mt_phone x;
+	struct media_sdp out;
+	uint8_t pkt[256], buf[2048];
+	char attr[64];
+	int at_b, at_a;
+
+	memset(&c, 0, sizeof c);
+	mt_opts(&o, &g_conf, &g_owner);
+	mt_phone_open(&c.a);
+	mt_phone_open(&c.b);
+	mt_phone_open(&x);
+	ck_assert_int_eq(media_session_new(g_mc, &o, &c.s), 0);
+	const char *sa = sdp(c.a.port, "0", PCMU, false);
+	ck_assert_int_eq(media_session_offer(c.s, MEDIA_LEG_A, sa, strlen(sa), &out), 0);
+	ck_assert_ptr_null(strstr(out.sdp, "a=rtcp-mux"));       /* A did not offer it */
+	c.gb = mt_sdp_port(out.sdp);
+	media_sdp_clear(&out);
+	snprintf(attr, sizeof attr, PCMU "a=rtcp:%u\r\n", (unsigned)(x.port + 1));
+	const char *sb = sdp(c.b.port, "0", attr, false);
+	ck_assert_int_eq(media_session_answer(c.s, MEDIA_LEG_B, sb, strlen(sb), &out), 0);
+	c.ga = mt_sdp_port(out.sdp);
+	media_sdp_clear(&out);
+	mt_exchange(&c, &g_owner, 5, 5, &at_b, &at_a);
+	size_t n = make_rr(pkt, 0xaaaa0001, 0xbbbb0001, 0, 0);
+	mt_send_raw(c.a.rtcp, (uint16_t)(c.ga + 1), pkt, n);
+	ck_assert_int_eq(mt_recv(x.rtcp, buf, sizeof buf, 500, NULL), (int)n);
+	ck_assert_int_lt(mt_recv(c.b.rtcp, buf, sizeof buf, 50, NULL), 0);
+	mt_phone_close(&x);
+	mt_call_teardown(&c);
+}
+END_TEST
+
 /* Reports the gateway sent to one phone. */
 struct seen {
 	int n, sr;
@@ -276,6 +314,7 @@ static Suite *rtcp_flow_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, rtcp_mux_both);
 	tcase_add_test(tc, rtcp_mux_one_leg);
+	tcase_add_test(tc, rtcp_attribute);
 	tcase_add_test(tc, transcoded_reports);
 	suite_add_tcase(s, tc);
 	return s;
