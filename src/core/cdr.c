@@ -16,7 +16,7 @@
 static const char header[] =
 	"node,call_id,attempt_id,start,answer,end,caller,called_in,called_out,target,"
 	"final_code,q850_cause,disposition,duration_s,codec_a,codec_b,"
-	"a_pkts_in,a_pkts_out,b_pkts_in,b_pkts_out,a_dropped,b_dropped\n";
+	"a_pkts_in,a_pkts_out,b_pkts_in,b_pkts_out,a_dropped,b_dropped,source,caller_out\n";
 
 struct tcdr {
 	pthread_mutex_t lock;       /* guards fd against a reopen */
@@ -147,6 +147,7 @@ int tcdr_format(const struct tcdr_record *r, char *buf, size_t len)
 		r->node, r->call_id, attempt, start, answer, end, r->caller, r->called_in,
 		r->called_out, r->target, nums[0], r->q850 ? nums[1] : "", r->disposition,
 		nums[2], r->codec_a, r->codec_b, nums[3], nums[4], nums[5], nums[6], nums[7], nums[8],
+		r->source, r->caller_out,
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)

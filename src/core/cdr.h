@@ -12,7 +12,11 @@
  *   called_out (as sent to the trunk), target (trunk or endpoint), final_code,
  *   q850_cause, disposition (ANSWERED, BUSY, NOANSWER, CANCELLED, FAILED,
  *   FAILOVER, REJECTED), duration_s (connected time), codec_a, codec_b,
- *   a_pkts_in, a_pkts_out, b_pkts_in, b_pkts_out, a_dropped, b_dropped.
+ *   a_pkts_in, a_pkts_out, b_pkts_in, b_pkts_out, a_dropped, b_dropped,
+ *   source (trunk or user the call came from, empty if neither),
+ *   caller_out (calling number as sent to the trunk; "anonymous" when hidden).
+ * Columns are only ever added at the end, so scripts that read by position
+ * keep working; read by the header's names where possible.
  * Fields are quoted RFC 4180 style when they contain a comma, quote or
  * control character (which is replaced).
  *
@@ -40,6 +44,7 @@ struct tcdr_record {
 	const char *disposition;
 	const char *codec_a, *codec_b;
 	uint64_t a_in, a_out, b_in, b_out, a_dropped, b_dropped;
+	const char *source, *caller_out;
 };
 
 int tcdr_open(const char *path, tcdr_t **out);

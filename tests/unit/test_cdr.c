@@ -20,6 +20,7 @@ static struct tcdr_record sample(void)
 		.target = "carrier-a", .final_code = 200, .q850 = 16, .disposition = "ANSWERED",
 		.codec_a = "PCMU/8000", .codec_b = "PCMA/8000",
 		.a_in = 3000, .a_out = 2990, .b_in = 2980, .b_out = 3001, .a_dropped = 1, .b_dropped = 0,
+		.source = "pbx-1", .caller_out = "+442071234567",
 	};
 	return r;
 }
@@ -32,7 +33,7 @@ START_TEST(test_format_fields)
 	ck_assert_int_gt(n, 0);
 	ck_assert_str_eq(buf, "gw1,c000001,c000001-2,2026-11-27T11:46:40.005Z,2026-11-27T11:46:42.250Z,"
 			      "2026-11-27T11:47:42.900Z,alice,+4412345,4412345,carrier-a,200,16,ANSWERED,61,"
-			      "PCMU/8000,PCMA/8000,3000,2990,2980,3001,1,0");
+			      "PCMU/8000,PCMA/8000,3000,2990,2980,3001,1,0,pbx-1,+442071234567");
 }
 END_TEST
 
