@@ -37,7 +37,7 @@ static bool valid_prefix(const char *k)
 	const char *p = k + (*k == '+');
 	while (*p >= '0' && *p <= '9')
 		p++;
-	return *p == 0 && p > k;
+	return *p == 0 && p > k && p - k <= TROUTE_MAX_PREFIX;
 }
 
 static struct tconf_route *plain_add(struct rload *R)
@@ -64,8 +64,8 @@ static void add_plain(struct rload *R, const char *prefix, const char *targets, 
 	char why[256];
 	bool def = !strcmp(prefix, "default");
 	if (!def && !valid_prefix(prefix)) {
-		tconf_diag(R->d, file, line, "%s'%s' is not a number prefix (digits, optional leading '+') or 'default'",
-			   what, prefix);
+		tconf_diag(R->d, file, line, "%s'%s' is not a number prefix (digits, optional leading '+', at most %d) or 'default'",
+			   what, prefix, TROUTE_MAX_PREFIX);
 		return;
 	}
 	if (!*targets) {
@@ -163,6 +163,11 @@ static int load_def(struct rload *R, const struct tconf_route_def *d, struct tco
 	}
 	if (d->number && d->regex) {
 		tconf_diag(R->d, file, line, "[%s] set either number (a prefix) or regex, not both", d->name);
+		return -1;
+	}
+	if (d->number && strlen(d->number) > TROUTE_MAX_PREFIX) {
+		tconf_diag(R->d, file, line, "[%s] number: a prefix has at most %d characters", d->name,
+			   TROUTE_MAX_PREFIX);
 		return -1;
 	}
 	if (d->rewrite && !d->regex) {

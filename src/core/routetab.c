@@ -9,19 +9,64 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The prefix is kept in the node: a lookup touches no other memory until it
+ * has found its node. */
 struct rt_node {
-	const char *prefix;
+	char prefix[TROUTE_MAX_PREFIX + 1];
 	uint32_t len;
 	int32_t parent;             /* longest proper prefix in the table, or -1 */
 	uint32_t first, count;      /* its routes in tab->routes */
 };
+
+/* Index on the first IDX_CHARS characters of a number ('+' and digits: 11
+ * symbols, in strcmp order): the binary search runs only among the prefixes
+ * that start with the same characters. */
+#define IDX_CHARS 4
+#define IDX_SIZE (11 * 11 * 11 * 11)
 
 struct troutetab {
 	struct rt_node *nodes;
 	size_t nnodes;
 	const struct tconf_route **routes;   /* grouped by prefix */
 	size_t nroutes;
+	uint32_t *idx;              /* [IDX_SIZE + 1]: first node >= each 4-symbol key */
 };
+
+static int sym(char ch)
+{
+	return ch == '+' ? 0 : ch >= '0' && ch <= '9' ? ch - '0' + 1 : -1;
+}
+
+/* The index slot of a number's first characters, or -1 (short or odd). */
+static long idx_key(const char *n)
+{
+	long k = 0;
+	for (int i = 0; i < IDX_CHARS; i++) {
+		int v = sym(n[i]);
+		if (v < 0)
+			return -1;
+		k = k * 11 + v;
+	}
+	return k;
+}
+
+/* First node whose prefix is >= the 4 symbols of key k. */
+static uint32_t lower_bound_key(const struct troutetab *t, long k)
+{
+	char s[IDX_CHARS + 1];
+	for (int i = IDX_CHARS; i-- > 0; k /= 11)
+		s[i] = (char)(k % 11 == 0 ? '+' : '0' + k % 11 - 1);
+	s[IDX_CHARS] = 0;
+	size_t lo = 0, hi = t->nnodes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(t->nodes[mid].prefix, s) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t)lo;
+}
 
 /* ---- build ---- */
 
@@ -78,7 +123,7 @@ struct troutetab *troutetab_build(struct tca *a, const struct tconf_route *const
 			continue;
 		}
 		struct rt_node *nd = &t->nodes[t->nnodes];
-		nd->prefix = s[i].r->prefix;
+		snprintf(nd->prefix, sizeof nd->prefix, "%s", s[i].r->prefix);
 		nd->len = (uint32_t)strlen(nd->prefix);
 		nd->first = (uint32_t)i;
 		nd->count = 1;
@@ -92,6 +137,18 @@ struct troutetab *troutetab_build(struct tca *a, const struct tconf_route *const
 		stack[depth++] = (int32_t)t->nnodes++;
 	}
 	t->nroutes = m;
+	/* The index orders symbols as strcmp does only for '+' and digits: a
+	 * prefix with * or # among its first characters turns it off. */
+	for (size_t i = 0; i < t->nnodes; i++)
+		for (uint32_t k = 0; k < t->nodes[i].len && k < IDX_CHARS; k++)
+			if (sym(t->nodes[i].prefix[k]) < 0)
+				goto done;
+	if (!(t->idx = tca_alloc(a, (IDX_SIZE + 1) * sizeof *t->idx)))
+		goto fail;
+	for (long k = 0; k < IDX_SIZE; k++)
+		t->idx[k] = lower_bound_key(t, k);
+	t->idx[IDX_SIZE] = (uint32_t)t->nnodes;
+done:
 	free(s);
 	free(stack);
 	return t;
@@ -103,7 +160,8 @@ fail:
 
 size_t troutetab_bytes(const struct troutetab *t)
 {
-	return t ? sizeof *t + t->nnodes * sizeof *t->nodes + t->nroutes * sizeof *t->routes : 0;
+	return t ? sizeof *t + t->nnodes * sizeof *t->nodes + t->nroutes * sizeof *t->routes +
+		   (t->idx ? (IDX_SIZE + 1) * sizeof *t->idx : 0) : 0;
 }
 
 size_t troutetab_prefixes(const struct troutetab *t) { return t ? t->nnodes : 0; }
@@ -115,8 +173,14 @@ const struct tconf_route *troutetab_lookup(const struct troutetab *t, const char
 {
 	if (!t || !t->nnodes || !number)
 		return NULL;
-	/* greatest prefix <= number */
+	/* greatest prefix <= number: among those sharing its first symbols, or
+	 * else the last one before them */
 	size_t lo = 0, hi = t->nnodes;
+	long k = idx_key(number);
+	if (k >= 0 && t->idx) {
+		lo = t->idx[k];
+		hi = t->idx[k + 1];
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (strcmp(t->nodes[mid].prefix, number) <= 0)
@@ -130,8 +194,8 @@ const struct tconf_route *troutetab_lookup(const struct troutetab *t, const char
 		const struct rt_node *nd = &t->nodes[i];
 		if (strncmp(nd->prefix, number, nd->len))
 			continue;
-		for (uint32_t k = 0; k < nd->count; k++) {
-			const struct tconf_route *r = t->routes[nd->first + k];
+		for (uint32_t j = 0; j < nd->count; j++) {
+			const struct tconf_route *r = t->routes[nd->first + j];
 			if (accept ? accept(r, arg) : !has_conditions(r))
 				return r;
 		}

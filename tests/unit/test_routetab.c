@@ -145,6 +145,14 @@ START_TEST(test_conditions_and_regex)
 	ck_assert_str_eq(out, "+1555");
 	tconf_unref(c);
 
+	/* a * in a prefix (service codes) turns the first-characters index off */
+	c = load_ok("[routes]\n+44 = a\n4420 = b\n[svc]\ntype = route\nnumber = *21\ntargets = c\n");
+	ck_assert_str_eq(match(c, "*2199", "", NULL, out), "c");
+	ck_assert_str_eq(match(c, "442012", "", NULL, out), "b");
+	ck_assert_str_eq(match(c, "+4412", "", NULL, out), "a");
+	ck_assert_str_eq(match(c, "4412", "", NULL, out), "none");
+	tconf_unref(c);
+
 	ck_assert(has_error("[r]\ntype = route\nregex = ^(9\ntargets = a\n", "t.conf:20: [r] regex: bad regular"));
 	ck_assert(has_error("[r]\ntype = route\nnumber = 9\nregex = ^9\ntargets = a\n", "either number"));
 	ck_assert(has_error("[r]\ntype = route\nnumber = 9\n", "[r] route has no targets"));
