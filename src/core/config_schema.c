@@ -505,7 +505,8 @@ void tconf_schema_man(FILE *out)
 		 "back what it hears), milliwatt (a 1004 Hz tone). When a target fails, "
 		 "is busy or full, the next one is tried: in list order, or by priority=N "
 		 "(lower first) written after the name; targets of equal priority are tried "
-		 "in a random order weighted by weight=N (default 1), e.g. "
+		 "in a random order weighted by weight=N (default 1). A list that gives any "
+		 "priority or weight puts targets without a priority at priority 1, e.g. "
 		 "+44 = carrier-b priority=1 weight=70, carrier-c priority=1 weight=30, carrier-a priority=2. "
 		 "The key file names a route file for large tables: one prefix,target[,target...] a line, "
 		 "# or ; comments; errors name the file and line; read again on every reload.");

@@ -344,9 +344,10 @@ static int target_opt(const char *word, struct tconf_target *t, char *why, size_
 	return 0;
 }
 
-/* One "name [opt=N]..." item (modified in place) into *t. */
+/* One "name [opt=N]..." item (modified in place) into *t; *explicit gets
+ * bit 1 for a priority, bit 2 for a weight written. */
 static int parse_item(const tconf_t *c, char *item, size_t pos, struct tconf_target *t,
-		      char *why, size_t whylen)
+		      unsigned *explicit, char *why, size_t whylen)
 {
 	char *save = NULL, *name = strtok_r(item, " \t", &save);
 	if (!name) {
@@ -370,9 +371,11 @@ static int parse_item(const tconf_t *c, char *item, size_t pos, struct tconf_tar
 			 best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
 		return -1;
 	}
-	for (char *w; (w = strtok_r(NULL, " \t", &save));)
+	for (char *w; (w = strtok_r(NULL, " \t", &save));) {
 		if (target_opt(w, t, why, whylen) < 0)
 			return -1;
+		*explicit |= !strncmp(w, "priority=", 9) ? 1 : 2;
+	}
 	return 0;
 }
 
@@ -388,6 +391,7 @@ long troute_parse_targets(const tconf_t *c, struct tca *a, const char *text,
 	}
 	struct tconf_target *t = tca_alloc(a, cap * sizeof *t);
 	char *list = strdup(text);
+	unsigned expl[TROUTE_MAX_TARGETS] = { 0 }, any = 0;
 	long n = 0;
 	if (!t || !list) {
 		snprintf(why, whylen, "out of memory");
@@ -402,7 +406,7 @@ long troute_parse_targets(const tconf_t *c, struct tca *a, const char *text,
 			n = -1;
 			break;
 		}
-		if (parse_item(c, item, (size_t)n, &t[n], why, whylen) < 0) {
+		if (parse_item(c, item, (size_t)n, &t[n], &expl[n], why, whylen) < 0) {
 			n = -1;
 			break;
 		}
@@ -417,6 +421,13 @@ long troute_parse_targets(const tconf_t *c, struct tca *a, const char *text,
 			break;
 	}
 	free(list);
+	/* A list that says priority or weight anywhere is one group unless told
+	 * otherwise (a plain list keeps its order: priority = position). */
+	for (long i = 0; i < n; i++)
+		any |= expl[i];
+	for (long i = 0; any && i < n; i++)
+		if (!(expl[i] & 1))
+			t[i].priority = 1;
 	*out = t;
 	return n;
 }

@@ -22,7 +22,9 @@
  * on the first four characters narrows the search to the prefixes that share
  * them. Memory: 40 bytes per prefix and a 58 kB index.
  *
- * Target order: by priority (lower first); among equal priorities a weighted
+ * Target order: by priority (lower first); a plain list is tried in order
+ * (priority = position); a list that writes priority= or weight= anywhere
+ * puts targets without a priority at 1. Among equal priorities a weighted
  * random order (a target with weight 3 comes first three times as often as
  * one with weight 1; weight 0 comes last).
  *

@@ -173,7 +173,7 @@ static uint32_t lcg(void *arg)
 START_TEST(test_order_priority_weight)
 {
 	tconf_t *c = load_ok("[routes]\n9 = c priority=2, a priority=1 weight=70, b priority=1 weight=30\n"
-			     "8 = a, b, c\n7 = a weight=0 priority=1, b priority=1\n");
+			     "8 = a, b, c\n7 = a weight=0 priority=1, b priority=1\n6 = a weight=3, b\n");
 	uint8_t order[TROUTE_MAX_TARGETS];
 	uint64_t seed = 1;
 	unsigned first_a = 0, n = 10000;
@@ -185,6 +185,14 @@ START_TEST(test_order_priority_weight)
 	}
 	ck_assert_uint_ge(first_a, 6700);
 	ck_assert_uint_le(first_a, 7300);
+	r = tconf_route_lookup(c, "6");                 /* weights alone: one priority */
+	first_a = 0;
+	for (unsigned i = 0; i < n; i++) {
+		troute_order(r, lcg, &seed, order);
+		first_a += order[0] == 0;
+	}
+	ck_assert_uint_ge(first_a, 7200);
+	ck_assert_uint_le(first_a, 7800);
 	r = tconf_route_lookup(c, "8");                 /* list order by default */
 	troute_order(r, lcg, &seed, order);
 	ck_assert(order[0] == 0 && order[1] == 1 && order[2] == 2);
