@@ -41,6 +41,7 @@ struct loader {
 	struct ini_section *fixed[TCS_NKINDS];
 	struct file_map *files;     /* file names interned into the snapshot */
 	bool oom;
+	bool no_files;              /* TCONF_LOAD_NO_INCLUDE: no file access at all */
 };
 
 /* ---- small helpers ---- */
@@ -662,7 +663,8 @@ static void load_sections(struct loader *L)
 	load_named(L, TCS_TRUNK, named, kinds, nnamed);
 	load_named(L, TCS_USER, named, kinds, nnamed);
 	load_named(L, TCS_ROUTE, named, kinds, nnamed);
-	tconf_load_routes(c, L->a, &L->d, L->fixed[TCS_ROUTES], L->basedir, c->route_defs, c->nroute_defs);
+	tconf_load_routes(c, L->a, &L->d, L->fixed[TCS_ROUTES], L->no_files ? NULL : L->basedir,
+			  !L->no_files, c->route_defs, c->nroute_defs);
 	load_respmap(L, L->fixed[TCS_RESPMAP]);
 	/* (Not worth saying when the main file could not even be read.) */
 	if (!c->ninterfaces && !(L->doc.nsections == 0 && L->d.count))
@@ -733,6 +735,7 @@ tconf_t *tconf_load_buffer(const char *name, const char *text, size_t len,
 	if (loader_init(&L, errs) < 0)
 		return NULL;
 	L.mainfile = name;
+	L.no_files = flags & TCONF_LOAD_NO_INCLUDE;
 	unsigned ini_flags = (flags & TCONF_LOAD_NO_INCLUDE) ? INI_NO_INCLUDE : 0;
 	if (ini_parse_string(&L.doc, name, text, len, ini_flags, &L.d) < 0)
 		L.oom = true;

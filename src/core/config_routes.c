@@ -195,7 +195,7 @@ static int load_def(struct rload *R, const struct tconf_route_def *d, struct tco
 }
 
 void tconf_load_routes(tconf_t *c, struct tca *a, struct tconf_diag *d, const struct ini_section *s,
-		       const char *basedir, const struct tconf_route_def *defs, size_t ndefs)
+		       const char *basedir, bool files, const struct tconf_route_def *defs, size_t ndefs)
 {
 	struct rload R = { .c = c, .a = a, .d = d };
 	for (size_t i = 0; s && i < s->neff; i++) {
@@ -205,6 +205,10 @@ void tconf_load_routes(tconf_t *c, struct tca *a, struct tconf_diag *d, const st
 			continue;
 		}
 		const char *v = k->value;
+		if (!files) {
+			tconf_diag(d, k->file, k->line, "[routes] file: files are not read here");
+			continue;
+		}
 		char *path = v[0] != '/' && basedir ? tca_printf(a, "%s/%s", basedir, v) : tca_strdup(a, v);
 		if (path)
 			load_file(&R, path, k->file, k->line);

@@ -415,7 +415,7 @@ START_TEST(cross_reference_errors)
 	expect_error(IFACE "[milliwatt]\ntype = trunk\nhost = h\n",
 		     "t.conf:4: [milliwatt] is the name of a built-in target; pick another trunk name");
 	expect_error(IFACE "[routes]\n12a = echo\n",
-		     "t.conf:5: [routes] '12a' is not a number prefix (digits, optional leading '+') or 'default'");
+		     "t.conf:5: [routes] '12a' is not a number prefix (digits, optional leading '+', at most 23) or 'default'");
 	expect_error(IFACE "[routes]\n1 = echo, echo\n", "t.conf:5: [routes] 1: target 'echo' is listed twice");
 	expect_error(IFACE "[routes]\n1 =\n", "t.conf:5: [routes] 1: no target");
 	expect_error(IFACE "[routes]\n1 = echo,\n", "t.conf:5: [routes] 1: empty target in list 'echo,'");
