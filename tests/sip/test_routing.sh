@@ -249,8 +249,8 @@ case_source_cps() {
 # number still goes through; max_calls counts the user's calls.
 case_user_limits() {
 	EXTRA_CONF=$'\n[limits]\nreject_code = 403' \
-	EXTRA_TRUNKS=$'\n[alice]\ntype = user\npassword = secret\nnumber = 201\nallow_international = no' \
-	ROUTES=$'0 = trunk1\n+ = trunk1\n999 = trunk1' case_start user_limits || return
+	EXTRA_TRUNKS=$'\n[alice]\ntype = user\npassword = secret\nnumber = 201\nallow_international = no\nmax_calls = 1' \
+	ROUTES=$'0 = trunk1\n+ = trunk1\n999 = trunk1\n01 = trunk2' case_start user_limits || return
 	carrier t1 "$TL_TRUNK_PORT" || return
 	FROM=alice call intl_plus +33123456789
 	FROM=alice call intl_00 0033123456789
@@ -267,6 +267,31 @@ case_user_limits() {
 	tl_check "$CASE: the log names the user and the setting" \
 		grep -q "limit international reached by user alice calling +33123456789 (allow_international = no)" \
 		"$TANDEMD_LOG"
+	# max_calls 1: while alice has a call up, her next one is refused
+	SIPP_PORT=$T2 sipp_bg "$CASE-t2" uas_wait_bye.xml -m 1 -key mport "$(tl_port)" -key mfile "$C/mb" || return
+	CASE_PIDS+=("$SIPP_PID")
+	sed 's/sip:caller@/sip:alice@/g' "$SCEN/uac_wait_bye.xml" >"$TL_TMP/uac_alice_hold.xml"
+	SCEN=$TL_TMP sipp_bg "$CASE-hold" uac_alice_hold.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s 0123 \
+		-key mport "$(tl_port)" -key mfile "$C/ma" || return
+	local hold=$SIPP_PID n i
+	for i in $(seq 1 50); do
+		n=$(tl_ctl --json calls 2>/dev/null | jq '[.calls[] | select(.state == "confirmed")] | length')
+		[ "$n" = 1 ] && break
+		sleep 0.1
+	done
+	tl_eq "$CASE: alice's first call is up" "$n" 1
+	FROM=alice call second 02079460000
+	tl_eq "$CASE: her second call at once: 403 (max_calls 1)" "$(got second 403)" 1
+	tl_eq "$CASE: tandem_limit_hits_total{limit=\"user_calls\"}" \
+		"$(metric 'tandem_limit_hits_total{limit="user_calls"}')" 1
+	tl_ctl call hangup "$(tl_ctl --json calls | jq -r '.calls[0].id')" >/dev/null
+	wait "$hold"
+	for i in $(seq 1 30); do
+		[ "$(tl_ctl --json calls | jq '.calls | length')" = 0 ] && break
+		sleep 0.1
+	done
+	FROM=alice call third 02079460000
+	tl_eq "$CASE: after it ended she may call again" "$(got third 486)" 1
 	case_end
 }
 
