@@ -80,7 +80,7 @@ const struct tcs_key tcs_keys[] = {
 	GEN(node_name, TCS_STRING, 0, 0, 0, NULL, NULL, "the host name",
 	    "Name of this node in logs and call records."),
 	GEN(user_agent, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
-	    "Value of the User-Agent and Server headers."),
+	    "Value of the User-Agent and Server headers; none sends neither. A caller's own are never relayed."),
 	GEN(metrics_listen, TCS_STRING, R, 0, 0, NULL, NULL, "no metrics endpoint",
 	    "Serve Prometheus metrics over HTTP at /metrics on this IPv4:PORT or [IPv6]:PORT."),
 

@@ -11,7 +11,7 @@ tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 need_tools
 
-ALL_CASES="routes weights numbers trunk_cps source_cps user_limits privacy loop cdr"
+ALL_CASES="routes weights numbers trunk_cps source_cps user_limits privacy no_ua loop cdr"
 CASES=${ROUTING_CASES:-$ALL_CASES}
 
 # case_start NAME: tandemd with trunk1 (TL_TRUNK_PORT) and trunk2 (T2), plus
@@ -332,6 +332,22 @@ case_privacy() {
 	case_end
 	tl_eq "$CASE: record: caller_out anonymous toward trunk2" \
 		"$(awk -F, '$10 == "trunk2" { print $NF }' "$CDR")" anonymous
+}
+
+# user_agent = none: no User-Agent in requests, no Server in responses.
+case_no_ua() {
+	EXTRA_CONF="user_agent = none" case_start no_ua || return
+	carrier t1 "$TL_TRUNK_PORT" -m 1 || return
+	local c1=$SIPP_PID
+	call busy 9123456
+	call none 5551234
+	wait "$c1"
+	tl_check "$CASE: the carrier's INVITE has no User-Agent" \
+		bash -c '[ -n "$1" ] && ! grep -qi "^User-Agent:" <<<"$1"' _ "$(invites t1)"
+	tl_check "$CASE: tandemd's own 404 has no Server header" \
+		bash -c '[ -n "$1" ] && ! grep -qi "^Server:\|^User-Agent:" <<<"$1"' _ \
+		"$(sip_msgs "$TL_TMP/$CASE-none.msg" received '^SIP/2.0 404')"
+	case_end
 }
 
 # A trunk that points back at tandemd: the INVITE comes back with our own
