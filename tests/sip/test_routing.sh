@@ -184,6 +184,7 @@ type = route
 number = 900
 strip = 3
 prepend = 00
+caller_id = 442071234567
 targets = trunk1' case_start numbers || return
 	carrier t1 "$TL_TRUNK_PORT" -m 2 || return
 	local c1=$SIPP_PID
@@ -201,6 +202,8 @@ targets = trunk1' case_start numbers || return
 		grep -q '^From: <sip:+447700900123@' <<<"$t1"
 	tl_check "$CASE: route strip 3 + prepend 00, then E.164: 900331234 -> +331234" \
 		grep -q '^INVITE sip:+331234@' <<<"$t1"
+	tl_check "$CASE: ... with the route's caller_id in From" \
+		bash -c 'awk "/^INVITE sip:\\+331234@/,/^====\$/" <<<"$1" | grep -q "^From: <sip:442071234567@"' _ "$t1"
 	tl_check "$CASE: +442079460000 sent to a national-format trunk as 02079460000" \
 		grep -q '^INVITE sip:02079460000@' <<<"$t2"
 	tl_check "$CASE: a foreign caller +33... is 0033... on a national trunk" \
@@ -372,9 +375,9 @@ case_loop() {
 # Records field by field for an attempt that failed over and one refused by
 # a limit; a record file moved away is reopened on SIGUSR1.
 case_cdr() {
-	ROUTES=$'9 = trunk1, trunk2\n8 = trunk2' case_start cdr || return
+	ROUTES=$'9 = trunk1, trunk2\n8 = trunk2\n7 = trunk1' case_start cdr || return
 	SIPP_PORT=$TL_TRUNK_PORT sipp_bg "$CASE-t1" uas_503.xml -m 1 || return
-	CASE_PIDS+=("$SIPP_PID")
+	local t1=$SIPP_PID
 	carrier t2 "$T2" || return
 	FROM=2071234567 call failover 9123456
 	wait_cdr 2
@@ -402,6 +405,30 @@ case_cdr() {
 	wait_cdr 1
 	tl_eq "$CASE: after SIGUSR1 a new file with its header and the next record" \
 		"$(wc -l <"$CDR" 2>/dev/null)" 2
+	# a call still up at a clean shutdown gets its record too
+	wait "$t1"
+	SIPP_PORT=$TL_TRUNK_PORT sipp_bg "$CASE-t1b" uas_wait_bye.xml -m 1 -key mport "$(tl_port)" \
+		-key mfile "$C/mb" || return
+	CASE_PIDS+=("$SIPP_PID")
+	sipp_bg "$CASE-hold" uac_wait_bye.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s 7123 \
+		-key mport "$(tl_port)" -key mfile "$C/ma" || return
+	CASE_PIDS+=("$SIPP_PID")
+	local i n
+	for i in $(seq 1 50); do
+		n=$(tl_ctl --json calls 2>/dev/null | jq '[.calls[] | select(.state == "confirmed")] | length')
+		[ "$n" = 1 ] && break
+		sleep 0.1
+	done
+	tl_eq "$CASE: a call is up" "$n" 1
+	sleep 1.2
+	tl_stop_tandemd; local rc=$?
+	tl_eq "$CASE: tandemd stops cleanly (SIGTERM) with the call up" "$rc" 0
+	tl_eq "$CASE: its record was written: trunk1, ANSWERED, 200, Q.850 16" \
+		"$(cdr_col 2 target) $(cdr_col 2 disposition) $(cdr_col 2 final_code) $(cdr_col 2 q850_cause)" \
+		"trunk1 ANSWERED 200 16"
+	tl_check "$CASE: ... with its answer time and a duration of 1 s or more" \
+		bash -c '[ -n "$1" ] && [ "$2" -ge 1 ]' _ "$(cdr_col 2 answer)" "$(cdr_col 2 duration_s)"
+	tl_eq "$CASE: ... and codecs" "$(cdr_col 2 codec_a) $(cdr_col 2 codec_b)" "PCMU/8000 PCMU/8000"
 	case_end
 }
 
