@@ -226,8 +226,9 @@ const struct tcs_key tcs_keys[] = {
 	    "Called numbers that no limit ever refuses (exact match)."),
 
 	{ TCS_ROUTES, "PREFIX", TCS_LIST, TCS_PATTERN, 0, 0, NULL, NULL, 0, 0, NULL,
-	  "Called numbers starting with PREFIX (digits, optional leading +; default = any number) "
-	  "go to the listed targets, tried in order: trunk names, echo or milliwatt." },
+	  "Called numbers starting with PREFIX (digits, optional leading +, at most 23; default = any "
+	  "number) go to the listed targets: trunk names, echo or milliwatt, each optionally followed "
+	  "by priority=N and weight=N. The key file (a path) reads more of them from a route file." },
 	{ TCS_RESPMAP, "CODE", TCS_UINT, TCS_PATTERN, 300, 699, NULL, NULL, 0, 0, NULL,
 	  "A final response CODE received from a trunk is relayed as the given code instead." },
 };
