@@ -214,7 +214,8 @@ void tconf_load_routes(tconf_t *c, struct tca *a, struct tconf_diag *d, const st
 			load_file(&R, path, k->file, k->line);
 	}
 	/* unconditional prefixes: longest first (tconf_route_lookup's order), one each */
-	qsort(R.plain, R.nplain, sizeof *R.plain, route_cmp);
+	if (R.nplain)
+		qsort(R.plain, R.nplain, sizeof *R.plain, route_cmp);
 	for (size_t i = 1; i < R.nplain; i++)
 		if (!strcmp(R.plain[i].prefix, R.plain[i - 1].prefix))
 			tconf_diag(d, R.plain[i].file, R.plain[i].line, "prefix '%s' is already routed at %s:%u",
