@@ -146,7 +146,8 @@ const struct tcs_key tcs_keys[] = {
 	    "International dialling prefix of its country (00, or 011 in North America)."),
 	TRK(number_format, TCS_ENUM, 0, 0, 0, "asis", number_formats, NULL,
 	    "Form of the called and calling numbers sent to the trunk: asis, e164 (+CC...), "
-	    "international (00CC...) or national (0... for its own country, 00CC... otherwise); needs country_code."),
+	    "international (00CC...) or national (0... for its own country, 00CC... otherwise); needs "
+	    "country_code. Numbers in calls from the trunk are read in its plan and routed as E.164."),
 	TRK(max_cps, TCS_UINT, 0, 0, 100000, "0", NULL, NULL,
 	    "Most new calls per second sent to the trunk (then the next target is tried); 0 = unlimited."),
 	TRK(trust_pai, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,

@@ -22,6 +22,12 @@ static uint32_t rnd32(void *arg)
 	return (uint32_t)random() ^ ((uint32_t)random() << 16);
 }
 
+static bool is_number(const char *s)
+{
+	s += *s == '+';
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
 /* Source address of the request being handled. */
 static void source_of(struct tsip *s, char *ip, size_t len, unsigned *port)
 {
@@ -112,16 +118,27 @@ int call_route_new(struct tsip *s, sip_t const *sip, const char *called, const c
 	rt->user = rt->src_trunk ? NULL : tlimits_user_of(c, sip);
 	rt->source = rt->src_trunk ? rt->src_trunk->name : rt->user ? rt->user->name : NULL;
 	hdr_inbound(rt->src_trunk, sip, &rt->ident);
-	struct troute_query q = { called, caller, rt->source };
+	/* numbers from a trunk with a number format are read in its plan and
+	 * routed as E.164 */
+	snprintf(rt->called_norm, sizeof rt->called_norm, "%s", called);
+	snprintf(rt->caller_norm, sizeof rt->caller_norm, "%s", caller);
+	const struct tconf_trunk *st = rt->src_trunk;
+	if (st && st->country_code && st->number_format != TNUM_ASIS) {
+		struct tnum_plan p = { st->country_code, st->national_prefix, st->international_prefix };
+		tnum_to_e164(&p, called, rt->called_norm, sizeof rt->called_norm);
+		if (is_number(caller))
+			tnum_to_e164(&p, caller, rt->caller_norm, sizeof rt->caller_norm);
+	}
+	struct troute_query q = { rt->called_norm, rt->caller_norm, rt->source };
 	rt->route = troute_match(c, &q, rt->routed, sizeof rt->routed);
 	if (!rt->route || !rt->route->ntargets) {
 		*phrase = "Not Found";
 		snprintf(why, whylen, "no route");
 		return 404;
 	}
-	rt->emergency = tlimits_emergency(c, called);
+	rt->emergency = tlimits_emergency(c, called) || tlimits_emergency(c, rt->called_norm);
 	enum tlimit hit;
-	if (tlimits_admit(s, rt->src_ip, rt->user, called, &hit) < 0) {
+	if (!rt->emergency && tlimits_admit(s, rt->src_ip, rt->user, called, &hit) < 0) {
 		*phrase = c->limits.reject_code == 403 ? "Forbidden" : "Service Unavailable";
 		snprintf(why, whylen, "limit %s", tlimit_name(hit));
 		return (int)c->limits.reject_code;
@@ -148,19 +165,14 @@ static void put_number(const struct tconf_trunk *tr, const char *in, unsigned st
 	snprintf(out, len, "%s%s", prepend ? prepend : "", f + st);
 }
 
-static bool is_number(const char *s)
-{
-	s += *s == '+';
-	return *s && strspn(s, "0123456789") == strlen(s);
-}
-
 void call_route_outbound(const struct call_routing *rt, const struct tconf_trunk *tr, const char *caller,
 			 char *called_out, size_t clen, char *caller_out, size_t calen, bool *anon,
 			 char *headers, size_t hlen)
 {
 	put_number(tr, rt->routed, tr->strip, tr->prepend, called_out, clen);
 	const struct tconf_route_def *d = rt->route ? rt->route->def : NULL;
-	const char *cid = tr->caller_id ? tr->caller_id : d && d->caller_id ? d->caller_id : caller;
+	const char *cid = tr->caller_id ? tr->caller_id : d && d->caller_id ? d->caller_id :
+			  rt->caller_norm[0] ? rt->caller_norm : caller;
 	if (tr->caller_id || !is_number(cid))
 		snprintf(caller_out, calen, "%s", cid[0] ? cid : "anonymous");
 	else

@@ -16,6 +16,9 @@ struct call_routing {
 	const struct tconf_route *route;
 	uint8_t order[TROUTE_MAX_TARGETS];  /* route->targets indices, in the order tried */
 	size_t norder;
+	char called_norm[64];       /* called number in E.164 when the source trunk has a
+				     * number format, else as received: what is routed */
+	char caller_norm[64];       /* the same for the calling number */
 	char routed[100];           /* the called number after the route's changes */
 	char src_ip[48];            /* where the INVITE came from */
 	const struct tconf_trunk *src_trunk;   /* the trunk it came from, or NULL */

@@ -178,7 +178,8 @@ case_weights() {
 case_numbers() {
 	TRUNK1=$'country_code = 44\nnumber_format = e164' \
 	TRUNK2=$'country_code = 44\nnumber_format = national' \
-	ROUTES=$'0 = trunk1\n+ = trunk2
+	PBX_KEYS=$'country_code = 44\nnumber_format = national' \
+	ROUTES=$'0 = trunk1\n+ = trunk2\n+44161 = trunk1
 [intl-code]
 type = route
 number = 900
@@ -186,11 +187,12 @@ strip = 3
 prepend = 00
 caller_id = 442071234567
 targets = trunk1' case_start numbers || return
-	carrier t1 "$TL_TRUNK_PORT" -m 2 || return
+	carrier t1 "$TL_TRUNK_PORT" -m 3 || return
 	local c1=$SIPP_PID
 	carrier t2 "$T2" -m 1 || return
 	local c2=$SIPP_PID
 	FROM=07700900123 call national 02079460000
+	FROM=07700900456 SIPP_PORT=$PBX call from_pbx 01614960000
 	call strip_prepend 900331234
 	FROM=+33123456789 call to_national +442079460000
 	wait "$c1" "$c2"
@@ -204,6 +206,10 @@ targets = trunk1' case_start numbers || return
 		grep -q '^INVITE sip:+331234@' <<<"$t1"
 	tl_check "$CASE: ... with the route's caller_id in From" \
 		bash -c 'awk "/^INVITE sip:\\+331234@/,/^====\$/" <<<"$1" | grep -q "^From: <sip:442071234567@"' _ "$t1"
+	tl_check "$CASE: 01614960000 from a national-format trunk is routed as +441614960000 (+44161)" \
+		grep -q '^INVITE sip:+441614960000@' <<<"$t1"
+	tl_check "$CASE: ... and its caller 07700900456 read as +447700900456" \
+		grep -q '^From: <sip:+447700900456@' <<<"$t1"
 	tl_check "$CASE: +442079460000 sent to a national-format trunk as 02079460000" \
 		grep -q '^INVITE sip:02079460000@' <<<"$t2"
 	tl_check "$CASE: a foreign caller +33... is 0033... on a national trunk" \
