@@ -92,6 +92,7 @@ struct tconf_trunk {
 	const char *international_prefix; /* default "00" */
 	int number_format;          /* enum tnum_format; default as-is */
 	unsigned max_cps;           /* new calls per second sent to the trunk; 0 = unlimited */
+	unsigned max_cps_in;        /* new calls per second accepted from it; 0 = unlimited */
 	/* header policy (hdrpolicy.h) */
 	bool trust_pai;             /* P-Asserted-Identity accepted from and sent to it */
 	bool pass_diversion;        /* Diversion headers relayed toward it */

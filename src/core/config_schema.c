@@ -150,6 +150,8 @@ const struct tcs_key tcs_keys[] = {
 	    "country_code. Numbers in calls from the trunk are read in its plan and routed as E.164."),
 	TRK(max_cps, TCS_UINT, 0, 0, 100000, "0", NULL, NULL,
 	    "Most new calls per second sent to the trunk (then the next target is tried); 0 = unlimited."),
+	TRK(max_cps_in, TCS_UINT, 0, 0, 100000, "0", NULL, NULL,
+	    "Most new calls per second accepted from the trunk (instead of [limits] source_cps); 0 = unlimited."),
 	TRK(trust_pai, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
 	    "Trust domain (RFC 3325): P-Asserted-Identity is accepted from the trunk and sent to it; "
 	    "from other peers it is removed, and a caller's Privacy: id hides its identity from them."),
@@ -220,7 +222,8 @@ const struct tcs_key tcs_keys[] = {
 	    "Calling number presented on this route (a trunk's caller_id still wins)."),
 
 	LIM(source_cps, TCS_UINT, 0, 0, 100000, "0", NULL, NULL,
-	    "Most new calls per second from one source address (burst: one second's worth); 0 = unlimited."),
+	    "Most new calls per second from one source address that is not a trunk (burst: one second's "
+	    "worth); 0 = unlimited. Trunks have max_cps_in."),
 	LIM(reject_code, TCS_UINT, 0, 403, 503, "503", NULL, NULL,
 	    "Response to a call over a limit: 503 (try later) or 403 (refused)."),
 	LIM(emergency, TCS_LIST, 0, 0, 0, "112, 911, 999", NULL, "no number is exempt",

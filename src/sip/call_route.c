@@ -138,7 +138,7 @@ int call_route_new(struct tsip *s, sip_t const *sip, const char *called, const c
 	}
 	rt->emergency = tlimits_emergency(c, called) || tlimits_emergency(c, rt->called_norm);
 	enum tlimit hit;
-	if (!rt->emergency && tlimits_admit(s, rt->src_ip, rt->user, called, &hit) < 0) {
+	if (!rt->emergency && tlimits_admit(s, rt->src_ip, rt->src_trunk, rt->user, called, &hit) < 0) {
 		*phrase = c->limits.reject_code == 403 ? "Forbidden" : "Service Unavailable";
 		snprintf(why, whylen, "limit %s", tlimit_name(hit));
 		return (int)c->limits.reject_code;

@@ -27,7 +27,7 @@ struct tlimits {
 static const char *const names[TLIMIT__COUNT] = {
 	[TLIMIT_SOURCE_CPS] = "source_cps", [TLIMIT_TRUNK_CPS] = "trunk_cps",
 	[TLIMIT_TRUNK_CHANNELS] = "trunk_channels", [TLIMIT_USER_CALLS] = "user_calls",
-	[TLIMIT_INTERNATIONAL] = "international",
+	[TLIMIT_INTERNATIONAL] = "international", [TLIMIT_TRUNK_CPS_IN] = "trunk_cps_in",
 };
 
 const char *tlimit_name(enum tlimit l) { return (unsigned)l < TLIMIT__COUNT ? names[l] : "?"; }
@@ -141,18 +141,25 @@ const struct tconf_user *tlimits_user_of(const tconf_t *c, sip_t const *sip)
 	return u ? u : tconf_user_by_number(c, from);
 }
 
-int tlimits_admit(struct tsip *s, const char *src_ip, const struct tconf_user *u,
-		  const char *called, enum tlimit *hit)
+int tlimits_admit(struct tsip *s, const char *src_ip, const struct tconf_trunk *src_trunk,
+		  const struct tconf_user *u, const char *called, enum tlimit *hit)
 {
 	const tconf_t *c = s->conf;
 	char key[72], who[96];
 	if (tlimits_emergency(c, called))
 		return 0;
-	if (c->limits.source_cps && src_ip && *src_ip) {
+	if (src_trunk && src_trunk->max_cps_in) {
+		snprintf(key, sizeof key, "i:%s", src_trunk->name);
+		if (!take(s->limits, key, src_trunk->max_cps_in)) {
+			*hit = TLIMIT_TRUNK_CPS_IN;
+			snprintf(who, sizeof who, "trunk %s (max_cps_in %u)", src_trunk->name, src_trunk->max_cps_in);
+			goto refused;
+		}
+	} else if (!src_trunk && c->limits.source_cps && src_ip && *src_ip) {
 		snprintf(key, sizeof key, "s:%s", src_ip);
 		if (!take(s->limits, key, c->limits.source_cps)) {
 			*hit = TLIMIT_SOURCE_CPS;
-			snprintf(who, sizeof who, "source %s (%u calls/s)", src_ip, c->limits.source_cps);
+			snprintf(who, sizeof who, "source %s (source_cps %u)", src_ip, c->limits.source_cps);
 			goto refused;
 		}
 	}

@@ -1,6 +1,8 @@
 /* limits.h - limits against fraud and overload (SIP thread only).
  *
- *   source_cps   new calls per second from one source address ([limits])
+ *   source_cps   new calls per second from one source address that is not a
+ *                trunk ([limits])
+ *   trunk_cps_in new calls per second from a trunk (trunk max_cps_in)
  *   trunk_cps    new calls per second sent to a trunk (trunk max_cps)
  *   trunk_channels  concurrent calls on a trunk (trunk max_channels; the
  *                count itself lives in trunks.c, only the hits are counted here)
@@ -39,12 +41,13 @@ bool tlimits_emergency(const tconf_t *c, const char *called);
  * (The one place that decides it.) */
 const struct tconf_user *tlimits_user_of(const tconf_t *c, sip_t const *sip);
 
-/* Admission of a new call: source CPS, the user's international permission
+/* Admission of a new call: CPS of its source (the trunk's max_cps_in when it
+ * comes from one, else source_cps by address), the user's international permission
  * and concurrent calls. 0, or -1 with *hit set (the hit is logged and counted).
  * On 0 with a user that has max_calls, the call holds one of its slots:
  * release it with tlimits_user_release(). */
-int tlimits_admit(struct tsip *s, const char *src_ip, const struct tconf_user *u,
-		  const char *called, enum tlimit *hit);
+int tlimits_admit(struct tsip *s, const char *src_ip, const struct tconf_trunk *src_trunk,
+		  const struct tconf_user *u, const char *called, enum tlimit *hit);
 void tlimits_user_release(struct tsip *s, const char *user);
 
 /* May one more call go to trunk t now (max_cps)? Takes a token when it may;

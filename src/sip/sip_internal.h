@@ -40,7 +40,7 @@ struct tcdr;
 /* Limits (limits.h), by name in tandem_limit_hits_total. */
 enum tlimit {
 	TLIMIT_SOURCE_CPS, TLIMIT_TRUNK_CPS, TLIMIT_TRUNK_CHANNELS, TLIMIT_USER_CALLS,
-	TLIMIT_INTERNATIONAL, TLIMIT__COUNT
+	TLIMIT_INTERNATIONAL, TLIMIT_TRUNK_CPS_IN, TLIMIT__COUNT
 };
 struct tlimits;
 

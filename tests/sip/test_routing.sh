@@ -227,30 +227,41 @@ case_trunk_cps() {
 	carrier t1 "$TL_TRUNK_PORT" || return
 	call burst 9123456 -m 4 -r 200 -l 4
 	wait_cdr 4
-	tl_eq "$CASE: one call reached the trunk" "$(got burst 486)" 1
-	tl_eq "$CASE: three were refused with 503" "$(got burst 503)" 3
+	# 4 calls in ~20 ms against 1 call/s: 1 passes (2 if the machine stalled a second)
+	local ok=$(got burst 486) no=$(got burst 503)
+	tl_check "$CASE: one call reached the trunk (got $ok)" in_range "$ok" 1 2
+	tl_eq "$CASE: the others were refused with 503" "$((ok + no))" 4
 	tl_eq "$CASE: tandem_limit_hits_total{limit=\"trunk_cps\"}" \
-		"$(metric 'tandem_limit_hits_total{limit="trunk_cps"}')" 3
+		"$(metric 'tandem_limit_hits_total{limit="trunk_cps"}')" "$no"
 	tl_check "$CASE: the log names the limit" grep -q "limit trunk_cps reached by trunk trunk1 (max_cps 1)" "$TANDEMD_LOG"
 	case_end
-	tl_eq "$CASE: records: 3 REJECTED with 503" "$(awk -F, '$13 == "REJECTED" && $11 == 503' "$CDR" | wc -l)" 3
+	tl_eq "$CASE: records: each refused one REJECTED with 503" \
+		"$(awk -F, '$13 == "REJECTED" && $11 == 503' "$CDR" | wc -l)" "$no"
 }
 
 # source_cps 2 with reject_code 403: of 6 quick calls 2 pass; calls to an
 # emergency number pass however many come.
 case_source_cps() {
-	EXTRA_CONF=$'\n[limits]\nsource_cps = 2\nreject_code = 403' \
+	EXTRA_CONF=$'\n[limits]\nsource_cps = 1\nreject_code = 403' PBX_KEYS="max_cps_in = 2" \
 	ROUTES=$'9 = trunk1\n112 = trunk1' case_start source_cps || return
 	carrier t1 "$TL_TRUNK_PORT" || return
 	call burst 9123456 -m 6 -r 200 -l 6
 	call emergency 112 -m 4 -r 200 -l 4
-	tl_eq "$CASE: two calls of the burst reached the trunk" "$(got burst 486)" 2
-	tl_eq "$CASE: four were refused with 403 (reject_code)" "$(got burst 403)" 4
+	SIPP_PORT=$PBX call pbx 9123456 -m 5 -r 200 -l 5
+	# bursts of ~25 ms against 1 and 2 calls/s: a stall of a second adds one
+	local ok=$(got pbx 486) no=$(got pbx 403)
+	tl_check "$CASE: a trunk is not held to source_cps 1: $ok of 5 from pbx (its max_cps_in 2)" in_range "$ok" 2 3
+	tl_eq "$CASE: the rest refused with 403" "$((ok + no))" 5
+	tl_eq "$CASE: tandem_limit_hits_total{limit=\"trunk_cps_in\"}" \
+		"$(metric 'tandem_limit_hits_total{limit="trunk_cps_in"}')" "$no"
+	ok=$(got burst 486); no=$(got burst 403)
+	tl_check "$CASE: one call of the burst reached the trunk (got $ok)" in_range "$ok" 1 2
+	tl_eq "$CASE: the others were refused with 403 (reject_code)" "$((ok + no))" 6
 	tl_eq "$CASE: all four emergency calls (112) reached the trunk" "$(got emergency 486)" 4
 	tl_eq "$CASE: tandem_limit_hits_total{limit=\"source_cps\"}" \
-		"$(metric 'tandem_limit_hits_total{limit="source_cps"}')" 4
+		"$(metric 'tandem_limit_hits_total{limit="source_cps"}')" "$no"
 	tl_check "$CASE: the log names the limit and the source" \
-		grep -q "limit source_cps reached by source 127.0.0.1 (2 calls/s)" "$TANDEMD_LOG"
+		grep -q "limit source_cps reached by source 127.0.0.1 (source_cps 1)" "$TANDEMD_LOG"
 	case_end
 }
 
