@@ -420,9 +420,10 @@ static const char *body_sdp(sip_t const *sip, size_t *len)
 
 static void copy_user(char *dst, size_t len, const url_t *u);
 
-/* An INVITE refused before it became a call still gets a call record. */
-static void reject(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int status,
-		   const char *phrase, const char *why)
+/* An INVITE refused before it became a call still gets a call record
+ * ('source': the trunk or user it came from, when known). */
+static void reject_from(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int status,
+			const char *phrase, const char *why, const char *source)
 {
 	char id[16], caller[64], called[64];
 	snprintf(id, sizeof id, "r%06" PRIx32, ++s->calls->next_id & 0xffffff);
@@ -438,12 +439,18 @@ static void reject(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int statu
 			.node = s->conf->general.node_name ? s->conf->general.node_name : "",
 			.call_id = id, .attempt = 1, .caller = caller, .called_in = called,
 			.final_code = status, .q850 = tcdr_q850_from_sip(status),
-			.disposition = "REJECTED",
+			.disposition = "REJECTED", .source = source,
 		};
 		clock_gettime(CLOCK_REALTIME, &r.start);
 		r.end = r.start;
 		tcdr_write(s->cdr, &r);
 	}
+}
+
+static void reject(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int status,
+		   const char *phrase, const char *why)
+{
+	reject_from(s, nh, sip, status, phrase, why, NULL);
 }
 
 static void copy_user(char *dst, size_t len, const url_t *u)
@@ -755,7 +762,7 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	copy_user(caller, sizeof caller, sip->sip_from ? sip->sip_from->a_url : NULL);
 	int rst = call_route_new(s, sip, called, caller, &rt, &ti, &rphrase, why, sizeof why);
 	if (rst) {
-		reject(s, nh, sip, rst, rphrase, why);
+		reject_from(s, nh, sip, rst, rphrase, why, rt.source);
 		return;
 	}
 	const struct tconf_route *r = rt.route;
