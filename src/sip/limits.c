@@ -119,7 +119,7 @@ static bool take(struct tlimits *l, const char *key, unsigned cps)
 void tlimits_hit(struct tsip *s, enum tlimit l, const char *who)
 {
 	atomic_fetch_add_explicit(&s->n.limit_hits[l], 1, memory_order_relaxed);
-	LOG_NOTICE("limit %s reached by %s: call refused", tlimit_name(l), who);
+	LOG_NOTICE("limit %s reached by %s", tlimit_name(l), who);
 }
 
 bool tlimits_emergency(const tconf_t *c, const char *called)

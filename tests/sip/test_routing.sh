@@ -11,7 +11,7 @@ tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 need_tools
 
-ALL_CASES="routes weights numbers trunk_cps source_cps user_limits privacy no_ua loop cdr"
+ALL_CASES="routes weights numbers trunk_cps channels source_cps user_limits privacy no_ua loop cdr"
 CASES=${ROUTING_CASES:-$ALL_CASES}
 
 # case_start NAME: tandemd with trunk1 (TL_TRUNK_PORT) and trunk2 (T2), plus
@@ -254,6 +254,32 @@ case_trunk_cps() {
 	case_end
 	tl_eq "$CASE: records: each refused one REJECTED with 503" \
 		"$(awk -F, '$13 == "REJECTED" && $11 == 503' "$CDR" | wc -l)" "$no"
+}
+
+# max_channels 1: with one call up, the next one finds no channel: 503 at
+# once and a trunk_channels hit.
+case_channels() {
+	TRUNK1="max_channels = 1" case_start channels || return
+	SIPP_PORT=$TL_TRUNK_PORT sipp_bg "$CASE-t1" uas_wait_bye.xml -m 1 -key mport "$(tl_port)" \
+		-key mfile "$C/mb" || return
+	CASE_PIDS+=("$SIPP_PID")
+	sipp_bg "$CASE-hold" uac_wait_bye.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s 9123 \
+		-key mport "$(tl_port)" -key mfile "$C/ma" || return
+	local hold=$SIPP_PID i n
+	for i in $(seq 1 50); do
+		n=$(tl_ctl --json calls 2>/dev/null | jq '[.calls[] | select(.state == "confirmed")] | length')
+		[ "$n" = 1 ] && break
+		sleep 0.1
+	done
+	tl_eq "$CASE: the first call holds trunk1's only channel" "$n" 1
+	call second 9123456
+	tl_eq "$CASE: the second gets 503 at once" "$(got second 503)" 1
+	tl_eq "$CASE: tandem_limit_hits_total{limit=\"trunk_channels\"}" \
+		"$(metric 'tandem_limit_hits_total{limit="trunk_channels"}')" 1
+	tl_check "$CASE: the log names the limit" grep -q "limit trunk_channels reached by trunk1" "$TANDEMD_LOG"
+	tl_ctl call hangup "$(tl_ctl --json calls | jq -r '.calls[0].id')" >/dev/null
+	wait "$hold"
+	case_end
 }
 
 # source_cps 2 with reject_code 403: of 6 quick calls 2 pass; calls to an
