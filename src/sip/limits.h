@@ -9,7 +9,8 @@
  *   user_calls   concurrent calls of a user (user max_calls)
  *   international  a user without allow_international calling + or 00
  * Rates are token buckets: 'cps' tokens a second, at most 'cps' (at least 1)
- * saved up. Emergency numbers ([limits] emergency) pass every limit.
+ * saved up. Emergency numbers ([limits] emergency) pass every rate and user
+ * limit (a trunk that is full or down is still skipped: it cannot take them).
  * A call over a limit is refused with [limits] reject_code (trunk limits first
  * try the route's next target), logged with the limit's name, and counted in
  * tandem_limit_hits_total{limit="..."}.
