@@ -16,9 +16,9 @@
 static const char header[] =
 	"node,call_id,attempt_id,start,answer,end,caller,called_in,called_out,target,"
 	"final_code,q850_cause,disposition,duration_s,codec_a,codec_b,"
-"a_pkts_in,a_pkts_out,b_pkts_in,b_pkts_out,a_dropped,b_dropped,"
+	"a_pkts_in,a_pkts_out,b_pkts_in,b_pkts_out,a_dropped,b_dropped,"
 	"a_rtp_expected,a_rtp_lost,a_jitter_ms,a_rtt_ms,a_remote_lost,a_mos,"
-	"b_rtp_expected,b_rtp_lost,b_jitter_ms,b_rtt_ms,b_remote_lost,b_mos\n";
+	"b_rtp_expected,b_rtp_lost,b_jitter_ms,b_rtt_ms,b_remote_lost,b_mos,source,caller_out\n";
 
 struct tcdr {
 	pthread_mutex_t lock;       /* guards fd against a reopen */
@@ -171,6 +171,7 @@ int tcdr_format(const struct tcdr_record *r, char *buf, size_t len)
 		nums[2], r->codec_a, r->codec_b, nums[3], nums[4], nums[5], nums[6], nums[7], nums[8],
 		qn[0][0], qn[0][1], qn[0][2], qn[0][3], qn[0][4], qn[0][5],
 		qn[1][0], qn[1][1], qn[1][2], qn[1][3], qn[1][4], qn[1][5],
+		r->source, r->caller_out,
 	};
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)

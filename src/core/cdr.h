@@ -18,7 +18,10 @@
  *   rtt_ms (round trip from RTCP; empty when unknown), remote_lost (the
  *   peer's cumulative loss on what the gateway sent it, from its RTCP;
  *   empty without a report), mos (E-model estimate of the received audio;
- *   empty without RTP).
+ *   empty without RTP); then source (trunk or user the call came from, empty if neither),
+ *   caller_out (calling number as sent to the trunk; "anonymous" when hidden).
+ * Columns are only ever added at the end, so scripts that read by position
+ * keep working; read by the header's names where possible.
  * Fields are quoted RFC 4180 style when they contain a comma, quote or
  * control character (which is replaced).
  *
@@ -56,6 +59,7 @@ struct tcdr_record {
 		int64_t remote_lost;
 		double mos;             /* 0: none */
 	} qa, qb;                   /* legs a and b */
+	const char *source, *caller_out;
 };
 
 int tcdr_open(const char *path, tcdr_t **out);

@@ -14,6 +14,7 @@
 #include "core/config_priv.h"
 #include "core/config_schema.h"
 #include "core/config_value.h"
+#include "core/routetab.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -40,6 +41,7 @@ struct loader {
 	struct ini_section *fixed[TCS_NKINDS];
 	struct file_map *files;     /* file names interned into the snapshot */
 	bool oom;
+	bool no_files;              /* TCONF_LOAD_NO_INCLUDE: no file access at all */
 };
 
 /* ---- small helpers ---- */
@@ -311,8 +313,9 @@ static long parent_keys(struct loader *L, struct ini_section *s, struct kref **r
 static void unknown_key(struct loader *L, enum tcs_kind kind, const struct ini_key *k)
 {
 	const char *best = tcs_suggest(kind, k->name);
-	bool named = kind == TCS_INTERFACE || kind == TCS_TRUNK || kind == TCS_USER;
-	const char *what = kind == TCS_INTERFACE ? "an interface" : kind == TCS_TRUNK ? "a trunk" : "a user";
+	bool named = kind == TCS_INTERFACE || kind == TCS_TRUNK || kind == TCS_USER || kind == TCS_ROUTE;
+	const char *what = kind == TCS_INTERFACE ? "an interface" : kind == TCS_TRUNK ? "a trunk" :
+			   kind == TCS_ROUTE ? "a route" : "a user";
 	tconf_diag(&L->d, k->file, k->line, "[%s] unknown key '%s'%s%s%s%s%s", k->section, k->name,
 		   named ? " for " : "", named ? what : "",
 		   best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
@@ -369,13 +372,13 @@ static int named_kind(struct loader *L, const struct ini_section *s)
 				   s->name, best);
 		else
 			tconf_diag(&L->d, s->file, s->line,
-				   "[%s] has no 'type' (interface, trunk or user), so it defines nothing", s->name);
+				   "[%s] has no 'type' (interface, trunk, user or route), so it defines nothing", s->name);
 		return -1;
 	}
 	int kind = tcs_enum_value(tcs_section_types, t->value);
 	if (kind < 0)
 		tconf_diag(&L->d, t->file, t->line,
-			   "[%s] type: unknown section type '%s' (allowed: interface, trunk, user)",
+			   "[%s] type: unknown section type '%s' (allowed: interface, trunk, user, route)",
 			   t->section, t->value);
 	return kind;
 }
@@ -500,7 +503,8 @@ static void load_named(struct loader *L, enum tcs_kind kind, struct ini_section 
 	for (size_t j = 0; j < nsecs; j++)
 		n += kinds[j] == (int)kind;
 	size_t size = kind == TCS_INTERFACE ? sizeof(struct tconf_interface) :
-		      kind == TCS_TRUNK ? sizeof(struct tconf_trunk) : sizeof(struct tconf_user);
+		      kind == TCS_TRUNK ? sizeof(struct tconf_trunk) :
+		      kind == TCS_ROUTE ? sizeof(struct tconf_route_def) : sizeof(struct tconf_user);
 	char *arr = n ? l_alloc(L, L->a, n * size) : NULL;
 	if (n && !arr)
 		return;
@@ -516,10 +520,20 @@ static void load_named(struct loader *L, enum tcs_kind kind, struct ini_section 
 			check_interface(L, secs[j], base, i);
 		} else if (kind == TCS_TRUNK) {
 			((struct tconf_trunk *)base)->name = name;
+		} else if (kind == TCS_ROUTE) {
+			struct tconf_route_def *rd = base;
+			rd->name = name;
+			rd->file = intern_file(L, secs[j]->file);
+			rd->line = secs[j]->line;
 		} else {
 			((struct tconf_user *)base)->name = name;
 		}
 		i++;
+	}
+	if (kind == TCS_ROUTE) {
+		L->c->route_defs = (const struct tconf_route_def *)(void *)arr;
+		L->c->nroute_defs = n;
+		return;
 	}
 	if (kind == TCS_USER) {
 		L->c->users = (const struct tconf_user *)(void *)arr;
@@ -539,121 +553,6 @@ static void load_named(struct loader *L, enum tcs_kind kind, struct ini_section 
 	for (size_t j = 0, t = 0; j < nsecs; j++)
 		if (kinds[j] == (int)kind)
 			check_trunk(L, secs[j], (struct tconf_trunk *)(void *)(arr + t++ * size));
-}
-
-/* ---- routes ---- */
-
-static bool valid_prefix(const char *k)
-{
-	const char *p = k + (*k == '+');
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return *p == 0 && p > k;
-}
-
-static void unknown_target(struct loader *L, const struct ini_key *k, const char *name)
-{
-	struct tconf_suggest sg;
-	tconf_suggest_init(&sg, name);
-	tconf_suggest_try(&sg, "echo");
-	tconf_suggest_try(&sg, "milliwatt");
-	for (size_t i = 0; i < L->c->ntrunks; i++)
-		tconf_suggest_try(&sg, L->c->trunks[i].name);
-	const char *best = tconf_suggest_result(&sg);
-	tconf_diag(&L->d, k->file, k->line, "[%s] %s: unknown target '%s' (not a trunk, echo or milliwatt)%s%s%s",
-		   k->section, k->name, name, best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
-}
-
-/* Parse "a, b, c" into targets; 0 or -1 (error said). */
-static int parse_targets(struct loader *L, const struct ini_key *k, struct tconf_route *r)
-{
-	size_t cap = 1;
-	for (const char *p = k->value; *p; p++)
-		cap += *p == ',';
-	struct tconf_target *t = l_alloc(L, L->a, cap * sizeof *t);
-	char *list = tca_strdup(L->doc.arena, k->value);
-	if (!t || !list)
-		return -1;
-	r->targets = t;
-	r->ntargets = 0;
-	int ret = 0;
-	for (char *item = list, *comma;; item = comma + 1) {
-		if ((comma = strchr(item, ',')))
-			*comma = 0;
-		while (*item == ' ' || *item == '\t')
-			item++;
-		for (size_t n = strlen(item); n && (item[n - 1] == ' ' || item[n - 1] == '\t');)
-			item[--n] = 0;
-		struct tconf_target tg = { TCONF_TARGET_TRUNK, NULL };
-		if (!*item) {
-			tconf_diag(&L->d, k->file, k->line, "[%s] %s: empty target in list '%s'", k->section,
-				   k->name, k->value);
-			ret = -1;
-		} else if (!strcmp(item, "echo")) {
-			tg.kind = TCONF_TARGET_ECHO;
-		} else if (!strcmp(item, "milliwatt")) {
-			tg.kind = TCONF_TARGET_MILLIWATT;
-		} else if (!(tg.trunk = tconf_trunk(L->c, item))) {
-			unknown_target(L, k, item);
-			ret = -1;
-		}
-		for (size_t i = 0; ret == 0 && i < r->ntargets; i++) {
-			if (t[i].kind == tg.kind && t[i].trunk == tg.trunk) {
-				tconf_diag(&L->d, k->file, k->line, "[%s] %s: target '%s' is listed twice",
-					   k->section, k->name, item);
-				ret = -1;
-			}
-		}
-		if (ret == 0)
-			t[r->ntargets++] = tg;
-		if (!comma)
-			break;
-	}
-	return ret;
-}
-
-static int route_cmp(const void *a, const void *b)
-{
-	const struct tconf_route *x = a, *y = b;
-	size_t lx = strlen(x->prefix), ly = strlen(y->prefix);
-	if (lx != ly)
-		return lx > ly ? -1 : 1;
-	return strcmp(x->prefix, y->prefix);
-}
-
-static void load_routes(struct loader *L, const struct ini_section *s)
-{
-	if (!s || !s->neff)
-		return;
-	struct tconf_route *r = l_alloc(L, L->a, s->neff * sizeof *r);
-	if (!r)
-		return;
-	size_t n = 0;
-	for (size_t i = 0; i < s->neff; i++) {
-		const struct ini_key *k = s->eff[i];
-		bool def = !strcmp(k->name, "default");
-		if (!def && !valid_prefix(k->name)) {
-			tconf_diag(&L->d, k->file, k->line,
-				   "[%s] '%s' is not a number prefix (digits, optional leading '+') or 'default'",
-				   k->section, k->name);
-			continue;
-		}
-		if (!*k->value) {
-			tconf_diag(&L->d, k->file, k->line, "[%s] %s: no target", k->section, k->name);
-			continue;
-		}
-		r[n].prefix = def ? "" : tca_strdup(L->a, k->name);
-		if (r[n].prefix && parse_targets(L, k, &r[n]) == 0) {
-			size_t len = strlen(r[n].prefix);
-			if (len > L->c->priv->max_prefix)
-				L->c->priv->max_prefix = len;
-			origin_add(L, "routes", k->name, k->file, k->line);
-			n++;
-		}
-	}
-	qsort(r, n, sizeof *r, route_cmp);
-	L->c->routes = r;
-	L->c->nroutes = n;
 }
 
 /* ---- response map ---- */
@@ -720,6 +619,17 @@ static void check_registrar(struct loader *L)
 	}
 }
 
+static void check_limits(struct loader *L)
+{
+	const struct tconf_limits *l = &L->c->limits;
+	const char *file;
+	unsigned line;
+	if (l->reject_code != 403 && l->reject_code != 503) {
+		key_loc(L, L->fixed[TCS_LIMITS], "reject_code", &file, &line);
+		tconf_diag(&L->d, file, line, "[limits] reject_code: %u is neither 403 nor 503", l->reject_code);
+	}
+}
+
 static void load_sections(struct loader *L)
 {
 	size_t n = L->doc.nsections, nnamed = 0;
@@ -746,11 +656,15 @@ static void load_sections(struct loader *L)
 	apply(L, L->fixed[TCS_CALLS], "calls", TCS_CALLS, &c->calls);
 	apply(L, L->fixed[TCS_AUTH], "auth", TCS_AUTH, &c->auth);
 	apply(L, L->fixed[TCS_REGISTRAR], "registrar", TCS_REGISTRAR, &c->registrar);
+	apply(L, L->fixed[TCS_LIMITS], "limits", TCS_LIMITS, &c->limits);
+	check_limits(L);
 	check_registrar(L);
 	load_named(L, TCS_INTERFACE, named, kinds, nnamed);
 	load_named(L, TCS_TRUNK, named, kinds, nnamed);
 	load_named(L, TCS_USER, named, kinds, nnamed);
-	load_routes(L, L->fixed[TCS_ROUTES]);
+	load_named(L, TCS_ROUTE, named, kinds, nnamed);
+	tconf_load_routes(c, L->a, &L->d, L->fixed[TCS_ROUTES], L->no_files ? NULL : L->basedir,
+			  !L->no_files, c->route_defs, c->nroute_defs);
 	load_respmap(L, L->fixed[TCS_RESPMAP]);
 	/* (Not worth saying when the main file could not even be read.) */
 	if (!c->ninterfaces && !(L->doc.nsections == 0 && L->d.count))
@@ -788,6 +702,7 @@ static tconf_t *loader_finish(struct loader *L, const char *name, unsigned gener
 		load_sections(L);
 	tca_free(L->doc.arena);
 	if (L->d.count || L->oom || !c->path) {
+		troutes_release(c);
 		tca_free(L->a);
 		return NULL;
 	}
@@ -820,6 +735,7 @@ tconf_t *tconf_load_buffer(const char *name, const char *text, size_t len,
 	if (loader_init(&L, errs) < 0)
 		return NULL;
 	L.mainfile = name;
+	L.no_files = flags & TCONF_LOAD_NO_INCLUDE;
 	unsigned ini_flags = (flags & TCONF_LOAD_NO_INCLUDE) ? INI_NO_INCLUDE : 0;
 	if (ini_parse_string(&L.doc, name, text, len, ini_flags, &L.d) < 0)
 		L.oom = true;

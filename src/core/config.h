@@ -34,12 +34,18 @@
  *                        with digest and may register; NAME is its user name
  *   [auth]               digest realm, nonce lifetime, ban of failing sources
  *   [registrar]          REGISTER expiry bounds, limits, bindings file
+ *   [NAME] type=route    a route with conditions (caller, source, regex) and
+ *                        number changes; see routetab.h
+ *   [limits]             CPS per source, reject code, emergency numbers
  *   [routes]             `prefix = target[, target...]`; target is a trunk
  *                        name or a built-in endpoint: echo, milliwatt.
  *                        A prefix is digits with an optional leading '+'
  *                        ("+" alone matches every number starting with '+');
  *                        the key `default` is the catch-all (prefix "").
- *                        Failover order is the order of the list.
+ *                        Failover order is the order of the list, unless
+ *                        targets say `priority=N` / `weight=N`; the key
+ *                        `file` names a data file of `prefix,target,...`
+ *                        lines for large tables.
  *   [response_map]       `code = code` mapping of final responses received on
  *                        the outbound leg before relaying them (e.g. 503 = 480)
  */
@@ -80,6 +86,17 @@ struct tconf_trunk {
 	unsigned strip;             /* digits removed from the front of the called number */
 	const char *prepend;        /* prefix added after strip; NULL = none */
 	const char *caller_id;      /* fixed calling number toward the trunk; NULL = pass */
+	/* number format (numplan.h): E.164 normalisation toward the trunk */
+	const char *country_code;   /* e.g. "44"; NULL = numbers are passed as they are */
+	const char *national_prefix;      /* default "0" */
+	const char *international_prefix; /* default "00" */
+	int number_format;          /* enum tnum_format; default as-is */
+	unsigned max_cps;           /* new calls per second sent to the trunk; 0 = unlimited */
+	unsigned max_cps_in;        /* new calls per second accepted from it; 0 = unlimited */
+	/* header policy (hdrpolicy.h) */
+	bool trust_pai;             /* P-Asserted-Identity accepted from and sent to it */
+	bool pass_diversion;        /* Diversion headers relayed toward it */
+	bool pass_history_info;     /* History-Info headers relayed toward it */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s
@@ -104,12 +121,42 @@ enum tconf_target_kind {
 struct tconf_target {
 	enum tconf_target_kind kind;
 	const struct tconf_trunk *trunk;  /* for TCONF_TARGET_TRUNK */
+	unsigned priority;          /* lower is tried first; default: position in the list */
+	unsigned weight;            /* share among equal priorities; default 1 */
+};
+
+/* A [NAME] type=route section as written (routetab.c turns it into a route). */
+struct tconf_route_def {
+	const char *name;
+	const char *number;         /* called-number prefix; NULL = any */
+	const char *regex;          /* POSIX ERE on the whole called number; NULL = none */
+	const char *caller;         /* caller-number prefix; NULL = any */
+	const char *source;         /* trunk or user the call comes from; NULL = any */
+	const char *targets;        /* "name [priority=N] [weight=N], ..." */
+	const char *rewrite;        /* with regex: new number, \0..\9 are groups */
+	unsigned strip;
+	const char *prepend;
+	const char *caller_id;
+	const char *file;
+	unsigned line;
 };
 
 struct tconf_route {
 	const char *prefix;         /* digits, may start with '+'; "" matches all */
 	const struct tconf_target *targets;
 	size_t ntargets;
+	const struct tconf_route_def *def;  /* conditions and number changes; NULL for
+					     * [routes] keys and route file lines */
+	const void *re;             /* compiled def->regex (regex_t), or NULL */
+	const char *file;           /* where it is defined */
+	unsigned line;
+};
+
+/* [limits]: fraud and overload protection (sip/limits.h). */
+struct tconf_limits {
+	unsigned source_cps;        /* new calls per second per source address; 0 = off */
+	unsigned reject_code;       /* 503 or 403 */
+	const char **emergency;     /* numbers never limited (exact match) */
 };
 
 struct tconf_respmap {
@@ -177,6 +224,7 @@ typedef struct tconf {
 	struct tconf_calls calls;
 	struct tconf_auth auth;
 	struct tconf_registrar registrar;
+	struct tconf_limits limits;
 
 	const struct tconf_interface *interfaces;
 	size_t ninterfaces;
@@ -184,8 +232,13 @@ typedef struct tconf {
 	size_t ntrunks;
 	const struct tconf_user *users;    /* in file order */
 	size_t nusers;
-	const struct tconf_route *routes;  /* sorted by prefix length, longest first */
+	const struct tconf_route *routes;  /* [routes] and its file: by prefix length, longest first */
 	size_t nroutes;
+	const struct tconf_route *xroutes; /* type=route sections, in file order */
+	size_t nxroutes;
+	struct troutetab *rtab;     /* lookup table over all of them (routetab.h) */
+	const struct tconf_route_def *route_defs;  /* the type=route sections as written */
+	size_t nroute_defs;
 	const struct tconf_respmap *respmap;
 	size_t nrespmap;
 } tconf_t;
@@ -235,7 +288,9 @@ const struct tconf_trunk *tconf_trunk(const tconf_t *c, const char *name);
 /* A user by name (digest username) or by number (extension); NULL if none. */
 const struct tconf_user *tconf_user(const tconf_t *c, const char *name);
 const struct tconf_user *tconf_user_by_number(const tconf_t *c, const char *number);
-/* Longest-prefix match of a called number; NULL when no route matches. */
+/* Longest-prefix match of a called number among the unconditional routes
+ * ([routes] and its file); NULL when none matches. See routetab.h for the
+ * full match (regex, caller, source). */
 const struct tconf_route *tconf_route_lookup(const tconf_t *c, const char *number);
 /* Mapped final response code (identity when not in the table). */
 int tconf_map_response(const tconf_t *c, int code);

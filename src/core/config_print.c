@@ -53,12 +53,25 @@ void tconf_print(const tconf_t *c, FILE *out)
 		fprintf(out, "\n[%s]\ntype = user\n", c->users[i].name);
 		print_keys(out, TCS_USER, &c->users[i]);
 	}
+	for (size_t i = 0; i < c->nroute_defs; i++) {
+		fprintf(out, "\n[%s]\ntype = route\n", c->route_defs[i].name);
+		print_keys(out, TCS_ROUTE, &c->route_defs[i]);
+	}
+	fputs("\n[limits]\n", out);
+	print_keys(out, TCS_LIMITS, &c->limits);
+	/* the route file's lines too: this is the table in effect */
 	fputs("\n[routes]\n", out);
 	for (size_t i = 0; i < c->nroutes; i++) {
 		const struct tconf_route *r = &c->routes[i];
 		fprintf(out, "%s =", r->prefix[0] ? r->prefix : "default");
-		for (size_t t = 0; t < r->ntargets; t++)
-			fprintf(out, "%s%s", t ? ", " : " ", tconf_target_name(&r->targets[t]));
+		for (size_t t = 0; t < r->ntargets; t++) {
+			const struct tconf_target *tg = &r->targets[t];
+			fprintf(out, "%s%s", t ? ", " : " ", tconf_target_name(tg));
+			if (tg->priority != t + 1)
+				fprintf(out, " priority=%u", tg->priority);
+			if (tg->weight != 1)
+				fprintf(out, " weight=%u", tg->weight);
+		}
 		fputc('\n', out);
 	}
 	fputs("\n[response_map]\n", out);
@@ -108,6 +121,7 @@ size_t tconf_check_reload(const tconf_t *running, const tconf_t *next, struct tc
 	n += diff_keys(&d, next, "calls", TCS_CALLS, &running->calls, &next->calls);
 	n += diff_keys(&d, next, "auth", TCS_AUTH, &running->auth, &next->auth);
 	n += diff_keys(&d, next, "registrar", TCS_REGISTRAR, &running->registrar, &next->registrar);
+	n += diff_keys(&d, next, "limits", TCS_LIMITS, &running->limits, &next->limits);
 	for (size_t i = 0; i < next->ninterfaces; i++) {
 		const struct tconf_interface *nif = &next->interfaces[i];
 		const struct tconf_interface *rif = tconf_interface(running, nif->name);

@@ -23,8 +23,14 @@ struct tconf_priv {
 	atomic_uint refs;
 	struct tca *arena;          /* holds the tconf_t, this struct and all data */
 	struct tconf_origin *origins;
-	size_t max_prefix;          /* longest route prefix, bounds lookups */
 };
+
+/* Load [routes], its file (unless !files: then `file` is an error) and the
+ * route sections into c (config_routes.c). */
+struct ini_section;
+struct tconf_diag;
+void tconf_load_routes(tconf_t *c, struct tca *a, struct tconf_diag *d, const struct ini_section *routes,
+		       const char *basedir, bool files, const struct tconf_route_def *defs, size_t ndefs);
 
 /* Origin of [section] key (key NULL: the header); NULL if not written. */
 const struct tconf_origin *tconf_origin(const tconf_t *c, const char *section, const char *key);

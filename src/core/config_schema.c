@@ -30,6 +30,12 @@ static const struct tcs_enum transports[] = {
 };
 const struct tcs_enum tcs_section_types[] = {
 	{ "interface", TCS_INTERFACE }, { "trunk", TCS_TRUNK }, { "user", TCS_USER },
+	{ "route", TCS_ROUTE },
+	{ NULL, 0 },
+};
+/* Same values as enum tnum_format (core/numplan.h). */
+static const struct tcs_enum number_formats[] = {
+	{ "asis", 0 }, { "e164", 1 }, { "international", 2 }, { "national", 3 },
 	{ NULL, 0 },
 };
 
@@ -44,6 +50,8 @@ const struct tcs_enum tcs_section_types[] = {
 #define AUT(f, ...)   ROW(TCS_AUTH, tconf_auth, f, __VA_ARGS__)
 #define REG(f, ...)   ROW(TCS_REGISTRAR, tconf_registrar, f, __VA_ARGS__)
 #define USR(f, ...)   ROW(TCS_USER, tconf_user, f, __VA_ARGS__)
+#define RTE(f, ...)   ROW(TCS_ROUTE, tconf_route_def, f, __VA_ARGS__)
+#define LIM(f, ...)   ROW(TCS_LIMITS, tconf_limits, f, __VA_ARGS__)
 
 enum { R = TCS_RESTART, REQ = TCS_REQUIRED, PATH = TCS_PATH };
 
@@ -72,7 +80,7 @@ const struct tcs_key tcs_keys[] = {
 	GEN(node_name, TCS_STRING, 0, 0, 0, NULL, NULL, "the host name",
 	    "Name of this node in logs and call records."),
 	GEN(user_agent, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
-	    "Value of the User-Agent and Server headers."),
+	    "Value of the User-Agent and Server headers; none sends neither. A caller's own are never relayed."),
 	GEN(metrics_listen, TCS_STRING, R, 0, 0, NULL, NULL, "no metrics endpoint",
 	    "Serve Prometheus metrics over HTTP at /metrics on this IPv4:PORT or [IPv6]:PORT."),
 
@@ -133,6 +141,27 @@ const struct tcs_key tcs_keys[] = {
 	    "Prefix put in front of the called number (after strip), e.g. + or a carrier code."),
 	TRK(caller_id, TCS_DIGITS, 0, 0, 0, NULL, NULL, "the caller's own number",
 	    "Calling number presented to the trunk in From (a fixed caller-ID rewrite)."),
+	TRK(country_code, TCS_DIGITS, 0, 0, 0, NULL, NULL, "numbers are not normalised",
+	    "Country of the trunk's numbering plan (e.g. 44): national numbers toward it are read as this country's."),
+	TRK(national_prefix, TCS_DIGITS, 0, 0, 0, "0", NULL, NULL,
+	    "Trunk (national) dialling prefix of its country, e.g. 0 in 020 7946 0000."),
+	TRK(international_prefix, TCS_DIGITS, 0, 0, 0, "00", NULL, NULL,
+	    "International dialling prefix of its country (00, or 011 in North America)."),
+	TRK(number_format, TCS_ENUM, 0, 0, 0, "asis", number_formats, NULL,
+	    "Form of the called and calling numbers sent to the trunk: asis, e164 (+CC...), "
+	    "international (00CC...) or national (0... for its own country, 00CC... otherwise); needs "
+	    "country_code. Numbers in calls from the trunk are read in its plan and routed as E.164."),
+	TRK(max_cps, TCS_UINT, 0, 0, 100000, "0", NULL, NULL,
+	    "Most new calls per second sent to the trunk (then the next target is tried); 0 = unlimited."),
+	TRK(max_cps_in, TCS_UINT, 0, 0, 100000, "0", NULL, NULL,
+	    "Most new calls per second accepted from the trunk (instead of [limits] source_cps); 0 = unlimited."),
+	TRK(trust_pai, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
+	    "Trust domain (RFC 3325): P-Asserted-Identity is accepted from the trunk and sent to it; "
+	    "from other peers it is removed, and a caller's Privacy: id hides its identity from them."),
+	TRK(pass_diversion, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
+	    "Relay the caller's Diversion headers to the trunk."),
+	TRK(pass_history_info, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
+	    "Relay the caller's History-Info headers to the trunk."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),
@@ -175,9 +204,38 @@ const struct tcs_key tcs_keys[] = {
 	USR(allow_international, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
 	    "May call international numbers (starting with + or 00)."),
 
+	RTE(number, TCS_DIGITS, 0, 0, 0, NULL, NULL, "any number",
+	    "Called numbers starting with this prefix; the longest matching prefix wins, as in [routes]."),
+	RTE(regex, TCS_STRING, 0, 0, 0, NULL, NULL, "none",
+	    "Instead of number: a POSIX extended regular expression the whole called number must match; "
+	    "regex routes are tried before prefixes, in file order."),
+	RTE(caller, TCS_DIGITS, 0, 0, 0, NULL, NULL, "any caller",
+	    "Only calls whose caller number starts with this prefix."),
+	RTE(source, TCS_STRING, 0, 0, 0, NULL, NULL, "any source",
+	    "Only calls that come from this trunk (by address) or user."),
+	RTE(targets, TCS_STRING, 0, 0, 0, NULL, NULL, "none (required)",
+	    "Comma list of targets, each 'name [priority=N] [weight=N]' (as in [routes])."),
+	RTE(rewrite, TCS_STRING, 0, 0, 0, NULL, NULL, "the number as received",
+	    "With regex: the new called number; \\1 to \\9 are the regex's groups, \\0 the whole number."),
+	RTE(strip, TCS_UINT, 0, 0, 32, "0", NULL, NULL,
+	    "Digits removed from the front of the called number (after rewrite)."),
+	RTE(prepend, TCS_DIGITS, 0, 0, 0, NULL, NULL, "nothing",
+	    "Prefix put in front of the called number (after strip)."),
+	RTE(caller_id, TCS_DIGITS, 0, 0, 0, NULL, NULL, "the caller's own number",
+	    "Calling number presented on this route (a trunk's caller_id still wins)."),
+
+	LIM(source_cps, TCS_UINT, 0, 0, 100000, "0", NULL, NULL,
+	    "Most new calls per second from one source address that is not a trunk (burst: one second's "
+	    "worth); 0 = unlimited. Trunks have max_cps_in."),
+	LIM(reject_code, TCS_UINT, 0, 403, 503, "503", NULL, NULL,
+	    "Response to a call over a limit: 503 (try later) or 403 (refused)."),
+	LIM(emergency, TCS_LIST, 0, 0, 0, "112, 911, 999", NULL, "no number is exempt",
+	    "Called numbers that no limit ever refuses (exact match)."),
+
 	{ TCS_ROUTES, "PREFIX", TCS_LIST, TCS_PATTERN, 0, 0, NULL, NULL, 0, 0, NULL,
-	  "Called numbers starting with PREFIX (digits, optional leading +; default = any number) "
-	  "go to the listed targets, tried in order: trunk names, echo or milliwatt." },
+	  "Called numbers starting with PREFIX (digits, optional leading +, at most 23; default = any "
+	  "number) go to the listed targets: trunk names, echo or milliwatt, each optionally followed "
+	  "by priority=N and weight=N. The key file (a path) reads more of them from a route file." },
 	{ TCS_RESPMAP, "CODE", TCS_UINT, TCS_PATTERN, 300, 699, NULL, NULL, 0, 0, NULL,
 	  "A final response CODE received from a trunk is relayed as the given code instead." },
 };
@@ -186,7 +244,7 @@ const size_t tcs_nkeys = sizeof tcs_keys / sizeof tcs_keys[0];
 static const char *const kind_sections[TCS_NKINDS] = {
 	[TCS_GENERAL] = "general", [TCS_MEDIA] = "media", [TCS_CALLS] = "calls",
 	[TCS_ROUTES] = "routes", [TCS_RESPMAP] = "response_map",
-	[TCS_AUTH] = "auth", [TCS_REGISTRAR] = "registrar",
+	[TCS_AUTH] = "auth", [TCS_REGISTRAR] = "registrar", [TCS_LIMITS] = "limits",
 };
 
 const char *tcs_kind_section(enum tcs_kind kind)
@@ -208,6 +266,8 @@ const char *tcs_kind_label(enum tcs_kind kind)
 	case TCS_AUTH: return "[auth]";
 	case TCS_REGISTRAR: return "[registrar]";
 	case TCS_USER: return "user";
+	case TCS_ROUTE: return "route";
+	case TCS_LIMITS: return "[limits]";
 	default: return "?";
 	}
 }
@@ -225,7 +285,8 @@ static int kind_has(enum tcs_kind kind, const struct tcs_key *k)
 	if (k->flags & TCS_PATTERN)
 		return 0;
 	return k->kind == kind ||
-	       (k->kind == TCS_NAMED && (kind == TCS_INTERFACE || kind == TCS_TRUNK || kind == TCS_USER));
+	       (k->kind == TCS_NAMED && (kind == TCS_INTERFACE || kind == TCS_TRUNK || kind == TCS_USER ||
+						kind == TCS_ROUTE));
 }
 
 const struct tcs_key *tcs_find(enum tcs_kind kind, const char *name)
@@ -450,7 +511,22 @@ void tconf_schema_man(FILE *out)
 		 "is digits with an optional leading +; + and 44 are different prefixes; "
 		 "the key default matches every number. Targets: a trunk name, echo (plays "
 		 "back what it hears), milliwatt (a 1004 Hz tone). When a target fails, "
-		 "is busy or full, the next one in the list is tried.");
+		 "is busy or full, the next one is tried: in list order, or by priority=N "
+		 "(lower first) written after the name; targets of equal priority are tried "
+		 "in a random order weighted by weight=N (default 1). A list that gives any "
+		 "priority or weight puts targets without a priority at priority 1, e.g. "
+		 "+44 = carrier-b priority=1 weight=70, carrier-c priority=1 weight=30, carrier-a priority=2. "
+		 "The key file names a route file for large tables: one prefix,target[,target...] a line, "
+		 "# or ; comments; errors name the file and line; read again on every reload.");
+	man_kind(out, TCS_ROUTE, "[NAME] type = route",
+		 "A route with conditions or number changes. Regex routes are tried first, in "
+		 "file order; other routes join the prefix table of [routes], where at one "
+		 "prefix routes with conditions (caller, source) come before the plain one.");
+	man_kind(out, TCS_LIMITS, "[limits]",
+		 "Limits against fraud and overload: calls per second per source address here; "
+		 "per trunk max_cps and max_channels; per user max_calls and allow_international. "
+		 "A call over a limit gets reject_code (trunk limits: the next target is tried "
+		 "first), a log line naming the limit, and counts in tandem_limit_hits_total.");
 	man_kind(out, TCS_RESPMAP, "[response_map]",
 		 "Rewrites final responses from trunks before they are relayed to the "
 		 "caller; both codes in 300..699. Other codes pass unchanged.");

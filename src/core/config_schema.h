@@ -24,6 +24,8 @@ enum tcs_kind {
 	TCS_AUTH,
 	TCS_REGISTRAR,
 	TCS_USER,
+	TCS_ROUTE,       /* [NAME] type=route */
+	TCS_LIMITS,
 	TCS_NKINDS
 };
 
@@ -89,6 +91,6 @@ const struct tcs_key *tcs_pattern(enum tcs_kind kind);
 int tcs_enum_value(const struct tcs_enum *e, const char *name);
 const char *tcs_enum_name(const struct tcs_enum *e, int value);
 
-extern const struct tcs_enum tcs_section_types[];  /* interface, trunk, user */
+extern const struct tcs_enum tcs_section_types[];  /* interface, trunk, user, route */
 
 #endif

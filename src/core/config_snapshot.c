@@ -2,6 +2,7 @@
  * Everything here only reads the snapshot, from any thread. */
 #include <config.h>  /* autoconf; "config.h" would find core/config.h */
 #include "core/config_priv.h"
+#include "core/routetab.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,10 @@ void tconf_unref(tconf_t *c)
 	if (!c)
 		return;
 	/* Release our writes, and acquire everyone's before freeing. */
-	if (atomic_fetch_sub_explicit(&c->priv->refs, 1, memory_order_acq_rel) == 1)
+	if (atomic_fetch_sub_explicit(&c->priv->refs, 1, memory_order_acq_rel) == 1) {
+		troutes_release(c);
 		tca_free(c->priv->arena);
+	}
 }
 
 /* ---- lookups ---- */
@@ -58,36 +61,10 @@ const struct tconf_user *tconf_user_by_number(const tconf_t *c, const char *numb
 	return NULL;
 }
 
-struct route_key {
-	const char *number;
-	size_t len;
-};
-
-static int route_key_cmp(const void *key, const void *elem)
-{
-	const struct route_key *k = key;
-	const struct tconf_route *r = elem;
-	size_t len = strlen(r->prefix);
-	if (k->len != len)
-		return k->len > len ? -1 : 1;
-	return strncmp(k->number, r->prefix, len);
-}
-
-/* Routes are sorted by (length desc, prefix); try each length from the
- * longest possible down, with a binary search among prefixes of that length. */
+/* Unconditional routes only; routetab.h has the full match. */
 const struct tconf_route *tconf_route_lookup(const tconf_t *c, const char *number)
 {
-	if (!c || !number || !c->nroutes)
-		return NULL;
-	size_t len = strnlen(number, c->priv->max_prefix);
-	for (size_t l = len + 1; l-- > 0;) {
-		struct route_key k = { number, l };
-		const struct tconf_route *r = bsearch(&k, c->routes, c->nroutes, sizeof *c->routes,
-						      route_key_cmp);
-		if (r)
-			return r;
-	}
-	return NULL;
+	return c ? troutetab_lookup(c->rtab, number, NULL, NULL) : NULL;
 }
 
 int tconf_map_response(const tconf_t *c, int code)

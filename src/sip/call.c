@@ -15,6 +15,7 @@
 #include "core/cdr.h"
 #include "core/log.h"
 #include "sip/call.h"
+#include "sip/limits.h"
 #include "sip/trunks.h"
 
 struct tcall_table {
@@ -34,7 +35,12 @@ struct tcall_table {
 int tcall_table_new(struct tsip *s)
 {
 	s->calls = calloc(1, sizeof *s->calls);
-	return s->calls ? 0 : -ENOMEM;
+	if (!s->calls || tlimits_new(&s->limits) < 0) {
+		free(s->calls);
+		s->calls = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static void call_free(struct call *c);
@@ -64,6 +70,8 @@ void tcall_table_free(struct tsip *s)
 		orphan_free(s, s->calls->orphans);
 	free(s->calls);
 	s->calls = NULL;
+	tlimits_free(s->limits);
+	s->limits = NULL;
 }
 
 unsigned tcall_count(const struct tsip *s) { return s->calls ? s->calls->count : 0; }
@@ -98,6 +106,7 @@ static void call_free(struct call *c)
 	call_cdr(c, final_disposition(c), c->final_code);
 	if (c->trunk_held)
 		trunk_release(c->sip, c->trunk_held);
+	call_route_release(c->sip, &c->rt);
 	call_timers_stop(c);
 	if (c->media)
 		media_session_destroy(c->media);
@@ -179,6 +188,8 @@ void call_cdr(struct call *c, const char *disposition, int code)
 		.b_in = st[1].packets_in, .b_out = st[1].packets_out,
 		.a_dropped = st[0].dropped, .b_dropped = st[1].dropped,
 		.qa = cdr_quality(&st[0]), .qb = cdr_quality(&st[1]),
+		.source = c->rt.source ? c->rt.source : "",
+		.caller_out = c->trunk ? c->caller_out : "",
 	};
 	clock_gettime(CLOCK_REALTIME, &r.end);
 	if (tcdr_write(c->sip->cdr, &r) < 0)
@@ -419,9 +430,10 @@ static const char *body_sdp(sip_t const *sip, size_t *len)
 
 static void copy_user(char *dst, size_t len, const url_t *u);
 
-/* An INVITE refused before it became a call still gets a call record. */
-static void reject(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int status,
-		   const char *phrase, const char *why)
+/* An INVITE refused before it became a call still gets a call record
+ * ('source': the trunk or user it came from, when known). */
+static void reject_from(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int status,
+			const char *phrase, const char *why, const char *source)
 {
 	char id[16], caller[64], called[64];
 	snprintf(id, sizeof id, "r%06" PRIx32, ++s->calls->next_id & 0xffffff);
@@ -437,12 +449,18 @@ static void reject(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int statu
 			.node = s->conf->general.node_name ? s->conf->general.node_name : "",
 			.call_id = id, .attempt = 1, .caller = caller, .called_in = called,
 			.final_code = status, .q850 = tcdr_q850_from_sip(status),
-			.disposition = "REJECTED",
+			.disposition = "REJECTED", .source = source,
 		};
 		clock_gettime(CLOCK_REALTIME, &r.start);
 		r.end = r.start;
 		tcdr_write(s->cdr, &r);
 	}
+}
+
+static void reject(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int status,
+		   const char *phrase, const char *why)
+{
+	reject_from(s, nh, sip, status, phrase, why, NULL);
 }
 
 static void copy_user(char *dst, size_t len, const url_t *u)
@@ -491,22 +509,27 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	const char *tp = tr->transport == TCONF_TP_TCP ? ";transport=tcp" :
 			 tr->transport == TCONF_TP_TLS ? ";transport=tls" : "";
 	bool v6 = strchr(tr->host, ':') != NULL;
-	char to[256], from[256], ruri[256];
+	char to[256], from[256], ruri[256], hdrs[2048];
+	bool anon;
 	sip_t const *sip = c->ev.sip;
 	const char *display = sip && sip->sip_from && sip->sip_from->a_display ? sip->sip_from->a_display : NULL;
 	unsigned mf = sip && sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
 
-	/* the trunk's number format: strip digits, then prepend its prefix */
-	size_t len = strlen(c->called), strip = tr->strip < len ? tr->strip : len;
-	snprintf(c->called_out, sizeof c->called_out, "%s%s", tr->prepend ? tr->prepend : "",
-		 c->called + strip);
-	const char *from_user = tr->caller_id ? tr->caller_id : c->caller[0] ? c->caller : "anonymous";
+	/* numbers in the trunk's format, identity headers by its trust */
+	call_route_outbound(&c->rt, tr, c->caller, c->called_out, sizeof c->called_out,
+			    c->caller_out, sizeof c->caller_out, &anon, hdrs, sizeof hdrs);
+	if (anon)
+		snprintf(c->caller_out, sizeof c->caller_out, "anonymous");
+	const char *from_user = c->caller_out;
 	snprintf(ruri, sizeof ruri, "sip:%s@%s%s%s:%u%s", c->called_out, v6 ? "[" : "", tr->host,
 		 v6 ? "]" : "", tr->port, tp);
 	snprintf(to, sizeof to, "<sip:%s@%s%s%s:%u>", c->called_out, v6 ? "[" : "", tr->host,
 		 v6 ? "]" : "", tr->port);
-	snprintf(from, sizeof from, "%s%s<sip:%s@%s>", display && !tr->caller_id ? display : "",
-		 display && !tr->caller_id ? " " : "", from_user, adv);
+	if (anon)
+		snprintf(from, sizeof from, "%s", HDR_ANON_FROM);
+	else
+		snprintf(from, sizeof from, "%s%s<sip:%s@%s>", display && !tr->caller_id ? display : "",
+			 display && !tr->caller_id ? " " : "", from_user, adv);
 	c->b.nh = nua_handle(c->sip->nua, &c->b, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
 	if (!c->b.nh)
 		return -ENOMEM;
@@ -514,6 +537,7 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	char mfs[16];
 	snprintf(mfs, sizeof mfs, "%u", mf > 70 ? 69 : (mf ? mf - 1 : 0));
 	nua_invite(c->b.nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mfs),
+		   TAG_IF(hdrs[0], SIPTAG_HEADER_STR(hdrs)),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer->sdp),
 		   TAG_END());
 	LOG_INFO("call %s: %s -> %s via trunk %s (%s)", c->id, from_user, c->called_out, tr->name, ruri);
@@ -584,15 +608,11 @@ int call_failover(struct call *c, const char *why)
 	if (!r || c->endpoint != MEDIA_ENDPOINT_NONE)
 		return -ENOENT;
 	const char *cur_if = c->trunk ? c->trunk->interface : NULL;
-	for (i = c->target + 1; i < r->ntargets; i++) {
-		const struct tconf_target *tg = &r->targets[i];
+	const struct tconf_target *tg = NULL;
+	for (i = c->target + 1; (i = call_route_next(c->sip, c->id, &c->rt, i)) < c->rt.norder; i++) {
+		tg = &r->targets[c->rt.order[i]];
 		if (tg->kind != TCONF_TARGET_TRUNK)
 			continue;
-		const char *busy;
-		if (!trunk_usable(c->sip, tg->trunk, &busy)) {
-			LOG_INFO("call %s: skipping trunk %s: %s", c->id, tg->trunk->name, busy);
-			continue;
-		}
 		const char *nif = tg->trunk->interface;
 		/* the B leg's media sockets are bound on one interface */
 		if ((cur_if || nif) && (!cur_if || !nif || strcmp(cur_if, nif))) {
@@ -602,11 +622,11 @@ int call_failover(struct call *c, const char *why)
 		}
 		break;
 	}
-	if (i >= r->ntargets)
+	if (i >= c->rt.norder)
 		return -ENOENT;
 	(void)ifb;
 	LOG_NOTICE("call %s: trunk %s failed (%s): failing over to trunk %s", c->id,
-		   c->trunk ? c->trunk->name : "?", why, r->targets[i].trunk->name);
+		   c->trunk ? c->trunk->name : "?", why, tg->trunk->name);
 	call_cdr(c, "FAILOVER", c->ev.sip || c->ev.status ? c->ev.status : 408);
 	c->q850 = 0;
 	orphan_b(c);
@@ -615,7 +635,7 @@ int call_failover(struct call *c, const char *why)
 	c->target = i;
 	c->attempt++;
 	clock_gettime(CLOCK_REALTIME, &c->ts_attempt);
-	c->trunk = r->targets[i].trunk;
+	c->trunk = tg->trunk;
 
 	struct media_sdp out = { 0 };
 	int rc = c->a_offer ? media_session_offer(c->media, MEDIA_LEG_A, c->a_offer, c->a_offer_len, &out)
@@ -745,30 +765,26 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		reject(s, nh, sip, 484, "Address Incomplete", "no number in the Request-URI");
 		return;
 	}
-	const struct tconf_route *r = tconf_route_lookup(conf, called);
-	if (!r || r->ntargets == 0) {
-		reject(s, nh, sip, 404, "Not Found", "no route");
-		return;
-	}
-	/* the first target that can take a call: trunks that are down or full
-	 * are skipped, and with none left the caller hears 503 at once */
+	char caller[64], why[96];
+	const char *rphrase = NULL;
+	struct call_routing rt;
 	size_t ti;
-	const char *busy = NULL;
-	for (ti = 0; ti < r->ntargets; ti++)
-		if (r->targets[ti].kind != TCONF_TARGET_TRUNK ||
-		    trunk_usable(s, r->targets[ti].trunk, &busy))
-			break;
-	if (ti == r->ntargets) {
-		reject(s, nh, sip, 503, "Service Unavailable", busy ? busy : "no usable trunk");
+	copy_user(caller, sizeof caller, sip->sip_from ? sip->sip_from->a_url : NULL);
+	int rst = call_route_new(s, sip, called, caller, &rt, &ti, &rphrase, why, sizeof why);
+	if (rst) {
+		reject_from(s, nh, sip, rst, rphrase, why, rt.source);
 		return;
 	}
-	const struct tconf_target *tg = &r->targets[ti];
+	const struct tconf_route *r = rt.route;
+	const struct tconf_target *tg = &r->targets[rt.order[ti]];
 
 	struct call *c = call_new(s, nh);
 	if (!c) {
+		call_route_release(s, &rt);
 		reject(s, nh, sip, 500, "Server Internal Error", "out of memory");
 		return;
 	}
+	c->rt = rt;
 	snprintf(c->called, sizeof c->called, "%s", called);
 	copy_user(c->caller, sizeof c->caller, sip->sip_from ? sip->sip_from->a_url : NULL);
 	c->ev.sip = sip;

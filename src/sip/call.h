@@ -20,6 +20,7 @@
 #ifndef TANDEM_SIP_CALL_H
 #define TANDEM_SIP_CALL_H
 
+#include "sip/call_route.h"
 #include "sip/sip_internal.h"
 
 #include <sofia-sip/su_wait.h>
@@ -80,8 +81,10 @@ struct call {
 	bool b_used;                /* a B leg dialog was created */
 	enum media_endpoint endpoint;
 	const struct tconf_trunk *trunk;
-	const struct tconf_route *route;  /* in c->conf; targets tried in order */
-	size_t target;              /* index of the target being tried */
+	const struct tconf_route *route;  /* in c->conf; targets tried in rt.order */
+	size_t target;              /* position in rt.order of the target being tried */
+	struct call_routing rt;     /* source, route, numbers, identity (call_route.h) */
+	char caller_out[100];       /* the calling number as sent to the current trunk */
 	const char *trunk_held;     /* trunk whose channel this call holds, or NULL */
 	char *a_offer;              /* A's offer (malloc'd), re-offered on failover */
 	size_t a_offer_len;

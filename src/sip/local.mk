@@ -4,6 +4,8 @@ src_sip_libtsip_a_CPPFLAGS = $(AM_CPPFLAGS) $(SOFIA_CFLAGS) $(EVENT_CFLAGS) $(JA
 src_sip_libtsip_a_SOURCES = \
 	src/sip/sip_thread.c src/sip/sip_thread.h src/sip/sip_internal.h \
 	src/sip/call.c src/sip/call.h src/sip/call_fsm.c src/sip/trunks.c src/sip/trunks.h \
+	src/sip/call_route.c src/sip/call_route.h src/sip/limits.c src/sip/limits.h \
+	src/sip/hdrpolicy.c src/sip/hdrpolicy.h \
 	src/sip/sip_metrics.c src/sip/sip_metrics.h \
 	src/sip/digest.c src/sip/digest.h src/sip/nonce.c src/sip/nonce.h \
 	src/sip/banlist.c src/sip/banlist.h \

@@ -37,6 +37,13 @@ struct tcdr;
 
 #define TSIP_NRESULTS 500           /* final response codes 200..699 (metrics) */
 
+/* Limits (limits.h), by name in tandem_limit_hits_total. */
+enum tlimit {
+	TLIMIT_SOURCE_CPS, TLIMIT_TRUNK_CPS, TLIMIT_TRUNK_CHANNELS, TLIMIT_USER_CALLS,
+	TLIMIT_INTERNATIONAL, TLIMIT_TRUNK_CPS_IN, TLIMIT__COUNT
+};
+struct tlimits;
+
 struct tsip {
 	pthread_t thread;
 	su_home_t home[1];
@@ -51,6 +58,7 @@ struct tsip {
 	struct tcall_table *calls;  /* the call core's state */
 	struct trunk_table *trunks; /* live trunk state (trunks.c) */
 	struct tcdr *cdr;           /* call records, or NULL (owned; follows conf) */
+	struct tlimits *limits;     /* rate buckets and user counts (limits.c; owned) */
 
 	/* start-up handshake with tsip_start() */
 	pthread_mutex_t start_lock;
@@ -70,6 +78,7 @@ struct tsip {
 		atomic_uint_fast64_t attempts;     /* new INVITEs, rejected ones too */
 		atomic_uint_fast64_t results[TSIP_NRESULTS]; /* final responses to callers, [code - 200] */
 		struct tmetrics_hist setup_provisional, setup_answer; /* from the INVITE */
+		atomic_uint_fast64_t limit_hits[TLIMIT__COUNT];
 	} n;
 };
 

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "sip/sip_metrics.h"
 #include "sip/sip_internal.h"
+#include "sip/limits.h"
 
 #include <stdio.h>
 
@@ -67,4 +68,11 @@ void tsip_metrics_write(const tsip_t *s, struct tmetrics_out *o)
 			"(stage=\"provisional\", post-dial delay) and to the 200 OK (stage=\"answer\").");
 	tmetrics_hist(o, "tandem_call_setup_seconds", "stage=\"provisional\"", &s->n.setup_provisional);
 	tmetrics_hist(o, "tandem_call_setup_seconds", "stage=\"answer\"", &s->n.setup_answer);
+	tmetrics_family(o, "tandem_limit_hits_total", "counter",
+			"Calls refused (or trunks skipped) because a limit was reached, by limit.");
+	for (int l = 0; l < TLIMIT__COUNT; l++) {
+		char lb[48];
+		snprintf(lb, sizeof lb, "limit=\"%s\"", tlimit_name((enum tlimit)l));
+		tmetrics_u64(o, "tandem_limit_hits_total", lb, get(&s->n.limit_hits[l]));
+	}
 }

@@ -41,9 +41,15 @@ static void sofia_logger(void *stream, char const *fmt, va_list ap)
 	tlogv(TLOG_DEBUG, fmt, ap);
 }
 
+/* user_agent = none: no User-Agent or Server header at all. */
+static bool tsip_ua_hidden(const tconf_t *c)
+{
+	return c->general.user_agent && !strcmp(c->general.user_agent, "none");
+}
+
 static void answer_options(struct tsip *s, nua_handle_t *nh)
 {
-	const char *ua = s->conf->general.user_agent;
+	const char *ua = tsip_ua_hidden(s->conf) ? NULL : s->conf->general.user_agent;
 	/* A draining node answers 503 so a load balancer's dispatcher (Kamailio
 	 * probes with OPTIONS) takes it out while its calls finish. */
 	bool draining = atomic_load(&s->draining);
@@ -133,8 +139,10 @@ static int stack_create(struct tsip *s)
 			    SIPTAG_ALLOW_STR(TSIP_ALLOW),
 			    SIPTAG_SUPPORTED_STR(""),
 			    NUTAG_SESSION_TIMER(0),
-			    SIPTAG_USER_AGENT_STR(c->general.user_agent && *c->general.user_agent ?
-						  c->general.user_agent : "tandem"),
+			    TAG_IF(!tsip_ua_hidden(c), SIPTAG_USER_AGENT_STR(c->general.user_agent &&
+						  *c->general.user_agent ? c->general.user_agent : "tandem")),
+			    /* SIP_NONE: no header at all (NULL would mean sofia's own) */
+			    TAG_IF(tsip_ua_hidden(c), SIPTAG_USER_AGENT(SIP_NONE)),
 			    NTATAG_UDP_MTU(65535),
 			    TAG_END());
 	if (!s->nua) {

@@ -73,3 +73,9 @@ check_PROGRAMS += tests/unit/test_registrar
 tests_unit_test_registrar_SOURCES = tests/unit/test_registrar.c
 tests_unit_test_registrar_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_registrar_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
+
+# Route table, route file, number plans, limit buckets, header policy.
+check_PROGRAMS += tests/unit/test_routetab
+tests_unit_test_routetab_SOURCES = tests/unit/test_routetab.c
+tests_unit_test_routetab_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(SOFIA_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_routetab_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)

@@ -23,6 +23,7 @@ static struct tcdr_record sample(void)
 		.qa = { .expected = 3000, .lost = 150, .jitter_ms = 2.5, .have_rtt = true, .rtt_ms = 40.25,
 			.have_remote = true, .remote_lost = 7, .mos = 3.9 },
 		.qb = { .expected = 2990, .lost = 0, .jitter_ms = 0.125 },
+		.source = "pbx-1", .caller_out = "+442071234567",
 	};
 	return r;
 }
@@ -36,7 +37,7 @@ START_TEST(test_format_fields)
 	ck_assert_str_eq(buf, "gw1,c000001,c000001-2,2026-11-27T11:46:40.005Z,2026-11-27T11:46:42.250Z,"
 			      "2026-11-27T11:47:42.900Z,alice,+4412345,4412345,carrier-a,200,16,ANSWERED,61,"
 			      "PCMU/8000,PCMA/8000,3000,2990,2980,3001,1,0,"
-			      "3000,150,2.50,40.2,7,3.90,2990,0,0.12,,,");
+			      "3000,150,2.50,40.2,7,3.90,2990,0,0.12,,,,pbx-1,+442071234567");
 }
 END_TEST
 

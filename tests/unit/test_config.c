@@ -390,9 +390,9 @@ END_TEST
 START_TEST(section_kind_errors)
 {
 	expect_error(IFACE "[t]\nhost = h\n",
-		     "t.conf:4: [t] has no 'type' (interface, trunk or user), so it defines nothing");
+		     "t.conf:4: [t] has no 'type' (interface, trunk, user or route), so it defines nothing");
 	expect_error(IFACE "[t]\ntype = router\n",
-		     "t.conf:5: [t] type: unknown section type 'router' (allowed: interface, trunk, user)");
+		     "t.conf:5: [t] type: unknown section type 'router' (allowed: interface, trunk, user, route)");
 	expect_error(IFACE "[genral]\nlog_level = info\n", "t.conf:4: unknown section [genral]; did you mean [general]?");
 	expect_error(IFACE "[t]\ntype = trunk\nport = 5\n", "t.conf:4: [t] missing required key 'host'");
 	expect_error("[lo]\ntype = interface\n", "t.conf:1: [lo] missing required key 'address'");
@@ -415,7 +415,7 @@ START_TEST(cross_reference_errors)
 	expect_error(IFACE "[milliwatt]\ntype = trunk\nhost = h\n",
 		     "t.conf:4: [milliwatt] is the name of a built-in target; pick another trunk name");
 	expect_error(IFACE "[routes]\n12a = echo\n",
-		     "t.conf:5: [routes] '12a' is not a number prefix (digits, optional leading '+') or 'default'");
+		     "t.conf:5: [routes] '12a' is not a number prefix (digits, optional leading '+', at most 23) or 'default'");
 	expect_error(IFACE "[routes]\n1 = echo, echo\n", "t.conf:5: [routes] 1: target 'echo' is listed twice");
 	expect_error(IFACE "[routes]\n1 =\n", "t.conf:5: [routes] 1: no target");
 	expect_error(IFACE "[routes]\n1 = echo,\n", "t.conf:5: [routes] 1: empty target in list 'echo,'");
