@@ -299,7 +299,9 @@ case_source_cps() {
 		"$(metric 'tandem_limit_hits_total{limit="trunk_cps_in"}')" "$no"
 	wait_cdr 15
 	tl_eq "$CASE: records: the refused pbx calls are REJECTED 403 with source pbx" \
-		"$(awk -F, 'NR > 1 && $13 == "REJECTED" && $11 == 403 && $23 == "pbx"' "$CDR" | wc -l)" "$no"
+		"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+			$(c["disposition"]) == "REJECTED" && $(c["final_code"]) == 403 && $(c["source"]) == "pbx"' \
+			"$CDR" | wc -l)" "$no"
 	ok=$(got burst 486); no=$(got burst 403)
 	tl_check "$CASE: one call of the burst reached the trunk (got $ok)" in_range "$ok" 1 2
 	tl_eq "$CASE: the others were refused with 403 (reject_code)" "$((ok + no))" 6
