@@ -264,6 +264,36 @@ static void process_metrics(struct tmetrics_out *o, const struct tandemd_metrics
 		(uint64_t)src->started);
 }
 
+/* --- call record modules --------------------------------------------------------- */
+
+static void cdr_metrics(struct tmetrics_out *o, const struct tandemd_metrics_src *src)
+{
+	static const struct { const char *name, *type, *help; } fam[] = {
+		{ "tandem_cdr_records_written_total", "counter",
+		  "Call records a CDR module stored, by backend." },
+		{ "tandem_cdr_records_pending", "gauge",
+		  "Call records queued or spooled on disk, not yet stored by the backend." },
+		{ "tandem_cdr_records_rejected_total", "counter",
+		  "Call records the backend refused as bad data (kept in the spool's .rejected file)." },
+		{ "tandem_cdr_write_failures_total", "counter",
+		  "Failed deliveries to the backend (database unreachable); records stay spooled." },
+		{ "tandem_cdr_backend_up", "gauge", "1 when the last delivery to the backend worked." },
+	};
+	if (!src->cdr_sinks || !src->cdr_sinks[0])
+		return;
+	for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+		tmetrics_family(o, fam[f].name, fam[f].type, fam[f].help);
+		for (size_t i = 0; src->cdr_sinks[i]; i++) {
+			struct tcdr_sink_stats st;
+			char l[96] = "";
+			tcdr_sink_stats(src->cdr_sinks[i], &st);
+			tmetrics_label(l, sizeof l, "backend", st.backend);
+			uint64_t v[] = { st.written, st.pending, st.rejected, st.failures, st.up };
+			tmetrics_u64(o, fam[f].name, l, v[f]);
+		}
+	}
+}
+
 void tandemd_metrics_collect(struct tmetrics_out *o, const struct tandemd_metrics_src *src)
 {
 	daemon_metrics(o, src);
@@ -271,4 +301,5 @@ void tandemd_metrics_collect(struct tmetrics_out *o, const struct tandemd_metric
 	trunk_metrics(o, src);
 	media_metrics(o, src);
 	process_metrics(o, src);
+	cdr_metrics(o, src);
 }

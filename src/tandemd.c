@@ -22,6 +22,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "core/cdr_sink.h"
 #include "core/config.h"
 #include "core/ctl.h"
 #include "core/log.h"
@@ -48,6 +49,7 @@ struct daemon {
 	tsip_t *sip;
 	tctl_t *ctl;
 	tmetrics_server_t *metrics; /* NULL unless metrics_listen is set */
+	tcdr_sink_t *cdr_sinks[9];  /* one writer per CDR module, NULL-terminated */
 	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
 	struct event *drain_tick;   /* while draining: exit once the calls are gone */
 	time_t drain_deadline;
@@ -173,6 +175,23 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 
 /* --- control commands ---------------------------------------------------- */
 
+/* The CDR modules' writers, for `tandemctl status`. */
+static json_t *cdr_status(struct daemon *d)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; d->cdr_sinks[i]; i++) {
+		struct tcdr_sink_stats st;
+		tcdr_sink_stats(d->cdr_sinks[i], &st);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "backend",
+						   st.backend, "state", st.up ? "up" : "down",
+						   "written", (json_int_t)st.written,
+						   "pending", (json_int_t)st.pending,
+						   "rejected", (json_int_t)st.rejected,
+						   "failures", (json_int_t)st.failures));
+	}
+	return a;
+}
+
 static int ctl_status(void *arg, int argc, char **argv, json_t **reply)
 {
 	struct daemon *d = arg;
@@ -227,6 +246,8 @@ static int ctl_status(void *arg, int argc, char **argv, json_t **reply)
 		"open_files_limit", (json_int_t)d->nofile);
 	if (*reply)
 		json_object_set_new(*reply, "draining", json_boolean(tsip_draining(d->sip)));
+	if (*reply && d->cdr_sinks[0])
+		json_object_set_new(*reply, "cdr", cdr_status(d));
 	return *reply ? 0 : -ENOMEM;
 }
 
@@ -379,7 +400,7 @@ static void metrics_scrape(struct tmetrics_out *o, void *arg)
 	struct tandemd_metrics_src src = {
 		.sip = d->sip, .media = d->media, .conf = d->conf, .started = d->started,
 		.conf_loaded = d->conf_loaded, .reloads_ok = d->reloads_ok,
-		.reloads_failed = d->reloads_failed,
+		.reloads_failed = d->reloads_failed, .cdr_sinks = d->cdr_sinks,
 	};
 	tandemd_metrics_collect(o, &src);
 }
@@ -417,6 +438,36 @@ static int load_modules(const tconf_t *c, tmodules_t **out)
 	return rc;
 }
 
+/* One writer (core/cdr_sink.h) per loaded module that stores call records. */
+static int start_cdr_sinks(struct daemon *d)
+{
+	const struct tconf_general *g = &d->conf->general;
+	struct tandem_cdr_params p = {
+		.struct_size = sizeof p, .database = g->cdr_database ? g->cdr_database : "",
+		.table = g->cdr_table,
+	};
+	size_t n = 0;
+	for (size_t i = 0; i < tmodules_count(d->modules); i++) {
+		const struct tmodule_info *m = tmodules_get(d->modules, i);
+		char err[512];
+		if (!m->cdr)
+			continue;
+		if (n + 1 >= sizeof d->cdr_sinks / sizeof d->cdr_sinks[0]) {
+			LOG_ERR("too many call record modules (at most %zu)", n);
+			return -EINVAL;
+		}
+		int rc = tcdr_sink_new(m->cdr, &p, g->cdr_spool_dir, g->node_name, &d->cdr_sinks[n],
+				       err, sizeof err);
+		if (rc < 0) {
+			LOG_ERR("%s: %s", m->path, err);
+			return rc;
+		}
+		LOG_NOTICE("call records also go to module %s (spool in %s)", m->name, g->cdr_spool_dir);
+		n++;
+	}
+	return 0;
+}
+
 static int start(struct daemon *d)
 {
 	int rc;
@@ -431,8 +482,12 @@ static int start(struct daemon *d)
 		return rc;
 	}
 	media_core_set_codecs(d->media, d->modules);
+	if ((rc = start_cdr_sinks(d)) < 0)
+		return rc;
 	if ((rc = tsip_start(d->conf, d->media, &d->sip)) < 0)
 		return rc;
+	if (d->cdr_sinks[0])
+		tsip_set_cdr_sinks(d->sip, d->cdr_sinks);
 	if ((rc = tctl_new(d->base, d->conf->general.control_socket,
 			   d->conf->general.control_socket_mode, &d->ctl)) < 0) {
 		LOG_ERR("cannot open the control socket %s: %s (check control_socket in [general])",
@@ -472,6 +527,9 @@ static void stop(struct daemon *d)
 	tmetrics_server_free(d->metrics);
 	tctl_free(d->ctl);
 	tsip_stop(d->sip);
+	/* after the SIP thread: the hang-ups' records are queued by now */
+	for (size_t i = 0; d->cdr_sinks[i]; i++)
+		tcdr_sink_free(d->cdr_sinks[i]);
 	if (d->media)
 		media_core_free(d->media);
 	struct event *evs[] = { d->sig_term, d->sig_int, d->sig_hup, d->sig_usr1, d->drain_tick };

@@ -11,6 +11,7 @@ src_core_libtcore_a_SOURCES = \
 	src/core/modules.c src/core/modules.h \
 	src/core/ctl.c src/core/ctl.h \
 	src/core/cdr.c src/core/cdr.h \
+	src/core/cdr_spool.c src/core/cdr_spool.h src/core/cdr_sink.c src/core/cdr_sink.h \
 	src/core/metrics.c src/core/metrics.h
 TCORE_LIBS = src/core/libtcore.a $(JANSSON_LIBS) $(EVENT_LIBS) $(DL_LIBS) $(PTHREAD_LIBS)
 # Writes tandem.conf(5) from the config schema (see doc/local.mk).

@@ -148,8 +148,6 @@ static const char *node_name(const struct call *c)
 
 void call_cdr(struct call *c, const char *disposition, int code)
 {
-	if (!c->sip->cdr)
-		return;
 	struct media_leg_stats st[2];
 	memset(st, 0, sizeof st);
 	if (c->media)
@@ -171,8 +169,11 @@ void call_cdr(struct call *c, const char *disposition, int code)
 		.a_dropped = st[0].dropped, .b_dropped = st[1].dropped,
 	};
 	clock_gettime(CLOCK_REALTIME, &r.end);
-	if (tcdr_write(c->sip->cdr, &r) < 0)
-		LOG_ERR("call %s: cannot write its call record to %s", c->id, tcdr_path(c->sip->cdr));
+	/* one line per attempt, with its outcome */
+	LOG_INFO("call %s: attempt %u %s -> %s via %s: %s, final %d, %llds connected", c->id,
+		 r.attempt, c->caller, c->called, *target ? target : "-", disposition, r.final_code,
+		 r.answer.tv_sec ? (long long)(r.end.tv_sec - r.answer.tv_sec) : 0LL);
+	tsip_cdr_emit(c->sip, &r);
 }
 
 /* --- helpers for actions -------------------------------------------------- */
@@ -422,7 +423,7 @@ static void reject(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int statu
 	LOG_INFO("call %s: INVITE %s -> %s rejected: %d %s (%s)", id, caller, called, status, phrase, why);
 	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(s->nua), TAG_END());
 	nua_handle_destroy(nh);
-	if (s->cdr) {
+	{
 		struct tcdr_record r = {
 			.node = s->conf->general.node_name ? s->conf->general.node_name : "",
 			.call_id = id, .attempt = 1, .caller = caller, .called_in = called,
@@ -431,7 +432,7 @@ static void reject(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int statu
 		};
 		clock_gettime(CLOCK_REALTIME, &r.start);
 		r.end = r.start;
-		tcdr_write(s->cdr, &r);
+		tsip_cdr_emit(s, &r);
 	}
 }
 

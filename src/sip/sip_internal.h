@@ -51,6 +51,7 @@ struct tsip {
 	struct tcall_table *calls;  /* the call core's state */
 	struct trunk_table *trunks; /* live trunk state (trunks.c) */
 	struct tcdr *cdr;           /* call records, or NULL (owned; follows conf) */
+	struct tcdr_sink *const *cdr_sinks; /* CDR modules' writers, NULL-terminated, or NULL (borrowed) */
 
 	/* start-up handshake with tsip_start() */
 	pthread_mutex_t start_lock;
@@ -77,6 +78,10 @@ struct tsip {
  * 200..699 are counted), and a call reaching a setup stage (first provisional
  * relayed to the caller, answer) 'since' its INVITE arrived (CLOCK_REALTIME). */
 void tsip_count_final(struct tsip *s, int code);
+/* A finished attempt's record: to the CSV file and every CDR module's writer
+ * (never blocks: see core/cdr_sink.h). */
+struct tcdr_record;
+void tsip_cdr_emit(struct tsip *s, const struct tcdr_record *r);
 void tsip_count_setup(struct tmetrics_hist *h, const struct timespec *since);
 
 /* Retry-After on 503s while draining: long enough for a dispatcher to move on. */

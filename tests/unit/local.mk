@@ -73,3 +73,9 @@ check_PROGRAMS += tests/unit/test_registrar
 tests_unit_test_registrar_SOURCES = tests/unit/test_registrar.c
 tests_unit_test_registrar_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_registrar_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
+
+# CDR modules' spool and writer thread (core/cdr_spool, core/cdr_sink), fake backend.
+check_PROGRAMS += tests/unit/test_cdr_sink
+tests_unit_test_cdr_sink_SOURCES = tests/unit/test_cdr_sink.c
+tests_unit_test_cdr_sink_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_cdr_sink_LDADD = $(TCORE_LIBS) $(CHECK_LIBS)
