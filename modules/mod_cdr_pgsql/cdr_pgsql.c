@@ -48,6 +48,7 @@ struct pg {
 /* %s is the table name. */
 static const char TABLE_DDL[] =
 	"CREATE TABLE IF NOT EXISTS %s ("
+	" id bigserial,"
 	" attempt_uid text PRIMARY KEY,"
 	" node text NOT NULL,"
 	" call_id text NOT NULL,"
