@@ -41,6 +41,7 @@ struct daemon {
 	unsigned generation;
 	time_t started, conf_loaded;
 	struct tconf_errors last_reload_errors;
+	struct tconf_errors last_reload_notes; /* "requires restart" of the last good reload */
 	unsigned reloads_ok, reloads_failed;
 
 	struct event_base *base;
@@ -122,7 +123,8 @@ static int do_reload(struct daemon *d)
 	if (tconf_check_reload(d->conf, next, &notes))
 		for (size_t i = 0; i < notes.n; i++)
 			LOG_WARN("%s", notes.msgs[i]);
-	tconf_errors_free(&notes);
+	tconf_errors_free(&d->last_reload_notes);
+	d->last_reload_notes = notes;
 
 	tsip_set_conf(d->sip, next);
 	media_core_set_max_transcoded(d->media, next->media.max_transcoded);
@@ -380,7 +382,11 @@ static int ctl_reload(void *arg, int argc, char **argv, json_t **reply)
 	(void)argv;
 	LOG_NOTICE("reload requested over the control socket");
 	if (do_reload(d) == 0) {
-		*reply = json_pack("{s:i}", "generation", (int)d->generation);
+		json_t *notes = json_array();
+		for (size_t i = 0; i < d->last_reload_notes.n; i++)
+			json_array_append_new(notes, json_string(d->last_reload_notes.msgs[i]));
+		*reply = json_pack("{s:i, s:o}", "generation", (int)d->generation,
+				   "requires_restart", notes);
 		return 0;
 	}
 	json_t *errs = json_array();
@@ -540,6 +546,7 @@ static void stop(struct daemon *d)
 		event_base_free(d->base);
 	tmodules_free(d->modules);
 	tconf_errors_free(&d->last_reload_errors);
+	tconf_errors_free(&d->last_reload_notes);
 	tconf_unref(d->conf);
 }
 
