@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ struct daemon {
 	tcdr_sink_t *cdr_sinks[9];  /* one writer per CDR module, NULL-terminated */
 	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
 	struct event *drain_tick;   /* while draining: exit once the calls are gone */
-	time_t drain_deadline;
+	int64_t drain_deadline_ms;  /* CLOCK_MONOTONIC */
 	rlim_t nofile;
 };
 
@@ -270,6 +271,13 @@ static int ctl_calls(void *arg, int argc, char **argv, json_t **reply)
 	return reply_list("calls", tsip_calls_json(d->sip), reply);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -280,7 +288,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 	if (ss.calls_active == 0) {
 		LOG_NOTICE("drain: the last call has ended: exiting");
 		event_base_loopbreak(d->base);
-	} else if (time(NULL) >= d->drain_deadline) {
+	} else if (mono_ms() >= d->drain_deadline_ms) {
 		LOG_NOTICE("drain: time is up with %llu call(s) left: hanging them up and exiting",
 			   (unsigned long long)ss.calls_active);
 		event_base_loopbreak(d->base);
@@ -302,7 +310,7 @@ static int ctl_drain(void *arg, int argc, char **argv, json_t **reply)
 	}
 	struct tsip_stats ss;
 	tsip_stats(d->sip, &ss);
-	d->drain_deadline = time(NULL) + secs;
+	d->drain_deadline_ms = mono_ms() + (int64_t)secs * 1000;
 	tsip_set_draining(d->sip, true);
 	if (!d->drain_tick) {
 		d->drain_tick = event_new(d->base, -1, EV_PERSIST, on_drain_tick, d);
