@@ -6,12 +6,10 @@
  *
  * TODO (each comes with its own issue; left out rather than shown as 0):
  *   - transcoded channels by codec pair: tandem_transcoded_channels{from,to}
- *     (media_core_stats now has 'transcoding' and 'max_transcoded' totals:
- *     tandem_media_transcoding / tandem_media_transcoding_limit once settled)
+ *     (the total is tandem_media_transcoding)
  *   - packet loss and jitter per leg from RTCP: tandem_rtp_packets_lost_total,
  *     tandem_rtp_jitter_seconds (histogram)
- *   - limit hits: tandem_limit_hits_total{limit="trunk_channels|rtp_ports|
- *     transcoding|cps"} (calls refused or rerouted by a limit)
+ *   - a cps limit in tandem_limit_hits_total once calls per second are capped
  *   - media-thread load beyond CPU time (loop latency, sessions per worker)
  */
 #include "config.h"
@@ -148,6 +146,10 @@ static void media_metrics(struct tmetrics_out *o, const struct tandemd_metrics_s
 		"RTP and RTCP ports allocated to sessions, all interfaces.", ms.ports_in_use);
 	one_u64(o, "tandem_rtp_ports_capacity", "gauge",
 		"RTP and RTCP ports in the configured ranges, all interfaces.", ms.ports_total);
+	one_u64(o, "tandem_media_transcoding", "gauge",
+		"Media sessions transcoding (holding a max_transcoded slot).", ms.transcoding);
+	one_u64(o, "tandem_media_transcoding_limit", "gauge",
+		"max_transcoded: most sessions transcoding at once (0 = unlimited).", ms.max_transcoded);
 
 	struct worker_cpu w[MAX_WORKERS];
 	size_t n = worker_cpu(w, MAX_WORKERS);

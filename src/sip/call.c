@@ -622,8 +622,11 @@ int call_failover(struct call *c, const char *why)
 	return 0;
 }
 
-static int media_error_status(int rc, const char **phrase)
+static int media_error_status(struct tsip *s, int rc, const char **phrase)
 {
+	if (rc == -ENOSPC || rc == -EBUSY)
+		atomic_fetch_add(&s->n.limit_hits[rc == -ENOSPC ? TSIP_LIMIT_RTP_PORTS :
+						  TSIP_LIMIT_TRANSCODING], 1);
 	switch (rc) {
 	case -ENOSPC: *phrase = "Service Unavailable"; return 503;
 	case -EBUSY: *phrase = "Service Unavailable"; return 503;  /* max_transcoded reached */
@@ -673,7 +676,7 @@ static void start_call(struct call *c, const char *sdp, size_t sdp_len)
 media_failed:
 	media_sdp_clear(&out);
 	rc = rc < 0 ? rc : -EINVAL;
-	int st = media_error_status(rc, &phrase);
+	int st = media_error_status(c->sip, rc, &phrase);
 	LOG_INFO("call %s: caller's SDP refused: %s", c->id, strerror(-rc));
 	call_fail_a(c, st, phrase, "media");
 	c->state = CS_TERMINATING;
@@ -800,7 +803,7 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	int rc = media_session_new(s->media, &mo, &c->media);
 	if (rc < 0) {
 		const char *phrase;
-		int st = media_error_status(rc, &phrase);
+		int st = media_error_status(c->sip, rc, &phrase);
 		LOG_WARN("call %s: no media session: %s%s", c->id, strerror(-rc),
 			 rc == -ENOSPC ? " (RTP port range exhausted: widen rtp_port_min/max)" : "");
 		call_fail_a(c, st, phrase, "media");

@@ -37,6 +37,14 @@ struct tcdr;
 
 #define TSIP_NRESULTS 500           /* final response codes 200..699 (metrics) */
 
+/* Limits that refuse or reroute a call (tandem_limit_hits_total). */
+enum tsip_limit {
+	TSIP_LIMIT_TRUNK_CHANNELS,  /* a trunk skipped: all its max_channels in use */
+	TSIP_LIMIT_RTP_PORTS,       /* no RTP ports left: 503 */
+	TSIP_LIMIT_TRANSCODING,     /* max_transcoded reached: 503 */
+	TSIP_NLIMITS
+};
+
 struct tsip {
 	pthread_t thread;
 	su_home_t home[1];
@@ -71,6 +79,7 @@ struct tsip {
 		atomic_uint_fast64_t attempts;     /* new INVITEs, rejected ones too */
 		atomic_uint_fast64_t results[TSIP_NRESULTS]; /* final responses to callers, [code - 200] */
 		struct tmetrics_hist setup_provisional, setup_answer; /* from the INVITE */
+		atomic_uint_fast64_t limit_hits[TSIP_NLIMITS];
 	} n;
 };
 

@@ -67,4 +67,18 @@ void tsip_metrics_write(const tsip_t *s, struct tmetrics_out *o)
 			"(stage=\"provisional\", post-dial delay) and to the 200 OK (stage=\"answer\").");
 	tmetrics_hist(o, "tandem_call_setup_seconds", "stage=\"provisional\"", &s->n.setup_provisional);
 	tmetrics_hist(o, "tandem_call_setup_seconds", "stage=\"answer\"", &s->n.setup_answer);
+	static const char *const limits[TSIP_NLIMITS] = {
+		[TSIP_LIMIT_TRUNK_CHANNELS] = "trunk_channels",
+		[TSIP_LIMIT_RTP_PORTS] = "rtp_ports",
+		[TSIP_LIMIT_TRANSCODING] = "transcoding",
+	};
+	tmetrics_family(o, "tandem_limit_hits_total", "counter",
+			"Calls a limit refused (503) or moved on: limit=\"trunk_channels\" counts trunks "
+			"skipped because all their max_channels were in use, \"rtp_ports\" calls with no "
+			"RTP ports left, \"transcoding\" calls refused at max_transcoded.");
+	for (int i = 0; i < TSIP_NLIMITS; i++) {
+		char l[40];
+		snprintf(l, sizeof l, "limit=\"%s\"", limits[i]);
+		tmetrics_u64(o, "tandem_limit_hits_total", l, get(&s->n.limit_hits[i]));
+	}
 }

@@ -201,6 +201,7 @@ bool trunk_usable(struct tsip *s, const struct tconf_trunk *t, const char **why)
 	}
 	if (t->max_channels && ts && ts->active >= t->max_channels) {
 		*why = "all max_channels in use";
+		atomic_fetch_add(&s->n.limit_hits[TSIP_LIMIT_TRUNK_CHANNELS], 1);
 		return false;
 	}
 	return true;

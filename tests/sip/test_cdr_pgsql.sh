@@ -156,6 +156,18 @@ tl_eq "up: tandemctl status: cdr backend pgsql up, 13 written, 0 pending" \
 	"$(tl_ctl --json status | jq -r '.cdr[0] | "\(.backend) \(.state) \(.written) \(.pending)"')" "pgsql up 13 0"
 tl_check "up: tandemctl status prints a cdr table" bash -c '"$1" -s "$2" status | grep -Eq "^  pgsql +up +13 +0"' _ "$TANDEMCTL" "$TL_CTL"
 
+# every series the Grafana dashboard graphs exists (this daemon has a CDR module)
+curl -s --max-time 5 "http://127.0.0.1:$MP/metrics" >"$TL_TMP/up.prom"
+missing=
+for name in $(grep -o 'tandem_[a-z_0-9]*' "$srcdir/contrib/grafana/tandem-dashboard.json" | sort -u); do
+	grep -q "^$name[{ ]" "$TL_TMP/up.prom" || missing="$missing $name"
+done
+tl_eq "up: every metric contrib/grafana/tandem-dashboard.json uses is served" "${missing:-none}" none
+if command -v promtool >/dev/null; then
+	tl_check "up: promtool check metrics passes (CDR families included)" \
+		bash -c 'promtool check metrics <"$1"' _ "$TL_TMP/up.prom"
+fi
+
 # --- outage -------------------------------------------------------------------------------------
 pg_stop || tl_fail "PostgreSQL stops"
 t0=$(date +%s%N)

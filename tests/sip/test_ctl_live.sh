@@ -22,7 +22,11 @@ need_tools
 
 NUMBER=9123456
 T2_PORT=$(tl_port)
-TL_EXTRA="drain_timeout = 30" TL_ROUTES="9 = trunk1" TL_TRUNKS="
+MP=$(tl_port)
+TL_EXTRA="drain_timeout = 30
+metrics_listen = 127.0.0.1:$MP" TL_ROUTES="9 = trunk1
+8 = trunk1" TL_TRUNKS="max_channels = 1
+
 [trunk2](carrier)
 host = 127.0.0.1
 port = $T2_PORT
@@ -98,12 +102,28 @@ tl_eq "calls --json: 3 calls, trunk1 once" \
 # --- trunks ---------------------------------------------------------------------------------------
 out=$(tl_ctl trunks)
 tl_check "trunks: a table whose columns align" aligned "$out"
-tl_eq "trunks: trunk1 (no OPTIONS) unmonitored, 1 channel in use" \
-	"$(col "$out" STATE '^trunk1') $(col "$out" CHANNELS '^trunk1')" "unmonitored 1"
+tl_eq "trunks: trunk1 (no OPTIONS) unmonitored, 1 of 1 channels in use" \
+	"$(col "$out" STATE '^trunk1') $(col "$out" CHANNELS '^trunk1') $(col "$out" MAX_CHANNELS '^trunk1')" "unmonitored 1 1"
 tl_eq "trunks: trunk2 (OPTIONS every 1 s) up" "$(col "$out" STATE '^trunk2')" up
 rtt=$(tl_ctl --json trunks | jq -r '.trunks[] | select(.name == "trunk2") | .options_rtt_ms')
 tl_check "trunks --json: trunk2's last OPTIONS round trip is measured ($rtt ms, 0..500)" in_range "$rtt" 0 500
 tl_eq "trunks: ... and shown in the table" "$(col "$out" OPTIONS_RTT_MS '^trunk2')" "$rtt"
+
+# --- a limit hit, seen in /metrics -------------------------------------------------------------
+sipp_fg full uac_503_plain.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s 8123 -key mport "$(tl_port)"
+tl_eq "a second call to trunk1 (max_channels = 1) gets 503" "$?" 0
+curl -s --max-time 5 -o "$TL_TMP/m.prom" "http://127.0.0.1:$MP/metrics"
+mval() { awk -v s="$1" '$1 == s { print $2 }' "$TL_TMP/m.prom"; }
+tl_eq "metrics: tandem_limit_hits_total{limit=\"trunk_channels\"} 1" "$(mval 'tandem_limit_hits_total{limit="trunk_channels"}')" 1
+tl_eq "metrics: ... rtp_ports 0, transcoding 0" \
+	"$(mval 'tandem_limit_hits_total{limit="rtp_ports"}') $(mval 'tandem_limit_hits_total{limit="transcoding"}')" "0 0"
+tl_eq "metrics: tandem_media_transcoding 0 of limit 0" \
+	"$(mval tandem_media_transcoding) $(mval tandem_media_transcoding_limit)" "0 0"
+tl_eq "metrics: trunk1 channels 1 of 1" \
+	"$(mval 'tandem_trunk_channels_active{trunk="trunk1"}') $(mval 'tandem_trunk_channels_limit{trunk="trunk1"}')" "1 1"
+if command -v promtool >/dev/null; then
+	tl_check "metrics: promtool check metrics passes" bash -c 'promtool check metrics <"$1"' _ "$TL_TMP/m.prom"
+fi
 
 # --- help -------------------------------------------------------------------------------------------
 out=$(tl_ctl help)
