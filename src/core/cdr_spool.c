@@ -106,6 +106,11 @@ int tcdr_spool_open(const char *dir, const char *name, tcdr_spool_t **out)
 	    !(sp->off_path = path_of(dir, name, "offset")) ||
 	    !(sp->rej_path = path_of(dir, name, "rejected")))
 		goto fail;
+	/* the directory itself, one level, e.g. /var/lib/tandem/spool */
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		rc = -errno;
+		goto fail;
+	}
 	sp->fd = open(sp->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	sp->off_fd = open(sp->off_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (sp->fd < 0 || sp->off_fd < 0) {

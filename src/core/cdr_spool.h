@@ -12,6 +12,7 @@
  * may lag, so records are delivered again (backends insert idempotently). When
  * everything has been delivered the spool is truncated to empty.
  *
+ * open() creates the directory (not its parents) when it is missing.
  * Recovery at open: a torn last line (a crash during append) is cut off; an
  * offset past the end or not on a line start is reset to 0 (replay all).
  *
