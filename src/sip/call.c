@@ -421,7 +421,10 @@ static void reject(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int statu
 	atomic_fetch_add(&s->n.calls_rejected, 1);
 	tsip_count_final(s, status);
 	LOG_INFO("call %s: INVITE %s -> %s rejected: %d %s (%s)", id, caller, called, status, phrase, why);
-	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(s->nua), TAG_END());
+	/* while draining, say when to come back (a dispatcher takes the hint) */
+	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(s->nua),
+		    TAG_IF(status == 503 && (s->stopping || atomic_load(&s->draining)),
+			   SIPTAG_RETRY_AFTER_STR(TSIP_RETRY_AFTER)), TAG_END());
 	nua_handle_destroy(nh);
 	{
 		struct tcdr_record r = {
@@ -707,12 +710,7 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	atomic_fetch_add(&s->n.attempts, 1);
 	if (s->stopping || atomic_load(&s->draining)) {
 		/* a dispatcher in front (Kamailio) moves the call to another node */
-		atomic_fetch_add(&s->n.calls_rejected, 1);
-		tsip_count_final(s, 503);
-		LOG_INFO("INVITE refused: 503 (%s)", s->stopping ? "shutting down" : "draining");
-		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(s->nua),
-			    SIPTAG_RETRY_AFTER_STR(TSIP_RETRY_AFTER), TAG_END());
-		nua_handle_destroy(nh);
+		reject(s, nh, sip, 503, "Service Unavailable", s->stopping ? "shutting down" : "draining");
 		return;
 	}
 	if (!sdp && sip->sip_payload && sip->sip_payload->pl_len && sip->sip_content_type) {

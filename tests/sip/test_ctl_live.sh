@@ -171,6 +171,8 @@ sipp_fg opt503 options_503.xml "127.0.0.1:$TL_SIP_PORT" -m 1
 tl_eq "draining: OPTIONS gets 503 with Retry-After" "$?" 0
 sipp_fg inv503 uac_503.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s 600 -key mport "$(tl_port)"
 tl_eq "draining: a new call gets 503 with Retry-After" "$?" 0
+tl_check "draining: the refusal is logged with its own call id" \
+	grep -Eq "call r[0-9a-f]{6}: INVITE caller -> 600 rejected: 503 Service Unavailable \(draining\)" "$TANDEMD_LOG"
 tl_eq "undrain" "$(tl_ctl undrain | tr -s ' ')" "draining: false"
 tl_eq "status: not draining" "$(tl_ctl --json status | jq -r .draining)" false
 sipp_fg opt200 options.xml "127.0.0.1:$TL_SIP_PORT" -m 1
@@ -185,6 +187,16 @@ sipp_wait "$t1_pid"; tl_eq "trunk1's side completes" "$?" 0
 wait "$PROBE_A" "$PROBE_B"
 tl_near "trunk call: trunk1 got what the caller sent" "$(probe_val b recv)" "$(probe_val a sent)" 5
 tl_near "trunk call: the caller got what trunk1 sent" "$(probe_val a recv)" "$(probe_val b sent)" 5
+# logging: one INFO line per attempt with its outcome, every call line carries its id
+tc_id=$(grep -Eo "call c[0-9a-f]{6}: INVITE caller -> $NUMBER" "$TANDEMD_LOG" | head -1 | cut -d' ' -f2 | tr -d :)
+for _ in $(seq 1 30); do grep -q "call $tc_id: attempt" "$TANDEMD_LOG" && break; sleep 0.1; done
+tl_eq "log: the trunk call ($tc_id) has exactly one attempt line" "$(grep -c "call $tc_id: attempt " "$TANDEMD_LOG")" 1
+tl_check "log: ... giving its outcome (ANSWERED, final 200, via trunk1)" \
+	grep -Eq "call $tc_id: attempt 1 caller -> $NUMBER via trunk1: ANSWERED, final 200, [0-9]+s connected" "$TANDEMD_LOG"
+tl_eq "log: the hung-up echo call's attempt line" \
+	"$(grep -c "call $e1_id: attempt 1 caller -> 600 via echo: ANSWERED" "$TANDEMD_LOG")" 1
+tl_eq "log: the refused call (trunk1 full) gets one line with its id and outcome" \
+	"$(grep -Ec "call r[0-9a-f]{6}: INVITE caller -> 8123 rejected: 503 Service Unavailable \(all max_channels in use\)" "$TANDEMD_LOG")" 1
 
 # --- drain with a maximum time ---------------------------------------------------------------------
 tl_eq "one call left (a caller that never hangs up)" "$(tl_ctl --json status | jq -r .sip.calls_active)" 1
