@@ -166,9 +166,11 @@ static int connect_db(struct pg *pg)
 	if (pg->conn && PQstatus(pg->conn) == CONNECTION_OK)
 		return 0;
 	disconnect(pg);
-	/* the admin's string first; a connect timeout unless it sets one */
-	const char *keys[] = { "connect_timeout", "dbname", "application_name", NULL };
-	const char *vals[] = { "5", pg->conninfo, "tandemd", NULL };
+	/* Bounds on how long a write() may block (a dead host, a locked table),
+	 * so records behind it reach the spool; the admin's string comes after
+	 * them and overrides them. */
+	const char *keys[] = { "connect_timeout", "options", "application_name", "dbname", NULL };
+	const char *vals[] = { "5", "-c statement_timeout=10000", "tandemd", pg->conninfo, NULL };
 	pg->conn = PQconnectdbParams(keys, vals, 1);
 	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
 		LOG(TANDEM_LOG_WARN, "cannot connect (%s): %s", pg->conninfo,

@@ -84,6 +84,12 @@ metric() { curl -s --max-time 5 "http://127.0.0.1:$MP/metrics" | awk -v s="$1" '
 echo_calls() {
 	sipp_fg "$2" uac_basic.xml "127.0.0.1:$TL_SIP_PORT" -s 600 -m "$1" -l "$1" -r 20 \
 		-key mport "$(tl_port)" -key mfile /dev/null -d 200
+	local rc=$?
+	if [ $rc -ne 0 ]; then
+		sipp_why "$2"
+		tail -n 20 "$TANDEMD_LOG" | sed 's/^/    tandemd: /'
+	fi
+	return $rc
 }
 # busy_call NAME
 busy_call() {
@@ -187,6 +193,7 @@ cp "$SPOOL/cdr-pgsql.spool" "$TL_TMP/outage.spool"
 tl_stop_tandemd; tl_eq "outage: tandemd stops (exit 0) with records still spooled" "$?" 0
 tl_check "outage: ... and says they stay for the next start" \
 	grep -q "11 record(s) stay spooled in $SPOOL/cdr-pgsql.spool" "$TANDEMD_LOG"
+fix_rtp_range "$TL_TMP/conf/tandem.conf"   # a free block now: the machine is shared
 tl_start_tandemd "$TL_TMP/conf/tandem.conf" || { tl_fail "tandemd restarts"; tl_done; }
 echo_calls 5 out2-echo; tl_eq "outage: 5 more echo calls after the restart, database still down" "$?" 0
 for _ in $(seq 1 50); do [ "$(cdr_status pending)" = 16 ] && break; sleep 0.1; done
@@ -222,6 +229,7 @@ tl_eq "back: the spool is empty" "$(stat -c %s "$SPOOL/cdr-pgsql.spool")" 0
 tl_stop_tandemd
 cp "$TL_TMP/outage.spool" "$SPOOL/cdr-pgsql.spool"
 rm -f "$SPOOL/cdr-pgsql.offset"
+fix_rtp_range "$TL_TMP/conf/tandem.conf"   # a free block now: the machine is shared
 tl_start_tandemd "$TL_TMP/conf/tandem.conf" || { tl_fail "tandemd restarts for the replay"; tl_done; }
 for _ in $(seq 1 100); do [ "$(cdr_status written)" = 11 ] && break; sleep 0.1; done
 tl_eq "replay: the 11 old records are offered again and taken" "$(cdr_status written) $(cdr_status pending)" "11 0"
