@@ -56,7 +56,7 @@ as_pg "$PGBIN/initdb" -D "$PGDATA" -U tandem -A trust -E UTF8 --no-sync >"$PGROO
 	{ tl_fail "initdb"; tail "$PGROOT/initdb.log"; tl_done; }
 pg_start || { tl_fail "PostgreSQL starts"; tail "$PGROOT/pg.log"; tl_done; }
 "$PGBIN/psql" -X -q -h "$PGSOCK" -p "$PGPORT" -U tandem -d postgres -c "CREATE DATABASE billing" ||
-	{ tl_fail "create the database"; tl_done; }
+	{ tl_fail "create the database"; tail "$PGROOT/pg.log"; tl_done; }
 tl_check "contrib/cdr_pgsql.sql loads" sql -f "$srcdir/contrib/cdr_pgsql.sql"
 
 # --- tandemd with mod_cdr_pgsql ----------------------------------------------------------
