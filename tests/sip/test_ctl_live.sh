@@ -131,6 +131,9 @@ tl_check "help: a table whose columns align" aligned "$out"
 for c in status calls trunks call drain undrain log reload help; do
 	tl_check "help lists '$c'" grep -q "^$c " <<<"$out"
 done
+tl_eq "help --json lists the same 9 commands" \
+	"$(tl_ctl --json help | jq -r '[.commands[].command] | sort | join(",")')" \
+	"call,calls,drain,help,log,reload,status,trunks,undrain"
 
 # --- call hangup ------------------------------------------------------------------------------------
 id=$(tl_ctl --json calls | jq -r --arg r "127.0.0.1:$E1P" '.calls[] | select(.leg_a.remote == $r) | .id')
@@ -145,6 +148,8 @@ sipp_wait "$e1_pid"; tl_eq "... cleanly (sipp exit 0)" "$?" 0
 tl_ctl call hangup nosuchcall >"$TL_TMP/h.out" 2>&1; rc=$?
 tl_eq "call hangup of an unknown id exits 1" "$rc" 1
 tl_check "... saying 'no such call'" grep -q "no such call" "$TL_TMP/h.out"
+tl_eq "call hangup --json of an unknown id: ok false and the error" \
+	"$(tl_ctl --json call hangup nosuchcall | jq -c '[.ok, .error]')" '[false,"no such call"]'
 tl_eq "calls --json no longer lists $e1_id" \
 	"$(tl_ctl --json calls | jq --arg id "$e1_id" '[.calls[] | select(.id == $id)] | length')" 0
 
@@ -174,6 +179,7 @@ tl_eq "draining: a new call gets 503 with Retry-After" "$?" 0
 tl_check "draining: the refusal is logged with its own call id" \
 	grep -Eq "call r[0-9a-f]{6}: INVITE caller -> 600 rejected: 503 Service Unavailable \(draining\)" "$TANDEMD_LOG"
 tl_eq "undrain" "$(tl_ctl undrain | tr -s ' ')" "draining: false"
+tl_eq "undrain --json" "$(tl_ctl --json undrain | jq -c .)" '{"ok":true,"draining":false}'
 tl_eq "status: not draining" "$(tl_ctl --json status | jq -r .draining)" false
 sipp_fg opt200 options.xml "127.0.0.1:$TL_SIP_PORT" -m 1
 tl_eq "after undrain: OPTIONS gets 200" "$?" 0
