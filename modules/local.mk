@@ -5,7 +5,7 @@ MODULE_CFLAGS = $(AM_CFLAGS) -fPIC -fvisibility=hidden
 MODULE_LINKFLAGS = $(AM_LDFLAGS) -shared -fPIC
 # They install into $(moduledir) (configure --with-moduledir), and the module
 # ABI headers into $(includedir)/tandem for modules built out of tree.
-pkginclude_HEADERS = include/tandem/module.h include/tandem/codec.h
+pkginclude_HEADERS = include/tandem/module.h include/tandem/codec.h include/tandem/cdr.h
 
 module_PROGRAMS += modules/mod_g711.so
 modules_mod_g711_so_SOURCES = modules/mod_g711/g711.c modules/common/plc.c modules/common/plc.h
@@ -37,3 +37,11 @@ modules_mod_g729_so_CFLAGS = $(MODULE_CFLAGS)
 modules_mod_g729_so_LDFLAGS = $(MODULE_LINKFLAGS)
 modules_mod_g729_so_CPPFLAGS = $(AM_CPPFLAGS) $(BCG729_CFLAGS)
 modules_mod_g729_so_LDADD = $(BCG729_LIBS)
+
+# Call records into PostgreSQL (libpq): a CDR backend (include/tandem/cdr.h).
+module_PROGRAMS += modules/mod_cdr_pgsql.so
+modules_mod_cdr_pgsql_so_SOURCES = modules/mod_cdr_pgsql/cdr_pgsql.c
+modules_mod_cdr_pgsql_so_CFLAGS = $(MODULE_CFLAGS)
+modules_mod_cdr_pgsql_so_LDFLAGS = $(MODULE_LINKFLAGS)
+modules_mod_cdr_pgsql_so_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS)
+modules_mod_cdr_pgsql_so_LDADD = $(PQ_LIBS)

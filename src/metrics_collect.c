@@ -6,10 +6,7 @@
  *
  * TODO (each comes with its own issue; left out rather than shown as 0):
  *   - transcoded channels by codec pair: tandem_transcoded_channels{from,to}
- *     (media_core_stats now has 'transcoding' and 'max_transcoded' totals:
- *     tandem_media_transcoding / tandem_media_transcoding_limit once settled)
- *   - limit hits: tandem_limit_hits_total{limit="trunk_channels|rtp_ports|
- *     transcoding|cps"} (calls refused or rerouted by a limit)
+ *     (the total is tandem_media_transcoding)
  *   - media-thread load beyond CPU time (loop latency, sessions per worker)
  */
 #include "config.h"
@@ -148,6 +145,10 @@ static void media_metrics(struct tmetrics_out *o, const struct tandemd_metrics_s
 	one_u64(o, "tandem_rtp_ports_capacity", "gauge",
 		"RTP and RTCP ports in the configured ranges, all interfaces.", ms.ports_total);
 	tandemd_metrics_rtp(o, src->media);
+	one_u64(o, "tandem_media_transcoding", "gauge",
+		"Media sessions transcoding (holding a max_transcoded slot).", ms.transcoding);
+	one_u64(o, "tandem_media_transcoding_limit", "gauge",
+		"max_transcoded: most sessions transcoding at once (0 = unlimited).", ms.max_transcoded);
 
 	struct worker_cpu w[MAX_WORKERS];
 	size_t n = worker_cpu(w, MAX_WORKERS);
@@ -264,6 +265,36 @@ static void process_metrics(struct tmetrics_out *o, const struct tandemd_metrics
 		(uint64_t)src->started);
 }
 
+/* --- call record modules --------------------------------------------------------- */
+
+static void cdr_metrics(struct tmetrics_out *o, const struct tandemd_metrics_src *src)
+{
+	static const struct { const char *name, *type, *help; } fam[] = {
+		{ "tandem_cdr_records_written_total", "counter",
+		  "Call records a CDR module stored, by backend." },
+		{ "tandem_cdr_records_pending", "gauge",
+		  "Call records queued or spooled on disk, not yet stored by the backend." },
+		{ "tandem_cdr_records_rejected_total", "counter",
+		  "Call records the backend refused as bad data (kept in the spool's .rejected file)." },
+		{ "tandem_cdr_write_failures_total", "counter",
+		  "Failed deliveries to the backend (database unreachable); records stay spooled." },
+		{ "tandem_cdr_backend_up", "gauge", "1 when the last delivery to the backend worked." },
+	};
+	if (!src->cdr_sinks || !src->cdr_sinks[0])
+		return;
+	for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+		tmetrics_family(o, fam[f].name, fam[f].type, fam[f].help);
+		for (size_t i = 0; src->cdr_sinks[i]; i++) {
+			struct tcdr_sink_stats st;
+			char l[96] = "";
+			tcdr_sink_stats(src->cdr_sinks[i], &st);
+			tmetrics_label(l, sizeof l, "backend", st.backend);
+			uint64_t v[] = { st.written, st.pending, st.rejected, st.failures, st.up };
+			tmetrics_u64(o, fam[f].name, l, v[f]);
+		}
+	}
+}
+
 void tandemd_metrics_collect(struct tmetrics_out *o, const struct tandemd_metrics_src *src)
 {
 	daemon_metrics(o, src);
@@ -271,4 +302,5 @@ void tandemd_metrics_collect(struct tmetrics_out *o, const struct tandemd_metric
 	trunk_metrics(o, src);
 	media_metrics(o, src);
 	process_metrics(o, src);
+	cdr_metrics(o, src);
 }

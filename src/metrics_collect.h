@@ -13,6 +13,7 @@
 
 #include <time.h>
 
+#include "core/cdr_sink.h"
 #include "core/config.h"
 #include "core/metrics.h"
 #include "media/media.h"
@@ -25,6 +26,7 @@ struct tandemd_metrics_src {
 	time_t started;             /* process start */
 	time_t conf_loaded;         /* last successful (re)load */
 	unsigned reloads_ok, reloads_failed;
+	struct tcdr_sink *const *cdr_sinks; /* CDR modules' writers, NULL-terminated */
 };
 
 void tandemd_metrics_collect(struct tmetrics_out *o, const struct tandemd_metrics_src *src);

@@ -410,6 +410,81 @@ static void print_object(FILE *f, json_t *obj, int indent)
 	}
 }
 
+/* ---- views: flat columns for tables whose rows nest objects ------------- */
+
+/* A column: its header and the path of its value in a row ("leg_a.codec");
+ * with path2, the cell is "VALUE/VALUE2" (in/out counters). */
+struct view_col {
+	const char *head, *path, *path2;
+};
+
+static const struct view_col calls_view[] = {
+	{ "id", "id", NULL }, { "state", "state", NULL }, { "caller", "caller", NULL },
+	{ "called", "called", NULL }, { "target", "target", NULL }, { "age_s", "age_s", NULL },
+	{ "up_s", "connected_s", NULL },
+	{ "a_codec", "leg_a.codec", NULL }, { "a_remote", "leg_a.remote", NULL },
+	{ "a_in/out", "leg_a.packets_in", "leg_a.packets_out" },
+	{ "b_codec", "leg_b.codec", NULL }, { "b_remote", "leg_b.remote", NULL },
+	{ "b_in/out", "leg_b.packets_in", "leg_b.packets_out" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct {
+	const char *key;                /* the reply's only key */
+	const char *needs;              /* ... whose first row has this member */
+	const struct view_col *cols;
+} views[] = {
+	{ "calls", "leg_a", calls_view },
+};
+
+static json_t *at_path(json_t *v, const char *path)
+{
+	char part[64];
+	while (v && *path) {
+		size_t n = strcspn(path, ".");
+		if (n >= sizeof part)
+			return NULL;
+		memcpy(part, path, n);
+		part[n] = '\0';
+		v = json_object_get(v, part);
+		path += n + (path[n] == '.');
+	}
+	return v;
+}
+
+/* The rows of 'list' through a view, as a new array of flat objects. */
+static json_t *apply_view(json_t *list, const struct view_col *cols)
+{
+	json_t *out = json_array(), *row;
+	size_t i;
+	json_array_foreach(list, i, row) {
+		json_t *flat = json_object();
+		for (const struct view_col *c = cols; c->head; c++) {
+			json_t *v = at_path(row, c->path);
+			if (c->path2) {
+				char *a = v ? scalar_text(v) : strdup("-");
+				json_t *v2 = at_path(row, c->path2);
+				char *b = v2 ? scalar_text(v2) : strdup("-");
+				char *t = NULL;
+				if (a && b && asprintf(&t, "%s/%s", a, b) < 0)
+					t = NULL;
+				json_object_set_new(flat, c->head, json_string(t ? t : "?"));
+				free(a);
+				free(b);
+				free(t);
+			} else {
+				bool empty = !v || (json_is_string(v) && !*json_string_value(v));
+				if (empty)
+					json_object_set_new(flat, c->head, json_string("-"));
+				else
+					json_object_set(flat, c->head, v);
+			}
+		}
+		json_array_append_new(out, flat);
+	}
+	return out;
+}
+
 static int print_human(json_t *reply, bool ok)
 {
 	json_object_del(reply, "ok");
@@ -428,6 +503,16 @@ static int print_human(json_t *reply, bool ok)
 	/* A reply that is just one list (help, calls, ...) prints as a bare table. */
 	if (json_object_size(reply) == 1) {
 		json_t *only = json_object_iter_value(json_object_iter(reply));
+		const char *key = json_object_iter_key(json_object_iter(reply));
+		for (size_t i = 0; is_table(only) && i < sizeof views / sizeof views[0]; i++) {
+			if (strcmp(key, views[i].key) ||
+			    !json_object_get(json_array_get(only, 0), views[i].needs))
+				continue;
+			json_t *flat = apply_view(only, views[i].cols);
+			print_table(stdout, flat, 0);
+			json_decref(flat);
+			return EXIT_OK;
+		}
 		if (is_table(only)) {
 			print_table(stdout, only, 0);
 			return EXIT_OK;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "core/cdr_sink.h"
 #include "core/config.h"
 #include "core/ctl.h"
 #include "core/log.h"
@@ -40,6 +42,7 @@ struct daemon {
 	unsigned generation;
 	time_t started, conf_loaded;
 	struct tconf_errors last_reload_errors;
+	struct tconf_errors last_reload_notes; /* "requires restart" of the last good reload */
 	unsigned reloads_ok, reloads_failed;
 
 	struct event_base *base;
@@ -48,9 +51,10 @@ struct daemon {
 	tsip_t *sip;
 	tctl_t *ctl;
 	tmetrics_server_t *metrics; /* NULL unless metrics_listen is set */
+	tcdr_sink_t *cdr_sinks[9];  /* one writer per CDR module, NULL-terminated */
 	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
 	struct event *drain_tick;   /* while draining: exit once the calls are gone */
-	time_t drain_deadline;
+	int64_t drain_deadline_ms;  /* CLOCK_MONOTONIC */
 	rlim_t nofile;
 };
 
@@ -120,7 +124,8 @@ static int do_reload(struct daemon *d)
 	if (tconf_check_reload(d->conf, next, &notes))
 		for (size_t i = 0; i < notes.n; i++)
 			LOG_WARN("%s", notes.msgs[i]);
-	tconf_errors_free(&notes);
+	tconf_errors_free(&d->last_reload_notes);
+	d->last_reload_notes = notes;
 
 	tsip_set_conf(d->sip, next);
 	media_core_set_max_transcoded(d->media, next->media.max_transcoded);
@@ -172,6 +177,23 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 }
 
 /* --- control commands ---------------------------------------------------- */
+
+/* The CDR modules' writers, for `tandemctl status`. */
+static json_t *cdr_status(struct daemon *d)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; d->cdr_sinks[i]; i++) {
+		struct tcdr_sink_stats st;
+		tcdr_sink_stats(d->cdr_sinks[i], &st);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "backend",
+						   st.backend, "state", st.up ? "up" : "down",
+						   "written", (json_int_t)st.written,
+						   "pending", (json_int_t)st.pending,
+						   "rejected", (json_int_t)st.rejected,
+						   "failures", (json_int_t)st.failures));
+	}
+	return a;
+}
 
 static int ctl_status(void *arg, int argc, char **argv, json_t **reply)
 {
@@ -227,6 +249,8 @@ static int ctl_status(void *arg, int argc, char **argv, json_t **reply)
 		"open_files_limit", (json_int_t)d->nofile);
 	if (*reply)
 		json_object_set_new(*reply, "draining", json_boolean(tsip_draining(d->sip)));
+	if (*reply && d->cdr_sinks[0])
+		json_object_set_new(*reply, "cdr", cdr_status(d));
 	return *reply ? 0 : -ENOMEM;
 }
 
@@ -247,6 +271,13 @@ static int ctl_calls(void *arg, int argc, char **argv, json_t **reply)
 	return reply_list("calls", tsip_calls_json(d->sip), reply);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -257,7 +288,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 	if (ss.calls_active == 0) {
 		LOG_NOTICE("drain: the last call has ended: exiting");
 		event_base_loopbreak(d->base);
-	} else if (time(NULL) >= d->drain_deadline) {
+	} else if (mono_ms() >= d->drain_deadline_ms) {
 		LOG_NOTICE("drain: time is up with %llu call(s) left: hanging them up and exiting",
 			   (unsigned long long)ss.calls_active);
 		event_base_loopbreak(d->base);
@@ -279,7 +310,7 @@ static int ctl_drain(void *arg, int argc, char **argv, json_t **reply)
 	}
 	struct tsip_stats ss;
 	tsip_stats(d->sip, &ss);
-	d->drain_deadline = time(NULL) + secs;
+	d->drain_deadline_ms = mono_ms() + (int64_t)secs * 1000;
 	tsip_set_draining(d->sip, true);
 	if (!d->drain_tick) {
 		d->drain_tick = event_new(d->base, -1, EV_PERSIST, on_drain_tick, d);
@@ -359,7 +390,11 @@ static int ctl_reload(void *arg, int argc, char **argv, json_t **reply)
 	(void)argv;
 	LOG_NOTICE("reload requested over the control socket");
 	if (do_reload(d) == 0) {
-		*reply = json_pack("{s:i}", "generation", (int)d->generation);
+		json_t *notes = json_array();
+		for (size_t i = 0; i < d->last_reload_notes.n; i++)
+			json_array_append_new(notes, json_string(d->last_reload_notes.msgs[i]));
+		*reply = json_pack("{s:i, s:o}", "generation", (int)d->generation,
+				   "requires_restart", notes);
 		return 0;
 	}
 	json_t *errs = json_array();
@@ -379,7 +414,7 @@ static void metrics_scrape(struct tmetrics_out *o, void *arg)
 	struct tandemd_metrics_src src = {
 		.sip = d->sip, .media = d->media, .conf = d->conf, .started = d->started,
 		.conf_loaded = d->conf_loaded, .reloads_ok = d->reloads_ok,
-		.reloads_failed = d->reloads_failed,
+		.reloads_failed = d->reloads_failed, .cdr_sinks = d->cdr_sinks,
 	};
 	tandemd_metrics_collect(o, &src);
 }
@@ -417,6 +452,36 @@ static int load_modules(const tconf_t *c, tmodules_t **out)
 	return rc;
 }
 
+/* One writer (core/cdr_sink.h) per loaded module that stores call records. */
+static int start_cdr_sinks(struct daemon *d)
+{
+	const struct tconf_general *g = &d->conf->general;
+	struct tandem_cdr_params p = {
+		.struct_size = sizeof p, .database = g->cdr_database ? g->cdr_database : "",
+		.table = g->cdr_table,
+	};
+	size_t n = 0;
+	for (size_t i = 0; i < tmodules_count(d->modules); i++) {
+		const struct tmodule_info *m = tmodules_get(d->modules, i);
+		char err[512];
+		if (!m->cdr)
+			continue;
+		if (n + 1 >= sizeof d->cdr_sinks / sizeof d->cdr_sinks[0]) {
+			LOG_ERR("too many call record modules (at most %zu)", n);
+			return -EINVAL;
+		}
+		int rc = tcdr_sink_new(m->cdr, &p, g->cdr_spool_dir, g->node_name, &d->cdr_sinks[n],
+				       err, sizeof err);
+		if (rc < 0) {
+			LOG_ERR("%s: %s", m->path, err);
+			return rc;
+		}
+		LOG_NOTICE("call records also go to module %s (spool in %s)", m->name, g->cdr_spool_dir);
+		n++;
+	}
+	return 0;
+}
+
 static int start(struct daemon *d)
 {
 	int rc;
@@ -431,8 +496,12 @@ static int start(struct daemon *d)
 		return rc;
 	}
 	media_core_set_codecs(d->media, d->modules);
+	if ((rc = start_cdr_sinks(d)) < 0)
+		return rc;
 	if ((rc = tsip_start(d->conf, d->media, &d->sip)) < 0)
 		return rc;
+	if (d->cdr_sinks[0])
+		tsip_set_cdr_sinks(d->sip, d->cdr_sinks);
 	if ((rc = tctl_new(d->base, d->conf->general.control_socket,
 			   d->conf->general.control_socket_mode, &d->ctl)) < 0) {
 		LOG_ERR("cannot open the control socket %s: %s (check control_socket in [general])",
@@ -472,6 +541,9 @@ static void stop(struct daemon *d)
 	tmetrics_server_free(d->metrics);
 	tctl_free(d->ctl);
 	tsip_stop(d->sip);
+	/* after the SIP thread: the hang-ups' records are queued by now */
+	for (size_t i = 0; d->cdr_sinks[i]; i++)
+		tcdr_sink_free(d->cdr_sinks[i]);
 	if (d->media)
 		media_core_free(d->media);
 	struct event *evs[] = { d->sig_term, d->sig_int, d->sig_hup, d->sig_usr1, d->drain_tick };
@@ -482,6 +554,7 @@ static void stop(struct daemon *d)
 		event_base_free(d->base);
 	tmodules_free(d->modules);
 	tconf_errors_free(&d->last_reload_errors);
+	tconf_errors_free(&d->last_reload_notes);
 	tconf_unref(d->conf);
 }
 

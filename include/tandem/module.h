@@ -36,12 +36,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <tandem/cdr.h>
 #include <tandem/codec.h>
 
 #define TANDEM_MODULE_ABI_MAJOR 1
 /* Minor history: 1.0 first release; 1.1 appended tandem_codec.pcm_channels
- * and tandem_codec_engine.decode_fec (see tandem/codec.h). */
-#define TANDEM_MODULE_ABI_MINOR 1
+ * and tandem_codec_engine.decode_fec (see tandem/codec.h); 1.2 appended
+ * tandem_module.cdr (call record backends, see tandem/cdr.h). */
+#define TANDEM_MODULE_ABI_MINOR 2
 
 /* The one symbol the loader looks up. */
 #define TANDEM_MODULE_SYMBOL      tandem_module_descriptor
@@ -127,6 +129,9 @@ struct tandem_module {
 	void (*fini)(void);
 	/* NULL-terminated list of codecs this module provides (may be NULL). */
 	const struct tandem_codec *const *codecs;
+
+	/* ABI 1.2: a call record backend (NULL = none); see tandem/cdr.h. */
+	const struct tandem_cdr_backend *cdr;
 };
 
 /* Bytes of the descriptor every ABI 1.x module must provide. */

@@ -174,6 +174,9 @@ struct tconf_general {
 	unsigned control_socket_mode; /* e.g. 0660; restart-only */
 	unsigned drain_timeout;     /* s a drain waits for calls before hanging up */
 	const char *cdr_file;       /* CSV call records; NULL = none */
+	const char *cdr_database;   /* CDR module's store (libpq conninfo); restart-only */
+	const char *cdr_table;      /* CDR module's table; restart-only */
+	const char *cdr_spool_dir;  /* where CDR modules spool records; restart-only */
 	const char *node_name;      /* used in logs and CDRs; default: hostname */
 	const char *user_agent;     /* Server/User-Agent header; default "tandem" */
 	const char *metrics_listen; /* "IP:PORT" of the HTTP /metrics endpoint; NULL = off; restart-only */

@@ -14,6 +14,9 @@
 #ifndef TANDEM_RUNSTATEDIR
 #define TANDEM_RUNSTATEDIR "/run/tandem"
 #endif
+#ifndef TANDEM_SPOOLDIR
+#define TANDEM_SPOOLDIR "/var/spool/tandem"
+#endif
 #ifndef TANDEM_SYSCONFDIR
 #define TANDEM_SYSCONFDIR "/etc/tandem"
 #endif
@@ -77,6 +80,14 @@ const struct tcs_key tcs_keys[] = {
 	    "Longest a drain waits for calls to end before hanging up the rest and exiting."),
 	GEN(cdr_file, TCS_STRING, PATH, 0, 0, NULL, NULL, "no call records",
 	    "Append one CSV call record per attempt to this file (reopened on SIGUSR1)."),
+	GEN(cdr_database, TCS_STRING, R, 0, 0, NULL, NULL, "none",
+	    "Where a call record module (e.g. mod_cdr_pgsql in modules) stores records: for "
+	    "PostgreSQL a libpq connection string, e.g. \"host=/run/postgresql dbname=billing\"."),
+	GEN(cdr_table, TCS_STRING, R, 0, 0, "tandem_cdr", NULL, NULL,
+	    "Table a call record module inserts into (created if absent; see contrib/cdr_pgsql.sql)."),
+	GEN(cdr_spool_dir, TCS_STRING, R | PATH, 0, 0, TANDEM_SPOOLDIR, NULL, NULL,
+	    "Directory where a call record module spools records (fdatasync'ed per batch) until "
+	    "its database has them; replayed in order after an outage or a restart."),
 	GEN(node_name, TCS_STRING, 0, 0, 0, NULL, NULL, "the host name",
 	    "Name of this node in logs and call records."),
 	GEN(user_agent, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,

@@ -13,6 +13,7 @@ src_core_libtcore_a_SOURCES = \
 	src/core/cdr.c src/core/cdr.h \
 	src/core/routetab.c src/core/routetab.h src/core/config_routes.c \
 	src/core/numplan.c src/core/numplan.h \
+	src/core/cdr_spool.c src/core/cdr_spool.h src/core/cdr_sink.c src/core/cdr_sink.h \
 	src/core/metrics.c src/core/metrics.h
 TCORE_LIBS = src/core/libtcore.a $(JANSSON_LIBS) $(EVENT_LIBS) $(DL_LIBS) $(PTHREAD_LIBS)
 # Writes tandem.conf(5) from the config schema (see doc/local.mk).

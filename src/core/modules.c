@@ -229,7 +229,14 @@ static int check_body(const struct tmodules *set, struct tmod *mod,
 		.abi_major = d->abi_major,
 		.abi_minor = d->abi_minor,
 		.codecs = d->codecs,
+		.cdr = d->cdr,
 	};
+	if (d->cdr && (d->cdr->struct_size < TANDEM_CDR_BACKEND_SIZE_1_2 ||
+		       !valid_token(d->cdr->name) || !d->cdr->open || !d->cdr->write ||
+		       !d->cdr->close))
+		return fail(errbuf, errlen, -EINVAL,
+			    "%s: call record backend lacks a name, open, write or close",
+			    mod->path);
 	for (size_t i = 0; d->codecs && d->codecs[i]; i++) {
 		if (i == MAX_CODECS_PER_MOD)
 			return fail(errbuf, errlen, -EINVAL,
@@ -352,9 +359,10 @@ static void log_loaded(const struct tmod *mod)
 			break;
 		off += (size_t)n;
 	}
-	LOG_INFO("module %s %s (ABI %u.%u) loaded from %s; codecs:%s",
+	LOG_INFO("module %s %s (ABI %u.%u) loaded from %s; codecs:%s%s%s",
 		 mod->info.name, mod->info.version, mod->info.abi_major,
-		 mod->info.abi_minor, mod->path, mod->info.ncodecs ? codecs : " none");
+		 mod->info.abi_minor, mod->path, mod->info.ncodecs ? codecs : " none",
+		 mod->info.cdr ? "; call records: " : "", mod->info.cdr ? mod->info.cdr->name : "");
 }
 
 int tmodules_load(const char *dir, const char *const *names, tmodules_t **out,

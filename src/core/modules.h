@@ -37,6 +37,7 @@ struct tmodule_info {
 	unsigned abi_minor;
 	size_t ncodecs;
 	const struct tandem_codec *const *codecs;   /* ncodecs entries */
+	const struct tandem_cdr_backend *cdr;       /* NULL unless a CDR module */
 };
 
 /* Load the modules 'names' (NULL-terminated; a name is [A-Za-z0-9_.-], no

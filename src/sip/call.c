@@ -166,8 +166,6 @@ static struct tcdr_quality cdr_quality(const struct media_leg_stats *st)
 
 void call_cdr(struct call *c, const char *disposition, int code)
 {
-	if (!c->sip->cdr)
-		return;
 	struct media_leg_stats st[2];
 	memset(st, 0, sizeof st);
 	if (c->media)
@@ -192,8 +190,11 @@ void call_cdr(struct call *c, const char *disposition, int code)
 		.caller_out = c->trunk ? c->caller_out : "",
 	};
 	clock_gettime(CLOCK_REALTIME, &r.end);
-	if (tcdr_write(c->sip->cdr, &r) < 0)
-		LOG_ERR("call %s: cannot write its call record to %s", c->id, tcdr_path(c->sip->cdr));
+	/* one line per attempt, with its outcome */
+	LOG_INFO("call %s: attempt %u %s -> %s via %s: %s, final %d, %llds connected", c->id,
+		 r.attempt, c->caller, c->called, *target ? target : "-", disposition, r.final_code,
+		 r.answer.tv_sec ? (long long)(r.end.tv_sec - r.answer.tv_sec) : 0LL);
+	tsip_cdr_emit(c->sip, &r);
 }
 
 /* --- helpers for actions -------------------------------------------------- */
@@ -442,9 +443,12 @@ static void reject_from(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int 
 	atomic_fetch_add(&s->n.calls_rejected, 1);
 	tsip_count_final(s, status);
 	LOG_INFO("call %s: INVITE %s -> %s rejected: %d %s (%s)", id, caller, called, status, phrase, why);
-	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(s->nua), TAG_END());
+	/* while draining, say when to come back (a dispatcher takes the hint) */
+	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(s->nua),
+		    TAG_IF(status == 503 && (s->stopping || atomic_load(&s->draining)),
+			   SIPTAG_RETRY_AFTER_STR(TSIP_RETRY_AFTER)), TAG_END());
 	nua_handle_destroy(nh);
-	if (s->cdr) {
+	{
 		struct tcdr_record r = {
 			.node = s->conf->general.node_name ? s->conf->general.node_name : "",
 			.call_id = id, .attempt = 1, .caller = caller, .called_in = called,
@@ -453,7 +457,7 @@ static void reject_from(struct tsip *s, nua_handle_t *nh, sip_t const *sip, int 
 		};
 		clock_gettime(CLOCK_REALTIME, &r.start);
 		r.end = r.start;
-		tcdr_write(s->cdr, &r);
+		tsip_cdr_emit(s, &r);
 	}
 }
 
@@ -651,8 +655,11 @@ int call_failover(struct call *c, const char *why)
 	return 0;
 }
 
-static int media_error_status(int rc, const char **phrase)
+static int media_error_status(struct tsip *s, int rc, const char **phrase)
 {
+	if (rc == -ENOSPC || rc == -EBUSY)
+		atomic_fetch_add(&s->n.limit_hits[rc == -ENOSPC ? TLIMIT_RTP_PORTS :
+						  TLIMIT_TRANSCODING], 1);
 	switch (rc) {
 	case -ENOSPC: *phrase = "Service Unavailable"; return 503;
 	case -EBUSY: *phrase = "Service Unavailable"; return 503;  /* max_transcoded reached */
@@ -702,7 +709,7 @@ static void start_call(struct call *c, const char *sdp, size_t sdp_len)
 media_failed:
 	media_sdp_clear(&out);
 	rc = rc < 0 ? rc : -EINVAL;
-	int st = media_error_status(rc, &phrase);
+	int st = media_error_status(c->sip, rc, &phrase);
 	LOG_INFO("call %s: caller's SDP refused: %s", c->id, strerror(-rc));
 	call_fail_a(c, st, phrase, "media");
 	c->state = CS_TERMINATING;
@@ -733,12 +740,7 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	atomic_fetch_add(&s->n.attempts, 1);
 	if (s->stopping || atomic_load(&s->draining)) {
 		/* a dispatcher in front (Kamailio) moves the call to another node */
-		atomic_fetch_add(&s->n.calls_rejected, 1);
-		tsip_count_final(s, 503);
-		LOG_INFO("INVITE refused: 503 (%s)", s->stopping ? "shutting down" : "draining");
-		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(s->nua),
-			    SIPTAG_RETRY_AFTER_STR(TSIP_RETRY_AFTER), TAG_END());
-		nua_handle_destroy(nh);
+		reject(s, nh, sip, 503, "Service Unavailable", s->stopping ? "shutting down" : "draining");
 		return;
 	}
 	if (!sdp && sip->sip_payload && sip->sip_payload->pl_len && sip->sip_content_type) {
@@ -825,7 +827,7 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	int rc = media_session_new(s->media, &mo, &c->media);
 	if (rc < 0) {
 		const char *phrase;
-		int st = media_error_status(rc, &phrase);
+		int st = media_error_status(c->sip, rc, &phrase);
 		LOG_WARN("call %s: no media session: %s%s", c->id, strerror(-rc),
 			 rc == -ENOSPC ? " (RTP port range exhausted: widen rtp_port_min/max)" : "");
 		call_fail_a(c, st, phrase, "media");

@@ -28,6 +28,7 @@ static const char *const names[TLIMIT__COUNT] = {
 	[TLIMIT_SOURCE_CPS] = "source_cps", [TLIMIT_TRUNK_CPS] = "trunk_cps",
 	[TLIMIT_TRUNK_CHANNELS] = "trunk_channels", [TLIMIT_USER_CALLS] = "user_calls",
 	[TLIMIT_INTERNATIONAL] = "international", [TLIMIT_TRUNK_CPS_IN] = "trunk_cps_in",
+	[TLIMIT_RTP_PORTS] = "rtp_ports", [TLIMIT_TRANSCODING] = "transcoding",
 };
 
 const char *tlimit_name(enum tlimit l) { return (unsigned)l < TLIMIT__COUNT ? names[l] : "?"; }

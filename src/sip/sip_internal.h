@@ -40,7 +40,10 @@ struct tcdr;
 /* Limits (limits.h), by name in tandem_limit_hits_total. */
 enum tlimit {
 	TLIMIT_SOURCE_CPS, TLIMIT_TRUNK_CPS, TLIMIT_TRUNK_CHANNELS, TLIMIT_USER_CALLS,
-	TLIMIT_INTERNATIONAL, TLIMIT_TRUNK_CPS_IN, TLIMIT__COUNT
+	TLIMIT_INTERNATIONAL, TLIMIT_TRUNK_CPS_IN,
+	TLIMIT_RTP_PORTS,           /* no RTP ports left: 503 */
+	TLIMIT_TRANSCODING,         /* max_transcoded reached: 503 */
+	TLIMIT__COUNT
 };
 struct tlimits;
 
@@ -59,6 +62,7 @@ struct tsip {
 	struct trunk_table *trunks; /* live trunk state (trunks.c) */
 	struct tcdr *cdr;           /* call records, or NULL (owned; follows conf) */
 	struct tlimits *limits;     /* rate buckets and user counts (limits.c; owned) */
+	struct tcdr_sink *const *cdr_sinks; /* CDR modules' writers, NULL-terminated, or NULL (borrowed) */
 
 	/* start-up handshake with tsip_start() */
 	pthread_mutex_t start_lock;
@@ -86,6 +90,10 @@ struct tsip {
  * 200..699 are counted), and a call reaching a setup stage (first provisional
  * relayed to the caller, answer) 'since' its INVITE arrived (CLOCK_REALTIME). */
 void tsip_count_final(struct tsip *s, int code);
+/* A finished attempt's record: to the CSV file and every CDR module's writer
+ * (never blocks: see core/cdr_sink.h). */
+struct tcdr_record;
+void tsip_cdr_emit(struct tsip *s, const struct tcdr_record *r);
 void tsip_count_setup(struct tmetrics_hist *h, const struct timespec *since);
 
 /* Retry-After on 503s while draining: long enough for a dispatcher to move on. */

@@ -13,6 +13,7 @@
 #include <sofia-sip/tport_tag.h>
 
 #include "core/cdr.h"
+#include "core/cdr_sink.h"
 #include "core/log.h"
 #include "sip/trunks.h"
 
@@ -377,6 +378,24 @@ int tsip_set_conf(tsip_t *s, tconf_t *next)
 	if (rc < 0)
 		drop_set_conf(cs);
 	return rc;
+}
+
+void tsip_cdr_emit(struct tsip *s, const struct tcdr_record *r)
+{
+	if (s->cdr && tcdr_write(s->cdr, r) < 0)
+		LOG_ERR("call %s: cannot write its call record to %s", r->call_id, tcdr_path(s->cdr));
+	for (struct tcdr_sink *const *k = s->cdr_sinks; k && *k; k++)
+		tcdr_sink_submit(*k, r);
+}
+
+static void do_set_sinks(tsip_t *s, void *arg)
+{
+	s->cdr_sinks = arg;
+}
+
+int tsip_set_cdr_sinks(tsip_t *s, struct tcdr_sink *const *sinks)
+{
+	return tsip_call_sync(s, do_set_sinks, (void *)sinks);
 }
 
 static void do_reopen(void *arg)

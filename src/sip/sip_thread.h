@@ -49,6 +49,11 @@ bool tsip_draining(const tsip_t *s);
 /* Reopen the call record file (SIGUSR1, after logrotate moved it). */
 int tsip_reopen_files(tsip_t *s);
 
+/* Hand call records to these writers as well (CDR modules), NULL-terminated;
+ * borrowed until tsip_stop() returns. Set once, right after tsip_start(). */
+struct tcdr_sink;
+int tsip_set_cdr_sinks(tsip_t *s, struct tcdr_sink *const *sinks);
+
 /* Run fn(arg) on the SIP thread and wait for it to finish (control path). */
 int tsip_call_sync(tsip_t *s, void (*fn)(tsip_t *s, void *arg), void *arg);
 

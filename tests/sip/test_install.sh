@@ -37,7 +37,7 @@ done
 for f in man5/tandem.conf.5 man8/tandemd.8 man8/tandemctl.8; do
 	tl_check "man page installed: $mandir/$f" test -s "$DEST$mandir/$f"
 done
-for f in module.h codec.h; do
+for f in module.h codec.h cdr.h; do
 	tl_check "module ABI header installed: $includedir/tandem/$f" test -f "$DEST$includedir/tandem/$f"
 done
 for f in tandem.conf interfaces.conf trunks.conf routes.conf; do

@@ -79,3 +79,9 @@ check_PROGRAMS += tests/unit/test_routetab
 tests_unit_test_routetab_SOURCES = tests/unit/test_routetab.c
 tests_unit_test_routetab_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(SOFIA_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_routetab_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
+
+# CDR modules' spool and writer thread (core/cdr_spool, core/cdr_sink), fake backend.
+check_PROGRAMS += tests/unit/test_cdr_sink
+tests_unit_test_cdr_sink_SOURCES = tests/unit/test_cdr_sink.c
+tests_unit_test_cdr_sink_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_cdr_sink_LDADD = $(TCORE_LIBS) $(CHECK_LIBS)
