@@ -42,6 +42,10 @@
 #include <tandem/codec.h>
 
 #define XCODE_PERIOD_MS 20
+/* The longest packet decoded: a packet of more audio (Opus allows 120 ms;
+ * 150 ms is a 1,200-byte G.711 packet, the jitter buffer's largest) is a
+ * decode error, concealed. Sizes the PCM FIFO of each direction. */
+#define XCODE_MAX_PKT_MS 150
 
 struct xcode;
 
