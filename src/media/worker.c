@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "media/xticker.h"
 
 static void on_queue(evutil_socket_t fd, short what, void *arg)
 {
@@ -45,6 +46,7 @@ static void worker_free(struct mworker *w)
 {
 	if (w->qev)
 		event_free(w->qev);
+	xticker_free(w->xt);
 	tq_free(w->q);
 	if (w->base)
 		event_base_free(w->base);
@@ -68,7 +70,7 @@ int mworker_start(unsigned idx, struct mworker **out)
 	if (!w->base || !w->q)
 		goto fail;
 	w->qev = event_new(w->base, tq_fd(w->q), EV_READ | EV_PERSIST, on_queue, w);
-	if (!w->qev || event_add(w->qev, NULL) < 0)
+	if (!w->qev || event_add(w->qev, NULL) < 0 || xticker_new(w->base, &w->xt) < 0)
 		goto fail;
 	w->now_ms = mworker_clock_ms();
 	for (int i = 0; i < MW_BATCH; i++) {

@@ -34,3 +34,8 @@ tests_media_test_transcode_LDADD = $(MEDIA_TEST_LDADD)
 # Read at run time by test_transcode (ASan builds), and the jitter buffer's
 # fuzz target (tests/fuzz/run-fuzz.sh builds it).
 EXTRA_DIST += tests/media/spandsp.supp tests/fuzz/fuzz_jitter.c tests/fuzz/fuzz_dtmf_iw.c
+# The media worker's shared 20 ms clock for transcoded sessions.
+check_PROGRAMS += tests/media/test_xticker
+tests_media_test_xticker_SOURCES = tests/media/test_xticker.c
+tests_media_test_xticker_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
+tests_media_test_xticker_LDADD = $(MEDIA_TEST_LDADD)
