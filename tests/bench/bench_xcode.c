@@ -33,7 +33,8 @@
  * in turn as the worker does (their states do not stay in cache either).
  * Overhead = transcoded CPU - pass-through CPU - codec cost, per call.
  * The worker and the generator run at nice $BENCH_NICE (default -10, as
- * cps.sh; 0: unchanged) when allowed: the machine is shared.
+ * cps.sh; 0: unchanged) when allowed, or with BENCH_RT=PRIO at SCHED_FIFO
+ * PRIO: the machine is shared.
  *
  * Prints a table and "RESULT passed=1 failed=0" when media flowed; the
  * targets are reported, not enforced (timing on a shared machine).
@@ -424,7 +425,8 @@ static void idle(tq_t *q, int ms)
 }
 
 static void run(const tmodules_t *mods, const struct tconf_interface *ifc, int n, int workers,
-		int seconds, bool opus, bool events, const struct gen *proto, int nice, struct result *r)
+		int seconds, bool opus, bool events, const struct gen *proto, int nice, int rt,
+		struct result *r)
 {
 	struct gen g = { 0 };
 	tconf_t conf = { .interfaces = (struct tconf_interface *)ifc, .ninterfaces = 1 };
@@ -441,7 +443,10 @@ static void run(const tmodules_t *mods, const struct tconf_interface *ifc, int n
 	uint64_t h0, r0, h1, r1;
 	mem_now(&h0, &r0);
 	media_session_t **s = setup(mc, &g, ifc, q, events);
-	if (nice) {     /* after setup: the threads have named themselves */
+	if (rt) {       /* after setup: the threads have named themselves */
+		r->niced = bench_threads_fifo("tmedia-w", rt) == workers;
+		r->niced &= bench_threads_fifo("bench-gen", rt) == 1;
+	} else if (nice) {
 		r->niced = bench_threads_nice("tmedia-w", nice) == workers;
 		r->niced &= bench_threads_nice("bench-gen", nice) == 1;
 	}
@@ -639,10 +644,12 @@ int main(int argc, char **argv)
 		.rtp_port_min = (uint16_t)pmin, .rtp_port_max = (uint16_t)(pmin + nmax * 6 + 199),
 	};
 
-	int nice = bench_nice();
+	int nice = bench_nice(), rt = bench_rt();
+	char prio[32];
+	snprintf(prio, sizeof prio, rt ? "SCHED_FIFO %d" : "nice %d", rt ? rt : nice);
 	printf("transcode bench: PCMU <-> Opus (opus/48000/2 with the module's defaults), %d s per run, "
-	       "%d worker%s, B %s telephone-event, worker and generator at nice %d\n", seconds,
-	       workers, workers == 1 ? "" : "s", events ? "with" : "without", nice);
+	       "%d worker%s, B %s telephone-event, worker and generator at %s\n", seconds,
+	       workers, workers == 1 ? "" : "s", events ? "with" : "without", prio);
 	double hot = codec_us(&cod, &proto, 1);
 	printf("codec cost per call per 20 ms (PCMU dec + Opus enc 8k, Opus dec 8k + PCMU enc), one "
 	       "call, hot caches: %.1f us = %.2f %% of a core per call\n", hot, hot / 200.0);
@@ -653,8 +660,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nn; i++) {
 		struct result x, p;
 		double cus = codec_us(&cod, &proto, ns[i]);
-		run(mods, &ifc, ns[i], workers, seconds, true, events, &proto, nice, &x);
-		run(mods, &ifc, ns[i], workers, seconds, false, false, &proto, nice, &p);
+		run(mods, &ifc, ns[i], workers, seconds, true, events, &proto, nice, rt, &x);
+		run(mods, &ifc, ns[i], workers, seconds, false, false, &proto, nice, rt, &p);
 		/* per call, per 20 ms period, in us of worker CPU */
 		double xc = x.cpu_share * 20000.0 / ns[i], pt = p.cpu_share * 20000.0 / ns[i];
 		double over = xc - pt - cus, rv = x.recvd ? (double)x.recvd : 1;
@@ -664,7 +671,7 @@ int main(int argc, char **argv)
 		       x.sent ? (double)x.recvd / (double)x.sent : 0, xc, pt, cus, over,
 		       100.0 * over / cus, x.heap_kb, x.rss_kb,
 		       x.transcoding == (unsigned)ns[i] ? "" : "  (not all transcoded!)",
-		       !nice || (x.niced && p.niced) ? "" : "  (nice refused)");
+		       (!nice && !rt) || (x.niced && p.niced) ? "" : "  (priority refused)");
 		ok &= x.recvd > 0 && p.recvd > 0 && x.transcoding == (unsigned)ns[i];
 	}
 	printf("wait%%: the worker was runnable but waited for a CPU (other load on the machine); "

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -97,7 +98,9 @@ uint16_t bench_sdp_port(const char *sdp)
 	return (uint16_t)port;
 }
 
-int bench_threads_nice(const char *prefix, int nice)
+/* Apply fn(tid, v) to this process's threads whose name starts with
+ * prefix; how many succeeded. */
+static int for_threads(const char *prefix, int (*fn)(pid_t tid, int v), int v)
 {
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *e;
@@ -116,13 +119,40 @@ int bench_threads_nice(const char *prefix, int nice)
 		if (!fgets(comm, sizeof comm, f))
 			comm[0] = '\0';
 		fclose(f);
-		/* Linux: the nice value of a thread, by its id. */
-		if (strncmp(comm, prefix, strlen(prefix)) == 0 &&
-		    setpriority(PRIO_PROCESS, (id_t)atoi(e->d_name), nice) == 0)
+		if (strncmp(comm, prefix, strlen(prefix)) == 0 && fn((pid_t)atoi(e->d_name), v) == 0)
 			n++;
 	}
 	closedir(d);
 	return n;
+}
+
+/* Linux: nice value and scheduling policy are per thread, by thread id. */
+static int set_nice(pid_t tid, int nice)
+{
+	return setpriority(PRIO_PROCESS, (id_t)tid, nice);
+}
+
+static int set_fifo(pid_t tid, int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	return sched_setscheduler(tid, SCHED_FIFO, &sp);
+}
+
+int bench_threads_nice(const char *prefix, int nice)
+{
+	return for_threads(prefix, set_nice, nice);
+}
+
+int bench_threads_fifo(const char *prefix, int prio)
+{
+	return for_threads(prefix, set_fifo, prio);
+}
+
+int bench_rt(void)
+{
+	const char *v = getenv("BENCH_RT");
+	int p = v && *v ? atoi(v) : 0;
+	return p < 0 ? 0 : p > 99 ? 99 : p;
 }
 
 int bench_nice(void)

@@ -21,6 +21,13 @@ uint64_t bench_threads_sched_ns(const char *prefix, uint64_t *wait_ns);
  * prefix (Linux: per thread); returns how many took it (0 when not
  * allowed). */
 int bench_threads_nice(const char *prefix, int nice);
+/* The same with SCHED_FIFO at priority prio. */
+int bench_threads_fifo(const char *prefix, int prio);
+/* $BENCH_RT: a SCHED_FIFO priority (1..99) for the measured threads instead
+ * of a nice value, so that other jobs on a shared machine do not delay them
+ * at all (they still get the other CPUs, and the kernel's RT throttling
+ * keeps 5 % of each); 0 (default): nice. */
+int bench_rt(void);
 /* The nice value benchmarks give their measured and generating threads on
  * a shared machine: $BENCH_NICE, default -10 (as tests/bench/cps.sh). */
 int bench_nice(void);
