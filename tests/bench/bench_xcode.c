@@ -444,6 +444,8 @@ static void run(const tmodules_t *mods, const struct tconf_interface *ifc, int n
 	media_core_t *mc;
 	tq_t *q = tq_new();
 
+	memset(r, 0, sizeof *r);
+
 	if (!q || media_core_new(&conf, (unsigned)workers, &mc))
 		bench_die("media_core_new");
 	media_core_set_codecs(mc, mods);
@@ -454,15 +456,20 @@ static void run(const tmodules_t *mods, const struct tconf_interface *ifc, int n
 	uint64_t h0, r0, h1, r1;
 	mem_now(&h0, &r0);
 	media_session_t **s = setup(mc, &g, ifc, q, events);
-	if (rt) {       /* after setup: the threads have named themselves */
-		/* The worker only: waking a real-time receiver preempts at
-		 * once, and loopback wakes it inside the worker's sendto (it
-		 * tripled the kernel's share of the worker's CPU). */
-		r->niced = bench_threads_fifo("tmedia-w", rt) == workers;
-		r->niced &= !nice || bench_threads_nice("bench-gen", nice) == 1;
-	} else if (nice) {
-		r->niced = bench_threads_nice("tmedia-w", nice) == workers;
-		r->niced &= bench_threads_nice("bench-gen", nice) == 1;
+	/* After setup, and again until the threads have named themselves. */
+	for (int tries = 0; tries < 100 && (rt || nice) && !r->niced; tries++) {
+		if (tries)
+			usleep(2000);
+		if (rt) {
+			/* The worker only: waking a real-time receiver preempts
+			 * at once, and loopback wakes it inside the worker's
+			 * sendto. */
+			r->niced = bench_threads_fifo("tmedia-w", rt) == workers;
+			r->niced &= !nice || bench_threads_nice("bench-gen", nice) == 1;
+		} else {
+			r->niced = bench_threads_nice("tmedia-w", nice) == workers;
+			r->niced &= bench_threads_nice("bench-gen", nice) == 1;
+		}
 	}
 	struct media_core_stats cs;
 	media_core_stats(mc, &cs);
