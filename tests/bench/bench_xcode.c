@@ -101,7 +101,7 @@ struct gen {
 	uint8_t ulaw[160];
 	uint64_t real_off;          /* CLOCK_REALTIME - CLOCK_MONOTONIC, us */
 	size_t opus_len[NOPUS];
-	_Atomic uint64_t sent, recvd, late, late_dir[2];
+	_Atomic uint64_t sent, recvd, late, late_dir[2], recvd_dir[2];
 };
 
 static uint64_t now_us(void)
@@ -258,6 +258,7 @@ static void gen_recv(struct gen *g, int idx)
 		add(&g->recvd, n);
 		add(&g->late, late);
 		add(&g->late_dir[idx & 1], late);
+		add(&g->recvd_dir[idx & 1], n);
 	}
 }
 
@@ -402,7 +403,7 @@ static media_session_t **setup(media_core_t *mc, struct gen *g, const struct tco
 }
 
 struct result {
-	uint64_t sent, recvd, late, late_dir[2];
+	uint64_t sent, recvd, late, late_dir[2], recvd_dir[2];
 	double cpu_share;           /* worker CPU, fraction of one core */
 	double wait_share;          /* worker runnable but not running, fraction */
 	unsigned transcoding;
@@ -491,6 +492,8 @@ static void run(const tmodules_t *mods, const struct tconf_interface *ifc, int n
 	r->late = atomic_load(&g.late);
 	r->late_dir[0] = atomic_load(&g.late_dir[0]);
 	r->late_dir[1] = atomic_load(&g.late_dir[1]);
+	r->recvd_dir[0] = atomic_load(&g.recvd_dir[0]);
+	r->recvd_dir[1] = atomic_load(&g.recvd_dir[1]);
 	r->cpu_share = (double)(c1 - c0) / 1000.0 / (double)(t1 - t0);
 	for (int i = 0; i < n; i++)
 		media_session_destroy(s[i]);
@@ -691,7 +694,8 @@ int main(int argc, char **argv)
 		double over = xc - pt - cus, rv = x.recvd ? (double)x.recvd : 1;
 		printf("%5d %6.1f %6.1f %6.1f %6.2f %6.2f %6.2f %6.3f %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f "
 		       "%6.1f%s%s\n", ns[i], x.cpu_share * 100, x.wait_share * 100, p.cpu_share * 100, 100.0 * (double)x.late / rv,
-		       200.0 * (double)x.late_dir[0] / rv, 200.0 * (double)x.late_dir[1] / rv,
+		       100.0 * (double)x.late_dir[0] / (x.recvd_dir[0] ? (double)x.recvd_dir[0] : 1),
+		       100.0 * (double)x.late_dir[1] / (x.recvd_dir[1] ? (double)x.recvd_dir[1] : 1),
 		       x.sent ? (double)x.recvd / (double)x.sent : 0, xc, pt, cus, over,
 		       100.0 * over / cus, x.heap_kb, x.rss_kb,
 		       x.transcoding == (unsigned)ns[i] ? "" : "  (not all transcoded!)",
