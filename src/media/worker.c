@@ -46,8 +46,8 @@ static void worker_free(struct mworker *w)
 {
 	if (w->qev)
 		event_free(w->qev);
+	tq_free(w->q);          /* drop callbacks may still leave the ticker */
 	xticker_free(w->xt);
-	tq_free(w->q);
 	if (w->base)
 		event_base_free(w->base);
 	free(w);
