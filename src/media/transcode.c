@@ -127,12 +127,10 @@ static int dir_new(struct xdir *d, const struct xcode_dir_cfg *c, char *why, siz
 	d->frame = d->enc_rate / (1000 / XCODE_PERIOD_MS);
 	d->ts_step = c->enc->clock_rate / (1000 / XCODE_PERIOD_MS);
 	d->conceal_step = d->dec_rate / 400 ? d->dec_rate / 400 : 1;
-	d->dec_max = max_pkt_samples(d->dec_rate);
 	d->dtx_skip = strcasecmp(c->enc->name, "opus") == 0;
-	/* A period, the longest packet decoded, and slack for concealment
-	 * rounding and resampling. Sized by time, not by the ABI's largest
-	 * decode (120 ms at 48 kHz: 720 ms of audio at 8 kHz, 11 kB a
-	 * direction that was never used). */
+	/* A period, the longest packet a decoder may return, and slack for
+	 * concealment rounding. */
+	d->dec_max = max_pkt_samples(d->dec_rate);      /* not the ABI's 5,760 (XCODE_MAX_PKT_MS) */
 	d->fcap = 2 * d->frame + (size_t)d->dec_max * d->enc_rate / d->dec_rate + 64 +
 		  (size_t)d->enc_rate * DTMF_DET_DELAY_MS / 1000;
 	d->fifo = calloc(d->fcap, sizeof *d->fifo);

@@ -44,7 +44,9 @@
 #define XCODE_PERIOD_MS 20
 /* The longest packet decoded: a packet of more audio (Opus allows 120 ms;
  * 150 ms is a 1,200-byte G.711 packet, the jitter buffer's largest) is a
- * decode error, concealed. Sizes the PCM FIFO of each direction. */
+ * decode error, concealed. Sizes the PCM FIFO of each direction by time,
+ * not by the ABI's largest decode (TANDEM_CODEC_MAX_SAMPLES, 120 ms at
+ * 48 kHz: 720 ms of audio at 8 kHz, 11 kB a direction never used). */
 #define XCODE_MAX_PKT_MS 150
 
 struct xcode;

@@ -14,8 +14,9 @@
  */
 #include "config.h"
 
-#include <stddef.h>
+#include <event2/event.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "media/dtmf_iw.h"
@@ -128,9 +129,9 @@ static void produce(struct rsess *s, int d, uint64_t k)
 		send_detected(s, d, k, step, &ev);
 }
 
-static void on_xtick(struct xt_entry *e, uint64_t now)
+static void on_xtick(void *arg, uint64_t now)
 {
-	struct rsess *s = (struct rsess *)((char *)e - offsetof(struct rsess, xt));
+	struct rsess *s = arg;
 	uint64_t due = (now - s->x_t0_us) / XR_PERIOD_US;      /* periods completed */
 
 	s->w->now_ms = mworker_clock_ms();
@@ -194,6 +195,7 @@ void xrelay_apply(struct rsess *s, struct xcode *xc, bool keep)
 		return;
 	uint64_t first;
 	s->xt.fn = on_xtick;
+	s->xt.arg = s;
 	if (xticker_add(s->w->xt, &s->xt, &first) < 0) {
 		LOG_ERR("media: worker %u: cannot start a transcoder's timer; its audio is lost",
 			s->w->idx);

@@ -57,7 +57,7 @@ static void run_slot(struct xticker *t, unsigned slot, uint64_t now)
 {
 	for (struct xt_entry *e = t->first[slot]; e; e = t->cursor) {
 		t->cursor = e->next;
-		e->fn(e, now);
+		e->fn(e->arg, now);
 	}
 	t->cursor = NULL;
 }

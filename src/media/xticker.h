@@ -39,18 +39,19 @@ struct event_base;
 struct xticker;
 struct xt_entry;
 
-typedef void (*xt_fn)(struct xt_entry *e, uint64_t now_us);
+typedef void (*xt_fn)(void *arg, uint64_t now_us);
 
 struct xt_entry {
 	struct xt_entry *next, *prev;
 	xt_fn fn;
+	void *arg;
 	unsigned slot;
 	bool on;                    /* in a slot's list */
 };
 
 int xticker_new(struct event_base *base, struct xticker **out);
 void xticker_free(struct xticker *t);
-/* Join (e->fn set by the caller): fn(e, now) runs once per period, in the
+/* Join (e->fn, e->arg set by the caller): fn(arg, now) runs once per period, in the
  * least loaded slot. Returns the monotonic time (us) of that slot's next
  * turn; the turns after it are 20 ms apart. -ENOMEM/-EINVAL (timer) */
 int xticker_add(struct xticker *t, struct xt_entry *e, uint64_t *first_us);

@@ -15,16 +15,16 @@
 #define N 25
 
 struct sess {
-	struct xt_entry e;          /* first: the callback casts back */
+	struct xt_entry e;
 	struct xticker *t;
 	unsigned turns;
 	uint64_t first_us, last_us, min_gap, max_gap;
 	bool leave_at_3;
 };
 
-static void on_turn(struct xt_entry *e, uint64_t now)
+static void on_turn(void *arg, uint64_t now)
 {
-	struct sess *s = (struct sess *)e;
+	struct sess *s = arg;
 
 	if (s->turns) {
 		uint64_t gap = now - s->last_us;
@@ -35,7 +35,7 @@ static void on_turn(struct xt_entry *e, uint64_t now)
 	}
 	s->last_us = now;
 	if (++s->turns == 3 && s->leave_at_3)
-		xticker_del(s->t, e);
+		xticker_del(s->t, &s->e);
 }
 
 static void stop(evutil_socket_t fd, short what, void *arg)
@@ -60,7 +60,7 @@ START_TEST(spreads_and_keeps_period)
 
 	ck_assert_int_eq(xticker_new(b, &t), 0);
 	for (int i = 0; i < N; i++) {
-		s[i] = (struct sess){ .e.fn = on_turn, .t = t, .min_gap = UINT64_MAX };
+		s[i] = (struct sess){ .e.fn = on_turn, .e.arg = &s[i], .t = t, .min_gap = UINT64_MAX };
 		ck_assert_int_eq(xticker_add(t, &s[i].e, &s[i].first_us), 0);
 	}
 	s[7].leave_at_3 = true;
@@ -95,21 +95,25 @@ START_TEST(spreads_and_keeps_period)
 	}
 
 	/* A loop stalled for 5 periods: each session runs once when it
-	 * resumes, not five times (plus, for the slots whose next turn falls
-	 * in the 1 ms the loop then runs, that turn). */
+	 * resumes, not five times (plus the turns that fall due while the
+	 * loop then runs: 1 ms, longer on a loaded machine). */
 	unsigned before[N], extra = 0;
 	for (int i = 0; i < N; i++)
 		before[i] = s[i].turns;
 	usleep(5 * XT_PERIOD_US);
+	uint64_t t0 = xticker_now_us();
 	run_ms(b, 1);
+	uint64_t ran = xticker_now_us() - t0;
+	unsigned more = (unsigned)(ran / XT_PERIOD_US) + 1;     /* turns a session may add */
 	for (int i = 0; i < N; i++) {
 		if (i == 7)
 			continue;
 		ck_assert_uint_ge(s[i].turns - before[i], 1);
-		ck_assert_uint_le(s[i].turns - before[i], 2);
+		ck_assert_uint_le(s[i].turns - before[i], 1 + more);
 		extra += s[i].turns - before[i] - 1;
 	}
-	ck_assert_uint_le(extra, 2 * (N / XT_SLOTS + 1));
+	ck_assert_uint_le(extra, (unsigned)(ran / XT_SLOT_US + 1) * (N / XT_SLOTS + 1));
+	ck_assert_uint_lt(extra, 4 * (N - 1));  /* replaying the stall would be 4 more each */
 
 	for (int i = 0; i < N; i++)
 		xticker_del(t, &s[i].e);
