@@ -15,8 +15,9 @@
  * overflow): 4 kB hold the whole 320 ms of slots up to 100 kbit/s, and a
  * transcoded stream rarely carries a fifth of that. (Fixed 1,200-byte slots
  * cost 19 kB per direction, most of a transcoded call's memory after the
- * codecs.) The player takes packets once
- * per playout period (20 ms) through jb_pop():
+ * codecs.)
+ *
+ * The player takes packets once per playout period (20 ms) through jb_pop():
  *   - it starts playing when the buffered audio (newest timestamp + one packet
  *     - play position) reaches the target depth;
  *   - the target is 20..60 ms: one period plus three times the RFC 3550
