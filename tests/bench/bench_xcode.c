@@ -8,9 +8,10 @@
  * modules mod_g711 + mod_opus from $builddir/modules (the shipped defaults:
  * Opus encoded at 8 kHz against G.711, the module's complexity), N sessions
  * set up through the real API: phone A offers PCMU only, phone B allows
- * Opus only and answers opus/48000/2 (and telephone-event/48000, unless
- * -E: then the gateway also runs its in-band DTMF detector on A -> B, as it
- * does for a browser). A generator thread sends PCMU from every A and
+ * Opus only and answers opus/48000/2 with useinbandfec=1 and
+ * telephone-event/48000, so the gateway runs its in-band DTMF detector on
+ * A -> B, as it does for a browser (-E: B takes no telephone-event, no
+ * detector). A generator thread sends PCMU from every A and
  * Opus (a pre-encoded 48 kHz tone) from every B every 20 ms and receives
  * what the gateway sends back. Then the same N calls as a PCMU pass-through
  * (the relay floor).
