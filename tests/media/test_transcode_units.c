@@ -396,6 +396,40 @@ START_TEST(engine_g722_pcmu_resamples)
 END_TEST
 
 /* Loss: a missing packet is concealed, the output keeps its pace. */
+/* The PCM FIFO is sized by time (XCODE_MAX_PKT_MS), no longer by the ABI's
+ * largest decode: 120 ms G.711 packets (960 bytes; the jitter buffer takes
+ * packet durations up to 120 ms from the decoder) still decode whole and
+ * play out period by period, nothing concealed or cut. */
+START_TEST(engine_longest_packets)
+{
+	const struct tandem_codec *pcmu = tt_codec("PCMU", 8000, 1), *pcma = tt_codec("PCMA", 8000, 1);
+	struct xcode_cfg cfg = { .dir = { { pcmu, NULL, pcma, NULL }, { pcma, NULL, pcmu, NULL } } };
+	struct xcode *x;
+	char why[128];
+	uint8_t pl[960], out[200];
+	int frames = 0, next = 0;
+
+	ck_assert_int_le(120, XCODE_MAX_PKT_MS);
+	ck_assert_int_eq(xcode_new(&cfg, &x, why, sizeof why), 0);
+	for (int k = 0; k < 300; k++) {                 /* 6 s of 20 ms periods */
+		for (; next < 50 && next * 120 <= k * 20; next++) {
+			memset(pl, 0x80 + next, sizeof pl);
+			xcode_put(x, 0, 5, (uint16_t)next, 960u * (unsigned)next, pl, sizeof pl,
+				  120000u * (unsigned)next);
+		}
+		if (xcode_period(x, 0, out, sizeof out) == 160)
+			frames++;
+	}
+	struct xcode_stats st;
+	xcode_stats(x, 0, &st);
+	ck_assert_uint_eq(st.decode_errors, 0);
+	ck_assert_uint_eq(st.concealed, 0);
+	ck_assert_uint_ge(st.decoded, 49);
+	ck_assert_int_ge(frames, 290);
+	xcode_free(x);
+}
+END_TEST
+
 START_TEST(engine_conceals_loss)
 {
 	const struct tandem_codec *pcmu = tt_codec("PCMU", 8000, 1), *pcma = tt_codec("PCMA", 8000, 1);
@@ -444,6 +478,7 @@ TCase *tt_units_tcase(void)
 	tcase_add_test(tc, engine_pcmu_opus_roundtrip);
 	tcase_add_test(tc, engine_g722_pcmu_resamples);
 	tcase_add_test(tc, engine_conceals_loss);
+	tcase_add_test(tc, engine_longest_packets);
 	tcase_set_timeout(tc, 30);
 	return tc;
 }
