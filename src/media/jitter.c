@@ -8,6 +8,7 @@
 #define JB_RESYNC_SEQ 100           /* a sequence jump this big is a new stream */
 
 _Static_assert((JB_SLOTS & JB_MASK) == 0, "JB_SLOTS must be a power of two");
+_Static_assert(JB_ARENA >= 3 * JB_MAX_PAYLOAD && JB_ARENA <= UINT16_MAX, "JB_ARENA size");
 
 static uint32_t ms_ticks(const struct jbuf *jb, unsigned ms)
 {
@@ -29,6 +30,7 @@ void jb_reset(struct jbuf *jb)
 	for (unsigned i = 0; i < JB_SLOTS; i++)
 		jb->slot[i].used = false;
 	jb->count = 0;
+	jb->head = 0;
 	jb->have_ssrc = jb->primed = jb->fresh = jb->playing = false;
 	jb->have_newest = jb->have_prev = false;
 	jb->pkt_ticks = jb->period;
@@ -137,6 +139,25 @@ static bool place(struct jbuf *jb, uint16_t seq, uint32_t ts)
 	return true;
 }
 
+/* Room for len payload bytes in the ring: at the write position, or at its
+ * start when the end is too near. Buffered packets whose bytes are in the
+ * way are dropped (overflow); normally those bytes belong to played ones. */
+static uint16_t arena_take(struct jbuf *jb, size_t len)
+{
+	unsigned off = jb->head + len > JB_ARENA ? 0 : jb->head;
+
+	for (unsigned i = 0; i < JB_SLOTS && jb->count; i++) {
+		struct jb_pkt *o = &jb->slot[i];
+		if (o->used && o->off < off + len && off < (unsigned)o->off + o->len) {
+			o->used = false;
+			jb->count--;
+			jb->st.overflow++;
+		}
+	}
+	jb->head = off + (unsigned)len;
+	return (uint16_t)off;
+}
+
 void jb_put(struct jbuf *jb, uint32_t ssrc, uint16_t seq, uint32_t ts, const uint8_t *payload,
 	    size_t len, uint64_t arrival_us)
 {
@@ -166,12 +187,16 @@ void jb_put(struct jbuf *jb, uint32_t ssrc, uint16_t seq, uint32_t ts, const uin
 			return;
 		}
 		jb->count--;            /* a stale packet of an older lap */
+		s->used = false;
 	}
+	uint16_t off = arena_take(jb, len);
 	s->used = true;
 	s->seq = seq;
 	s->ts = ts;
 	s->len = (uint16_t)len;
-	memcpy(s->data, payload, len);
+	s->off = off;
+	s->data = jb->arena + off;
+	memcpy(jb->arena + off, payload, len);
 	jb->count++;
 	if (!jb->have_newest || (int16_t)(uint16_t)(seq - jb->newest_seq) > 0) {
 		jb->newest_seq = seq;

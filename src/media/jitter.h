@@ -2,12 +2,22 @@
  *
  * One buffer per transcoded direction, owned by that direction (transcode.h)
  * and used only on the session's worker thread. Memory is fixed: the struct
- * holds JB_SLOTS packet slots, allocated with the transcoder at negotiation
- * time; putting and taking packets never allocates.
+ * holds JB_SLOTS packet slots and a JB_ARENA-byte ring for their payloads,
+ * allocated with the transcoder at negotiation time; putting and taking
+ * packets never allocates.
  *
  * Packets are kept by sequence number (slot = seq mod JB_SLOTS), so reordering
- * within the buffer's depth is undone for free. The player takes packets once
- * per playout period (20 ms) through jb_pop():
+ * within the buffer's depth is undone for free. Payloads are written one
+ * after the other into the ring (a payload that does not fit before its end
+ * starts again at the beginning); since packets are played in about the
+ * order they arrive, the bytes being overwritten are normally played ones. A
+ * packet whose bytes are needed while still buffered is dropped (counted as
+ * overflow): 4 kB hold the whole 320 ms of slots up to 100 kbit/s, and a
+ * transcoded stream rarely carries a fifth of that. (Fixed 1,200-byte slots
+ * cost 19 kB per direction, most of a transcoded call's memory after the
+ * codecs.)
+ *
+ * The player takes packets once per playout period (20 ms) through jb_pop():
  *   - it starts playing when the buffered audio (newest timestamp + one packet
  *     - play position) reaches the target depth;
  *   - the target is 20..60 ms: one period plus three times the RFC 3550
@@ -28,6 +38,9 @@
  * A new SSRC, or a sequence jump of more than 100 packets either way, flushes
  * the buffer and starts over.
  *
+ * A struct jbuf holds pointers into itself: initialise it in place and never
+ * copy it.
+ *
  * All time is in RTP clock ticks of the incoming stream ('clock'), except
  * arrival times (microseconds of a monotonic clock).
  */
@@ -40,6 +53,7 @@
 
 #define JB_SLOTS 16                 /* packets (320 ms at 20 ms); power of two */
 #define JB_MAX_PAYLOAD 1200         /* bigger payloads are dropped (counted) */
+#define JB_ARENA 4096               /* payload bytes buffered, >= 3 x JB_MAX_PAYLOAD */
 #define JB_MIN_TARGET_MS 20
 #define JB_MAX_TARGET_MS 60
 #define JB_MAX_UNDERRUN 3           /* periods concealed before the player stops */
@@ -57,7 +71,8 @@ struct jb_pkt {
 	uint16_t seq;
 	uint32_t ts;
 	uint16_t len;
-	uint8_t data[JB_MAX_PAYLOAD];
+	uint16_t off;               /* payload: arena[off, off + len) */
+	const uint8_t *data;        /* = arena + off */
 };
 
 struct jb_stats {
@@ -90,6 +105,8 @@ struct jbuf {
 	unsigned depth_n;
 	struct jb_stats st;
 	struct jb_pkt slot[JB_SLOTS];
+	unsigned head;              /* arena write position */
+	uint8_t arena[JB_ARENA];
 };
 
 /* Set up for a stream with RTP clock 'clock' played every 'period_ms'. */

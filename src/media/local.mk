@@ -14,6 +14,7 @@ src_media_libtmedia_a_SOURCES += \
 	src/media/transcode.h src/media/transcode.c src/media/transcode_rs.h src/media/transcode_rs.c \
 	src/media/transcode_neg.h src/media/transcode_neg.c src/media/transcode_plan.c \
 	src/media/transcode_relay.c src/media/transcode_sess.h src/media/transcode_sess.c \
+	src/media/xticker.h src/media/xticker.c \
 	src/media/jitter.h src/media/jitter.c src/media/dtmf.h src/media/dtmf.c \
 	src/media/dtmf_iw.h src/media/dtmf_iw.c
 TMEDIA_LIBS = src/media/libtmedia.a $(SOFIA_LIBS) $(EVENT_LIBS) $(SPANDSP_LIBS) $(M_LIBS) $(PTHREAD_LIBS)

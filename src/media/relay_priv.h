@@ -12,6 +12,7 @@
 #include "media/relay.h"
 #include "media/rtcp_leg.h"
 #include "media/rtp.h"
+#include "media/xticker.h"
 
 enum rlatch { RL_NONE = 0, RL_ANY, RL_SIGNALLED };
 
@@ -93,10 +94,11 @@ struct rsess {
 	struct event *ev_tick, *ev_notify, *ev_tone;
 	bool timed_out;
 
-	/* Transcoding (transcode_relay.c): the engine, its 20 ms period clock
-	 * (period k starts at x_t0_us + k * 20 ms), per-direction output. */
+	/* Transcoding (transcode_relay.c): the engine, its turn on the worker's
+	 * 20 ms clock (xticker.h; period k starts at x_t0_us + k * 20 ms),
+	 * per-direction output. */
 	struct xcode *xc;
-	struct event *ev_xtick;
+	struct xt_entry xt;
 	uint64_t x_t0_us, x_k;
 	struct xout xo[2];
 

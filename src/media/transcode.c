@@ -27,6 +27,7 @@ struct xdir {
 	uint32_t frame;                 /* samples per period at enc_rate */
 	uint32_t ts_step;               /* outgoing clock ticks per period */
 	uint32_t conceal_step;          /* decoder samples per 2.5 ms */
+	uint32_t dec_max;               /* most decoder samples per packet (XCODE_MAX_PKT_MS) */
 	bool resample;
 	bool dtx_skip;                  /* Opus: 1-2 byte frames are DTX */
 	struct xrs rs;
@@ -69,6 +70,13 @@ void xcode_free(struct xcode *x)
 	free(x);
 }
 
+/* Decoder samples in the longest packet decoded (XCODE_MAX_PKT_MS). */
+static uint32_t max_pkt_samples(uint32_t rate)
+{
+	uint32_t n = rate / 1000 * XCODE_MAX_PKT_MS;
+	return n < TANDEM_CODEC_MAX_SAMPLES ? n : TANDEM_CODEC_MAX_SAMPLES;
+}
+
 /* Both engines at one rate if either accepts the other's native rate;
  * otherwise each at its own and a resampler between. */
 static int make_engines(struct xdir *d, const struct xcode_dir_cfg *c)
@@ -88,7 +96,7 @@ static int make_engines(struct xdir *d, const struct xcode_dir_cfg *c)
 	d->dec_rate = dr;
 	d->enc_rate = er;
 	d->resample = dr != er;
-	return d->resample ? xrs_init(&d->rs, dr, er, TANDEM_CODEC_MAX_SAMPLES) : 0;
+	return d->resample ? xrs_init(&d->rs, dr, er, max_pkt_samples(dr)) : 0;
 }
 
 static bool usable(const struct tandem_codec *c)
@@ -122,7 +130,8 @@ static int dir_new(struct xdir *d, const struct xcode_dir_cfg *c, char *why, siz
 	d->dtx_skip = strcasecmp(c->enc->name, "opus") == 0;
 	/* A period, the longest packet a decoder may return, and slack for
 	 * concealment rounding. */
-	d->fcap = 2 * d->frame + (size_t)TANDEM_CODEC_MAX_SAMPLES * d->enc_rate / d->dec_rate + 64 +
+	d->dec_max = max_pkt_samples(d->dec_rate);      /* not the ABI's 5,760 (XCODE_MAX_PKT_MS) */
+	d->fcap = 2 * d->frame + (size_t)d->dec_max * d->enc_rate / d->dec_rate + 64 +
 		  (size_t)d->enc_rate * DTMF_DET_DELAY_MS / 1000;
 	d->fifo = calloc(d->fcap, sizeof *d->fifo);
 	if (!d->fifo)
@@ -197,7 +206,7 @@ static size_t conceal(struct xdir *d, size_t samples, const struct jb_pkt *next)
 {
 	size_t step = d->conceal_step;
 	size_t n = (samples + step - 1) / step * step;
-	size_t max = TANDEM_CODEC_MAX_SAMPLES / step * step;
+	size_t max = d->dec_max / step * step;
 	int r = -1;
 
 	if (n == 0)
@@ -242,7 +251,7 @@ static bool fill(struct xdir *d)
 		switch (jb_pop(&d->jb, &p, &ticks)) {
 		case JB_PACKET:
 			d->underrun_run = 0;
-			n = d->de->decode(d->ds, p->data, p->len, t_pcm, TANDEM_CODEC_MAX_SAMPLES);
+			n = d->de->decode(d->ds, p->data, p->len, t_pcm, d->dec_max);
 			if (n > 0) {
 				d->st.decoded++;
 				jb_duration(&d->jb, (uint32_t)((uint64_t)n * d->in_clock / d->dec_rate));

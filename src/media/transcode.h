@@ -42,6 +42,14 @@
 #include <tandem/codec.h>
 
 #define XCODE_PERIOD_MS 20
+/* The longest packet decoded: a packet of more audio (Opus allows 120 ms;
+ * 150 ms is a 1,200-byte G.711 packet, the jitter buffer's largest) is a
+ * decode error, concealed. Sizes the PCM FIFO of each direction by time,
+ * not by the ABI's largest decode (TANDEM_CODEC_MAX_SAMPLES, 120 ms at
+ * 48 kHz: 720 ms of audio at 8 kHz, 11 kB a direction never used). Note
+ * that the jitter buffer learns packet durations only up to 120 ms
+ * (jb_duration): packets of 120-150 ms decode, but play with gaps. */
+#define XCODE_MAX_PKT_MS 150
 
 struct xcode;
 

@@ -1,7 +1,7 @@
-/* transcode_relay.c - the worker side of a transcoded session: the 20 ms
- * period timer that runs both directions of the xcode (transcode.h), the
- * RTP headers of what it produces, and telephone-events carried into that
- * stream.
+/* transcode_relay.c - the worker side of a transcoded session: its turn on
+ * the worker's 20 ms period clock (xticker.h), which runs both directions of
+ * the xcode (transcode.h), the RTP headers of what it produces, and
+ * telephone-events carried into that stream.
  *
  * The stream sent toward a leg stays one stream whatever the plan: when
  * transcoding starts on a call that was relayed, it keeps the SSRC the leg
@@ -24,13 +24,12 @@
 #include "media/transcode.h"
 
 #define XR_PERIOD_US (XCODE_PERIOD_MS * 1000u)
+_Static_assert(XR_PERIOD_US == XT_PERIOD_US, "the worker's clock runs transcoder periods");
 #define XR_MAX_CATCHUP 5            /* periods produced at once after a late timer */
 
 uint64_t xrelay_now_us(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return xticker_now_us();
 }
 
 /* Start the outgoing stream of direction d (toward leg !d) at period k:
@@ -130,10 +129,9 @@ static void produce(struct rsess *s, int d, uint64_t k)
 		send_detected(s, d, k, step, &ev);
 }
 
-static void on_xtick(evutil_socket_t fd, short what, void *arg)
+static void on_xtick(void *arg, uint64_t now)
 {
 	struct rsess *s = arg;
-	uint64_t now = xrelay_now_us();
 	uint64_t due = (now - s->x_t0_us) / XR_PERIOD_US;      /* periods completed */
 
 	s->w->now_ms = mworker_clock_ms();
@@ -173,10 +171,7 @@ void xrelay_event(struct rleg *in, uint8_t *buf, const struct rtp_hdr *h)
 
 static void ticker_stop(struct rsess *s)
 {
-	if (s->ev_xtick) {
-		event_free(s->ev_xtick);
-		s->ev_xtick = NULL;
-	}
+	xticker_del(s->w->xt, &s->xt);
 }
 
 void xrelay_stop(struct rsess *s)
@@ -197,21 +192,22 @@ void xrelay_apply(struct rsess *s, struct xcode *xc, bool keep)
 		ticker_stop(s);
 		return;
 	}
-	if (s->ev_xtick)
+	if (s->xt.on)
 		return;
-	struct timeval tv = { 0, XR_PERIOD_US };
-	s->ev_xtick = event_new(s->w->base, -1, EV_PERSIST, on_xtick, s);
-	if (!s->ev_xtick || event_add(s->ev_xtick, &tv) < 0) {
+	uint64_t first;
+	s->xt.fn = on_xtick;
+	s->xt.arg = s;
+	if (xticker_add(s->w->xt, &s->xt, &first) < 0) {
 		LOG_ERR("media: worker %u: cannot start a transcoder's timer; its audio is lost",
 			s->w->idx);
 		ticker_stop(s);
 		return;
 	}
-	/* The timer fires every 20 ms from now; put the period boundaries half
-	 * a period away from its firings, so that a tick a little early or late
-	 * still completes exactly one period (with the boundaries on the
-	 * firings, timer jitter alternates 0 and 2 periods a tick: a frame in
-	 * two leaves 20 ms late). */
-	s->x_t0_us = xrelay_now_us() - XR_PERIOD_US / 2;
+	/* Its first turn completes period 0, the next period 1, ...: the
+	 * period boundaries sit half a period away from the turns, so that a
+	 * turn a little early or late still completes exactly one period
+	 * (with the boundaries on the turns, timer jitter alternates 0 and 2
+	 * periods a turn: a frame in two leaves 20 ms late). */
+	s->x_t0_us = first - XR_PERIOD_US - XR_PERIOD_US / 2;
 	s->x_k = 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "media/xticker.h"
 
 static void on_queue(evutil_socket_t fd, short what, void *arg)
 {
@@ -45,7 +46,8 @@ static void worker_free(struct mworker *w)
 {
 	if (w->qev)
 		event_free(w->qev);
-	tq_free(w->q);
+	tq_free(w->q);          /* drop callbacks may still leave the ticker */
+	xticker_free(w->xt);
 	if (w->base)
 		event_base_free(w->base);
 	free(w);
@@ -68,7 +70,7 @@ int mworker_start(unsigned idx, struct mworker **out)
 	if (!w->base || !w->q)
 		goto fail;
 	w->qev = event_new(w->base, tq_fd(w->q), EV_READ | EV_PERSIST, on_queue, w);
-	if (!w->qev || event_add(w->qev, NULL) < 0)
+	if (!w->qev || event_add(w->qev, NULL) < 0 || xticker_new(w->base, &w->xt) < 0)
 		goto fail;
 	w->now_ms = mworker_clock_ms();
 	for (int i = 0; i < MW_BATCH; i++) {

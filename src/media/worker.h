@@ -28,6 +28,7 @@
 
 struct event_base;
 struct event;
+struct xticker;
 
 struct mworker {
 	unsigned idx;
@@ -35,6 +36,7 @@ struct mworker {
 	struct event_base *base;
 	tq_t *q;
 	struct event *qev;
+	struct xticker *xt;         /* 20 ms period clock of transcoded sessions (xticker.h) */
 	atomic_uint load;           /* sessions pinned here (control side) */
 
 	/* Written by the worker only. */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -45,10 +47,17 @@ void bench_lo_addr(struct sockaddr_in *sa, uint16_t port)
 
 uint64_t bench_threads_cpu_ns(const char *prefix)
 {
+	uint64_t wait;
+	return bench_threads_sched_ns(prefix, &wait);
+}
+
+uint64_t bench_threads_sched_ns(const char *prefix, uint64_t *wait_ns)
+{
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *e;
-	uint64_t total = 0;
+	uint64_t total = 0, wait = 0;
 
+	*wait_ns = 0;
 	if (!d)
 		return 0;
 	while ((e = readdir(d))) {
@@ -66,15 +75,17 @@ uint64_t bench_threads_cpu_ns(const char *prefix)
 			continue;
 		snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", e->d_name);
 		f = fopen(path, "r");
-		unsigned long long ns = 0;
+		unsigned long long ns = 0, wns = 0;
 		if (f) {
-			if (fscanf(f, "%llu", &ns) != 1)
-				ns = 0;
+			if (fscanf(f, "%llu %llu", &ns, &wns) != 2)
+				ns = wns = 0;
 			fclose(f);
 		}
 		total += ns;
+		wait += wns;
 	}
 	closedir(d);
+	*wait_ns = wait;
 	return total;
 }
 
@@ -85,4 +96,67 @@ uint16_t bench_sdp_port(const char *sdp)
 	if (m)
 		sscanf(m, "m=audio %u", &port);
 	return (uint16_t)port;
+}
+
+/* Apply fn(tid, v) to this process's threads whose name starts with
+ * prefix; how many succeeded. */
+static int for_threads(const char *prefix, int (*fn)(pid_t tid, int v), int v)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[300], comm[64] = "";
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof comm, f))
+			comm[0] = '\0';
+		fclose(f);
+		if (strncmp(comm, prefix, strlen(prefix)) == 0 && fn((pid_t)atoi(e->d_name), v) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Linux: nice value and scheduling policy are per thread, by thread id. */
+static int set_nice(pid_t tid, int nice)
+{
+	return setpriority(PRIO_PROCESS, (id_t)tid, nice);
+}
+
+static int set_fifo(pid_t tid, int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	return sched_setscheduler(tid, SCHED_FIFO, &sp);
+}
+
+int bench_threads_nice(const char *prefix, int nice)
+{
+	return for_threads(prefix, set_nice, nice);
+}
+
+int bench_threads_fifo(const char *prefix, int prio)
+{
+	return for_threads(prefix, set_fifo, prio);
+}
+
+int bench_rt(void)
+{
+	const char *v = getenv("BENCH_RT");
+	int p = v && *v ? atoi(v) : 0;
+	return p < 0 ? 0 : p > 99 ? 99 : p;
+}
+
+int bench_nice(void)
+{
+	const char *v = getenv("BENCH_NICE");
+	return v && *v ? atoi(v) : -10;
 }

@@ -23,6 +23,11 @@ tests_media_test_latch_LDADD = $(MEDIA_TEST_LDADD)
 tests_media_test_endpoints_SOURCES = tests/media/test_endpoints.c tests/media/mtest.c tests/media/mtest.h
 tests_media_test_endpoints_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
 tests_media_test_endpoints_LDADD = $(MEDIA_TEST_LDADD)
+# The media worker's shared 20 ms clock for transcoded sessions.
+check_PROGRAMS += tests/media/test_xticker
+tests_media_test_xticker_SOURCES = tests/media/test_xticker.c
+tests_media_test_xticker_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
+tests_media_test_xticker_LDADD = $(MEDIA_TEST_LDADD)
 # Transcoding: tone through PCMU<->PCMA / PCMU<->Opus over real UDP, events,
 # PT maps, cap; jitter buffer, resampler, engine and negotiation units.
 check_PROGRAMS += tests/media/test_transcode

@@ -196,6 +196,60 @@ static void resample_tone(uint32_t from, uint32_t to)
 	ck_assert_msg(fabs(lvl + 10) <= 0.3, "%u->%u: %.2f dBFS", from, to, lvl);
 }
 
+/* Payloads share one ring (JB_ARENA): what comes out is what went in,
+ * across many wraps of the ring and with payloads of every size; when big
+ * payloads outgrow the ring, the oldest buffered ones go (overflow), never
+ * a newer one's bytes. */
+START_TEST(jb_arena_payloads)
+{
+	struct jbuf *jb = jb_new8k();
+	uint8_t pl[JB_MAX_PAYLOAD];
+	const struct jb_pkt *p;
+	uint32_t ticks;
+
+	for (uint16_t seq = 1; seq < 400; seq++) {
+		size_t len = 1 + (seq * 37u) % 300;
+		for (size_t i = 0; i < len; i++)
+			pl[i] = (uint8_t)(seq + i);
+		jb_put(jb, 9, seq, 160u * seq, pl, len, 20000u * seq);
+		if (seq < 2)
+			continue;
+		ck_assert(jb_period(jb));
+		ck_assert_int_eq(jb_pop(jb, &p, &ticks), JB_PACKET);
+		uint16_t want = (uint16_t)(seq - 1);
+		ck_assert_uint_eq(p->seq, want);
+		ck_assert_uint_eq(p->len, 1 + (want * 37u) % 300);
+		for (size_t i = 0; i < p->len; i++)
+			ck_assert_uint_eq(p->data[i], (uint8_t)(want + i));
+	}
+	ck_assert_uint_eq(jb->st.overflow, 0);
+	ck_assert_uint_eq(jb->st.lost, 0);
+
+	/* Six 1,200-byte payloads buffered: the ring holds three. */
+	jb_reset(jb);
+	jb_init(jb, 8000, 20);
+	for (uint16_t seq = 1; seq <= 6; seq++) {
+		memset(pl, seq, sizeof pl);
+		jb_put(jb, 9, seq, 160u * seq, pl, sizeof pl, 1000u * seq);
+	}
+	ck_assert_uint_eq(jb->count, JB_ARENA / JB_MAX_PAYLOAD);
+	ck_assert_uint_eq(jb->st.overflow, 6 - JB_ARENA / JB_MAX_PAYLOAD);
+	ck_assert(jb_period(jb));
+	int got = 0;
+	for (int i = 0; i < 6; i++) {
+		enum jb_res r = jb_pop(jb, &p, &ticks);
+		if (r != JB_PACKET)
+			continue;
+		for (size_t k = 0; k < p->len; k++)
+			ck_assert_uint_eq(p->data[k], p->seq);
+		ck_assert_uint_gt(p->seq, 6 - JB_ARENA / JB_MAX_PAYLOAD);
+		got++;
+	}
+	ck_assert_int_eq(got, JB_ARENA / JB_MAX_PAYLOAD);
+	free(jb);
+}
+END_TEST
+
 START_TEST(resampler_keeps_tone)
 {
 	resample_tone(16000, 8000);
@@ -342,6 +396,40 @@ START_TEST(engine_g722_pcmu_resamples)
 END_TEST
 
 /* Loss: a missing packet is concealed, the output keeps its pace. */
+/* The PCM FIFO is sized by time (XCODE_MAX_PKT_MS), no longer by the ABI's
+ * largest decode: 120 ms G.711 packets (960 bytes; the jitter buffer takes
+ * packet durations up to 120 ms from the decoder) still decode whole and
+ * play out period by period, nothing concealed or cut. */
+START_TEST(engine_longest_packets)
+{
+	const struct tandem_codec *pcmu = tt_codec("PCMU", 8000, 1), *pcma = tt_codec("PCMA", 8000, 1);
+	struct xcode_cfg cfg = { .dir = { { pcmu, NULL, pcma, NULL }, { pcma, NULL, pcmu, NULL } } };
+	struct xcode *x;
+	char why[128];
+	uint8_t pl[960], out[200];
+	int frames = 0, next = 0;
+
+	ck_assert_int_le(120, XCODE_MAX_PKT_MS);
+	ck_assert_int_eq(xcode_new(&cfg, &x, why, sizeof why), 0);
+	for (int k = 0; k < 300; k++) {                 /* 6 s of 20 ms periods */
+		for (; next < 50 && next * 120 <= k * 20; next++) {
+			memset(pl, 0x80 + next, sizeof pl);
+			xcode_put(x, 0, 5, (uint16_t)next, 960u * (unsigned)next, pl, sizeof pl,
+				  120000u * (unsigned)next);
+		}
+		if (xcode_period(x, 0, out, sizeof out) == 160)
+			frames++;
+	}
+	struct xcode_stats st;
+	xcode_stats(x, 0, &st);
+	ck_assert_uint_eq(st.decode_errors, 0);
+	ck_assert_uint_eq(st.concealed, 0);
+	ck_assert_uint_ge(st.decoded, 49);
+	ck_assert_int_ge(frames, 290);
+	xcode_free(x);
+}
+END_TEST
+
 START_TEST(engine_conceals_loss)
 {
 	const struct tandem_codec *pcmu = tt_codec("PCMU", 8000, 1), *pcma = tt_codec("PCMA", 8000, 1);
@@ -384,11 +472,13 @@ TCase *tt_units_tcase(void)
 	tcase_add_test(tc, jb_target_adapts);
 	tcase_add_test(tc, jb_latency_drop);
 	tcase_add_test(tc, jb_gap_and_resync);
+	tcase_add_test(tc, jb_arena_payloads);
 	tcase_add_test(tc, resampler_keeps_tone);
 	tcase_add_test(tc, dtmf_rescaling);
 	tcase_add_test(tc, engine_pcmu_opus_roundtrip);
 	tcase_add_test(tc, engine_g722_pcmu_resamples);
 	tcase_add_test(tc, engine_conceals_loss);
+	tcase_add_test(tc, engine_longest_packets);
 	tcase_set_timeout(tc, 30);
 	return tc;
 }
