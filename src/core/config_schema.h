@@ -24,6 +24,7 @@ enum tcs_kind {
 	TCS_AUTH,
 	TCS_REGISTRAR,
 	TCS_USER,
+	TCS_WEBSOCKET,
 	TCS_NKINDS
 };
 
