@@ -17,7 +17,7 @@ cd "$top"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libsofia-sip-ua-dev libsrtp2-dev
  libopus-dev libspandsp-dev libtiff-dev libevent-dev libssl-dev libjansson-dev check libbcg729-dev libpq-dev"
-TEST_DEPS="sip-tester clang libclang-rt-14-dev iproute2 procps jq baresip-core prometheus curl kamailio logrotate man-db groff-base systemd tshark postgresql"
+TEST_DEPS="sip-tester python3 openssl chromium clang libclang-rt-14-dev iproute2 procps jq baresip-core prometheus curl kamailio logrotate man-db groff-base systemd tshark postgresql"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -60,6 +60,9 @@ build)
 test)
 	# shellcheck disable=SC2086
 	install_deps $BUILD_DEPS $TEST_DEPS
+	# The browser test fetches JsSIP and esbuild with npm; Debian's npm only
+	# when no npm is installed (a NodeSource nodejs brings its own).
+	command -v npm >/dev/null || install_deps npm
 	# Debian's kamailio package starts its own service on port 5060, which the
 	# tests need free (tests/sip/test_kamailio.sh runs a Kamailio of its own).
 	if [ -d /run/systemd/system ] && systemctl is-active --quiet kamailio.service; then

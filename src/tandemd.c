@@ -31,6 +31,7 @@
 #include "core/modules.h"
 #include "media/media.h"
 #include "sip/sip_thread.h"
+#include "sip/ws_shim.h"
 #include "metrics_collect.h"
 
 /* Each call holds about four descriptors (RTP+RTCP per leg) plus SIP. */
@@ -49,6 +50,7 @@ struct daemon {
 	tmodules_t *modules;
 	media_core_t *media;
 	tsip_t *sip;
+	ws_shim_t *ws;              /* NULL unless [websocket] is configured */
 	tctl_t *ctl;
 	tmetrics_server_t *metrics; /* NULL unless metrics_listen is set */
 	tcdr_sink_t *cdr_sinks[9];  /* one writer per CDR module, NULL-terminated */
@@ -128,6 +130,8 @@ static int do_reload(struct daemon *d)
 	d->last_reload_notes = notes;
 
 	tsip_set_conf(d->sip, next);
+	if (d->ws && next->websocket.wss_listen)   /* a renewed certificate, same paths or new */
+		ws_shim_set_tls(d->ws, next->websocket.certificate, next->websocket.private_key);
 	media_core_set_max_transcoded(d->media, next->media.max_transcoded);
 	tlog_set_level((enum tlog_level)next->general.log_level);
 	const char *of = d->conf->general.log_file, *nf = next->general.log_file;
@@ -502,6 +506,10 @@ static int start(struct daemon *d)
 		return rc;
 	if (d->cdr_sinks[0])
 		tsip_set_cdr_sinks(d->sip, d->cdr_sinks);
+	if ((rc = tsip_ws_start(d->sip, d->conf, &d->ws)) < 0) {
+		LOG_ERR("cannot start SIP over WebSocket: %s (check [websocket])", strerror(-rc));
+		return rc;
+	}
 	if ((rc = tctl_new(d->base, d->conf->general.control_socket,
 			   d->conf->general.control_socket_mode, &d->ctl)) < 0) {
 		LOG_ERR("cannot open the control socket %s: %s (check control_socket in [general])",
@@ -540,6 +548,7 @@ static void stop(struct daemon *d)
 {
 	tmetrics_server_free(d->metrics);
 	tctl_free(d->ctl);
+	ws_shim_stop(d->ws);
 	tsip_stop(d->sip);
 	/* after the SIP thread: the hang-ups' records are queued by now */
 	for (size_t i = 0; d->cdr_sinks[i]; i++)

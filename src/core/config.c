@@ -601,6 +601,24 @@ static void load_respmap(struct loader *L, const struct ini_section *s)
 
 /* ---- the load ---- */
 
+static void check_websocket(struct loader *L)
+{
+	const struct tconf_websocket *w = &L->c->websocket;
+	const struct ini_section *s = L->fixed[TCS_WEBSOCKET];
+	const char *file;
+	unsigned line;
+	if (w->wss_listen && (!w->certificate || !w->private_key)) {
+		key_loc(L, s, "wss_listen", &file, &line);
+		tconf_diag(&L->d, file, line, "[websocket] wss_listen needs certificate and private_key");
+	}
+	const struct tconf_interface *ifc = L->c->ninterfaces ? &L->c->interfaces[0] : NULL;
+	if ((w->ws_listen || w->wss_listen) && ifc && !(ifc->transports & TCONF_TP_TCP)) {
+		key_loc(L, s, w->ws_listen ? "ws_listen" : "wss_listen", &file, &line);
+		tconf_diag(&L->d, file, line, "[websocket] needs tcp in the transports of interface %s "
+			   "(the WebSocket shim hands browsers to SIP over TCP)", ifc->name);
+	}
+}
+
 static void check_registrar(struct loader *L)
 {
 	const struct tconf_registrar *r = &L->c->registrar;
@@ -659,9 +677,11 @@ static void load_sections(struct loader *L)
 	apply(L, L->fixed[TCS_LIMITS], "limits", TCS_LIMITS, &c->limits);
 	check_limits(L);
 	check_registrar(L);
+	apply(L, L->fixed[TCS_WEBSOCKET], "websocket", TCS_WEBSOCKET, &c->websocket);
 	load_named(L, TCS_INTERFACE, named, kinds, nnamed);
 	load_named(L, TCS_TRUNK, named, kinds, nnamed);
 	load_named(L, TCS_USER, named, kinds, nnamed);
+	check_websocket(L);
 	load_named(L, TCS_ROUTE, named, kinds, nnamed);
 	tconf_load_routes(c, L->a, &L->d, L->fixed[TCS_ROUTES], L->no_files ? NULL : L->basedir,
 			  !L->no_files, c->route_defs, c->nroute_defs);

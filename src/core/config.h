@@ -215,6 +215,20 @@ struct tconf_registrar {
 	const char *bindings_file;  /* bindings saved here and loaded at start; NULL = not kept; restart-only */
 };
 
+/* [websocket]: SIP over WebSocket for browsers (RFC 7118); see doc/websocket.md. */
+struct tconf_websocket {
+	const char *ws_listen;      /* IP:PORT of the plain WS listener; NULL = none; restart-only */
+	const char *wss_listen;     /* IP:PORT of the WSS listener; NULL = none; restart-only */
+	const char *certificate;    /* WSS certificate chain (PEM); re-read on every reload */
+	const char *private_key;
+	const char **origins;       /* allowed Origin values; NULL = any; restart-only */
+	unsigned max_per_ip;        /* restart-only */
+	unsigned max_connections;   /* restart-only */
+	unsigned max_message;       /* restart-only */
+	unsigned handshake_timeout; /* restart-only */
+	unsigned ping_interval;     /* restart-only */
+};
+
 typedef struct tconf {
 	/* private: reference count and allocation arena */
 	struct tconf_priv *priv;
@@ -228,6 +242,7 @@ typedef struct tconf {
 	struct tconf_auth auth;
 	struct tconf_registrar registrar;
 	struct tconf_limits limits;
+	struct tconf_websocket websocket;
 
 	const struct tconf_interface *interfaces;
 	size_t ninterfaces;

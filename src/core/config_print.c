@@ -39,6 +39,8 @@ void tconf_print(const tconf_t *c, FILE *out)
 	print_keys(out, TCS_AUTH, &c->auth);
 	fputs("\n[registrar]\n", out);
 	print_keys(out, TCS_REGISTRAR, &c->registrar);
+	fputs("\n[websocket]\n", out);
+	print_keys(out, TCS_WEBSOCKET, &c->websocket);
 	for (size_t i = 0; i < c->ninterfaces; i++) {
 		fprintf(out, "\n[%s]\ntype = interface\n", c->interfaces[i].name);
 		print_keys(out, TCS_INTERFACE, &c->interfaces[i]);
@@ -122,6 +124,7 @@ size_t tconf_check_reload(const tconf_t *running, const tconf_t *next, struct tc
 	n += diff_keys(&d, next, "auth", TCS_AUTH, &running->auth, &next->auth);
 	n += diff_keys(&d, next, "registrar", TCS_REGISTRAR, &running->registrar, &next->registrar);
 	n += diff_keys(&d, next, "limits", TCS_LIMITS, &running->limits, &next->limits);
+	n += diff_keys(&d, next, "websocket", TCS_WEBSOCKET, &running->websocket, &next->websocket);
 	for (size_t i = 0; i < next->ninterfaces; i++) {
 		const struct tconf_interface *nif = &next->interfaces[i];
 		const struct tconf_interface *rif = tconf_interface(running, nif->name);

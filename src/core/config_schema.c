@@ -55,6 +55,7 @@ static const struct tcs_enum number_formats[] = {
 #define USR(f, ...)   ROW(TCS_USER, tconf_user, f, __VA_ARGS__)
 #define RTE(f, ...)   ROW(TCS_ROUTE, tconf_route_def, f, __VA_ARGS__)
 #define LIM(f, ...)   ROW(TCS_LIMITS, tconf_limits, f, __VA_ARGS__)
+#define WSK(f, ...)   ROW(TCS_WEBSOCKET, tconf_websocket, f, __VA_ARGS__)
 
 enum { R = TCS_RESTART, REQ = TCS_REQUIRED, PATH = TCS_PATH };
 
@@ -243,6 +244,27 @@ const struct tcs_key tcs_keys[] = {
 	LIM(emergency, TCS_LIST, 0, 0, 0, "112, 911, 999", NULL, "no number is exempt",
 	    "Called numbers that no limit ever refuses (exact match)."),
 
+	WSK(ws_listen, TCS_STRING, R, 0, 0, NULL, NULL, "no plain WebSocket listener",
+	    "Accept SIP over plain WebSocket (ws://) on this IP:PORT; for loopback tests or behind a TLS proxy."),
+	WSK(wss_listen, TCS_STRING, R, 0, 0, NULL, NULL, "no secure WebSocket listener",
+	    "Accept SIP over secure WebSocket (wss://) on this IP:PORT; needs certificate and private_key."),
+	WSK(certificate, TCS_STRING, PATH, 0, 0, NULL, NULL, "none",
+	    "PEM certificate chain for wss; re-read on every reload, so a renewed certificate needs no restart."),
+	WSK(private_key, TCS_STRING, PATH, 0, 0, NULL, NULL, "none",
+	    "PEM private key of the wss certificate (readable by tandemd only)."),
+	WSK(origins, TCS_LIST, R, 0, 0, NULL, NULL, "any origin",
+	    "Web pages (scheme://host[:port]) allowed to open a WebSocket; a browser from any other Origin gets 403."),
+	WSK(max_per_ip, TCS_UINT, R, 0, 100000, "20", NULL, NULL,
+	    "Most concurrent WebSocket connections from one IP address; 0 = no limit."),
+	WSK(max_connections, TCS_UINT, R, 0, 1000000, "10000", NULL, NULL,
+	    "Most concurrent WebSocket connections in all; 0 = no limit."),
+	WSK(max_message, TCS_UINT, R, 1024, 1048576, "65536", NULL, NULL,
+	    "Largest WebSocket message (one SIP message) in bytes; a bigger one closes that connection."),
+	WSK(handshake_timeout, TCS_UINT, R, 1, 120, "10", NULL, NULL,
+	    "Seconds a new connection has to finish its TLS and WebSocket handshakes."),
+	WSK(ping_interval, TCS_UINT, R, 0, 3600, "30", NULL, NULL,
+	    "Seconds between WebSocket pings; a client silent for two intervals is disconnected; 0 = no pings."),
+
 	{ TCS_ROUTES, "PREFIX", TCS_LIST, TCS_PATTERN, 0, 0, NULL, NULL, 0, 0, NULL,
 	  "Called numbers starting with PREFIX (digits, optional leading +, at most 23; default = any "
 	  "number) go to the listed targets: trunk names, echo or milliwatt, each optionally followed "
@@ -256,6 +278,7 @@ static const char *const kind_sections[TCS_NKINDS] = {
 	[TCS_GENERAL] = "general", [TCS_MEDIA] = "media", [TCS_CALLS] = "calls",
 	[TCS_ROUTES] = "routes", [TCS_RESPMAP] = "response_map",
 	[TCS_AUTH] = "auth", [TCS_REGISTRAR] = "registrar", [TCS_LIMITS] = "limits",
+	[TCS_WEBSOCKET] = "websocket",
 };
 
 const char *tcs_kind_section(enum tcs_kind kind)
@@ -276,6 +299,7 @@ const char *tcs_kind_label(enum tcs_kind kind)
 	case TCS_RESPMAP: return "[response_map]";
 	case TCS_AUTH: return "[auth]";
 	case TCS_REGISTRAR: return "[registrar]";
+	case TCS_WEBSOCKET: return "[websocket]";
 	case TCS_USER: return "user";
 	case TCS_ROUTE: return "route";
 	case TCS_LIMITS: return "[limits]";
@@ -517,6 +541,10 @@ void tconf_schema_man(FILE *out)
 		 "Wrong credentials get 403 and count toward a ban of the source address.");
 	man_kind(out, TCS_REGISTRAR, "[registrar]",
 		 "Registrations of users' phones (REGISTER).");
+	man_kind(out, TCS_WEBSOCKET, "[websocket]",
+		 "SIP over WebSocket (RFC 7118) for browser softphones such as JsSIP and SIP.js. "
+		 "Off unless ws_listen or wss_listen is set. Browsers authenticate as users "
+		 "like any phone; see doc/websocket.md for the design.");
 	man_kind(out, TCS_ROUTES, "[routes]",
 		 "Routing by the longest matching prefix of the called number. A prefix "
 		 "is digits with an optional leading +; + and 44 are different prefixes; "

@@ -26,6 +26,7 @@ enum tcs_kind {
 	TCS_USER,
 	TCS_ROUTE,       /* [NAME] type=route */
 	TCS_LIMITS,
+	TCS_WEBSOCKET,
 	TCS_NKINDS
 };
 

@@ -9,5 +9,8 @@ src_sip_libtsip_a_SOURCES = \
 	src/sip/sip_metrics.c src/sip/sip_metrics.h \
 	src/sip/digest.c src/sip/digest.h src/sip/nonce.c src/sip/nonce.h \
 	src/sip/banlist.c src/sip/banlist.h \
-	src/sip/registrar.c src/sip/registrar_file.c src/sip/registrar.h
+	src/sip/registrar.c src/sip/registrar_file.c src/sip/registrar.h \
+	src/sip/ws_frame.c src/sip/ws_frame.h src/sip/ws_handshake.c src/sip/ws_handshake.h \
+	src/sip/ws_sipmsg.c src/sip/ws_sipmsg.h src/sip/ws_source.c src/sip/ws_source.h \
+	src/sip/ws_shim.c src/sip/ws_shim.h src/sip/ws_glue.c src/sip/ws_glue.h
 TSIP_LIBS = src/sip/libtsip.a $(SOFIA_LIBS) $(SSL_LIBS)

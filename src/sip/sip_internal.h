@@ -74,6 +74,10 @@ struct tsip {
 	atomic_bool draining;       /* set by the main thread: new calls and OPTIONS get 503 */
 	bool shutdown_sent;
 
+	/* WebSocket shim (ws_glue.c): internal listener and header secret */
+	char ws_internal[64];        /* "127.0.0.1:PORT", "" when WebSocket is off */
+	uint8_t ws_secret[32];
+
 	struct {
 		atomic_uint_fast64_t requests_in, options_answered;
 		atomic_uint_fast64_t calls_total, calls_active, calls_answered;

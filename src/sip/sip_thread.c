@@ -16,6 +16,7 @@
 #include "core/cdr_sink.h"
 #include "core/log.h"
 #include "sip/trunks.h"
+#include "sip/ws_glue.h"
 
 #define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
 
@@ -72,6 +73,8 @@ static void nua_callback(nua_event_t event, int status, char const *phrase,
 	(void)nua;
 	if (nua_event_is_incoming_request(event))
 		atomic_fetch_add(&s->n.requests_in, 1);
+	if (s->ws_internal[0] && tsip_ws_check_request(s, event, nh, sip) < 0)
+		return;
 
 	switch (event) {
 	case nua_i_options:
@@ -201,6 +204,7 @@ static void *sip_main(void *arg)
 	s->q_reg = su_root_register(s->root, s->q_wait, queue_wakeup, NULL, 0);
 	cdr_follow_conf(s);
 	if (s->q_reg < 0 || (rc = tcall_table_new(s)) < 0 || (rc = stack_create(s)) < 0 ||
+	    (rc = tsip_ws_listen(s)) < 0 ||
 	    (rc = trunks_init(s)) < 0) {
 		set_start_state(s, s->q_reg < 0 ? -ENOMEM : rc);
 		goto out;

@@ -53,6 +53,17 @@ int tsip_reopen_files(tsip_t *s);
  * borrowed until tsip_stop() returns. Set once, right after tsip_start(). */
 struct tcdr_sink;
 int tsip_set_cdr_sinks(tsip_t *s, struct tcdr_sink *const *sinks);
+/* WebSocket shim wiring (sip/ws_glue.c), any thread after tsip_start():
+ * sofia's internal listener for the shim ("" when [websocket] is off), the
+ * secret that signs the shim's source headers (WS_SECRET_LEN bytes), and
+ * the news that a WebSocket connection closed (its registrations go at once). */
+const char *tsip_ws_internal(const tsip_t *s);
+const uint8_t *tsip_ws_secret(const tsip_t *s);
+void tsip_ws_closed(tsip_t *s, const char *local);
+/* Start the WebSocket shim (sip/ws_shim.h) for the [websocket] section; *out
+ * stays NULL when WebSocket is off. The caller stops it before tsip_stop(). */
+struct ws_shim;
+int tsip_ws_start(tsip_t *s, const tconf_t *c, struct ws_shim **out);
 
 /* Run fn(arg) on the SIP thread and wait for it to finish (control path). */
 int tsip_call_sync(tsip_t *s, void (*fn)(tsip_t *s, void *arg), void *arg);

@@ -85,3 +85,9 @@ check_PROGRAMS += tests/unit/test_cdr_sink
 tests_unit_test_cdr_sink_SOURCES = tests/unit/test_cdr_sink.c
 tests_unit_test_cdr_sink_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_cdr_sink_LDADD = $(TCORE_LIBS) $(CHECK_LIBS)
+
+# WebSocket shim: frames, handshake, SIP rewriting, signed source header.
+check_PROGRAMS += tests/unit/test_ws
+tests_unit_test_ws_SOURCES = tests/unit/test_ws.c
+tests_unit_test_ws_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(SSL_CFLAGS)
+tests_unit_test_ws_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
