@@ -16,6 +16,9 @@ src_media_libtmedia_a_SOURCES += \
 	src/media/transcode_relay.c src/media/transcode_sess.h src/media/transcode_sess.c \
 	src/media/jitter.h src/media/jitter.c src/media/dtmf.h src/media/dtmf.c \
 	src/media/dtmf_iw.h src/media/dtmf_iw.c
+# ptime conversion (repacketising without transcoding).
+src_media_libtmedia_a_SOURCES += \
+	src/media/repack.h src/media/repack.c src/media/repack_relay.h src/media/repack_relay.c
 TMEDIA_LIBS = src/media/libtmedia.a $(SOFIA_LIBS) $(EVENT_LIBS) $(SPANDSP_LIBS) $(M_LIBS) $(PTHREAD_LIBS)
 # SDP model, parse (sofia-sip), print, anchoring rewrite, local-endpoint models.
 src_media_libtmedia_a_SOURCES += \

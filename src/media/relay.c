@@ -10,6 +10,7 @@
 #include "media/dtmf.h"
 #include "media/netaddr.h"
 #include "media/relay_priv.h"
+#include "media/repack_relay.h"
 #include "media/transcode.h"
 
 /* Receive into the worker's buffers. A socket read less than 2 ms ago, or
@@ -265,6 +266,10 @@ void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 			continue;               /* consumed by the endpoint */
 		if (in->map.on && !apply_plan(in, w, w->buf[i], &h))
 			continue;
+		if (in->rp && !in->map.xcode) {
+			rpk_relay(in, dst, w->buf[i], &h, now);     /* ptime conversion */
+			continue;
+		}
 		const na_addr_t *to = relay_rtp_target(dst);
 		if (!to) {
 			count_drop(in, w);

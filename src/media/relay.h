@@ -56,6 +56,7 @@ struct rleg_conf {
 	bool ep_send;               /* the endpoint's answer lets it send */
 	uint8_t npt;
 	struct { uint8_t pt; uint32_t rate; } pts[RLEG_MAX_PT];
+	uint16_t ptime, maxptime;   /* the leg's a=ptime / a=maxptime, 0: absent */
 };
 
 /* What happens to an RTP packet arriving on a leg, by payload type, once
@@ -86,6 +87,7 @@ struct rmap {
 };
 
 struct xcode;
+struct rpk;
 
 struct rsess_conf {
 	struct rleg_conf leg[2];
@@ -95,6 +97,9 @@ struct rsess_conf {
 	 * xc_keep it drops it. */
 	struct xcode *xc;
 	bool xc_keep;
+	/* ptime conversion by incoming leg (repack_relay.h), or NULL; owned by
+	 * the message, then by the worker. */
+	struct rpk *rp[2];
 };
 
 struct rsess_init {

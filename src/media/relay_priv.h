@@ -51,6 +51,7 @@ struct rleg {
 	struct rsock_rx rx_rtp;
 	_Atomic uint64_t pin, pout, bin, bout, drop;
 	struct rtp_outmap out;              /* the stream we send toward this leg's peer */
+	struct rpk *rp;                     /* ptime conversion of what arrives here, or NULL */
 	struct rleg_conf conf;              /* hot head, cold tail (payload types) */
 
 	/* -- control path -- */

@@ -13,6 +13,7 @@
 #include "media/netaddr.h"
 #include "media/portpool.h"
 #include "media/relay_priv.h"
+#include "media/repack_relay.h"
 #include "media/transcode.h"
 
 uint32_t rsess_rand32(void)
@@ -167,6 +168,7 @@ static void free_session(struct rsess *s)
 			event_free(l->ev_rtp);
 		if (l->ev_rtcp)
 			event_free(l->ev_rtcp);
+		rpk_free(l->rp);
 		if (l->fd_rtp >= 0)
 			close(l->fd_rtp);
 		if (l->fd_rtcp >= 0)
@@ -272,6 +274,8 @@ static void do_conf(void *arg)
 	for (int i = 0; i < 2; i++) {
 		apply_leg(s, &s->leg[i], &m->c.leg[i], now);
 		s->leg[i].map = m->c.map[i];
+		rpk_free(s->leg[i].rp);
+		s->leg[i].rp = m->c.rp[i];
 	}
 	xrelay_apply(s, m->c.xc, m->c.xc_keep);
 	s->timed_out = false;
@@ -283,6 +287,8 @@ static void drop_conf(void *arg)
 {
 	struct conf_msg *m = arg;
 	xcode_free(m->c.xc);
+	rpk_free(m->c.rp[0]);
+	rpk_free(m->c.rp[1]);
 	free(m);
 }
 
@@ -291,6 +297,8 @@ int rsess_configure(struct rsess *rs, const struct rsess_conf *conf)
 	struct conf_msg *m = malloc(sizeof *m);
 	if (!m) {
 		xcode_free(conf->xc);
+		rpk_free(conf->rp[0]);
+		rpk_free(conf->rp[1]);
 		return -ENOMEM;
 	}
 	m->s = rs;

@@ -35,6 +35,7 @@
 #include "media/media_priv.h"
 #include "media/netaddr.h"
 #include "media/relay.h"
+#include "media/repack_relay.h"
 #include "media/sdp_ops.h"
 #include "media/transcode.h"
 #include "media/transcode_sess.h"
@@ -366,6 +367,8 @@ static int wconf_from(const struct oleg *l, const struct msdp *m, int idx, struc
 	enum msdp_dir d = msdp_stream_dir(st);
 	c->hold = d == MSDP_SENDONLY || d == MSDP_INACTIVE;
 	c->sends = d == MSDP_SENDRECV || d == MSDP_SENDONLY;
+	c->ptime = (uint16_t)(st->ptime < 1000 ? st->ptime : 0);
+	c->maxptime = (uint16_t)(st->maxptime < 1000 ? st->maxptime : 0);
 	for (size_t i = 0; i < st->ncodecs && c->npt < RLEG_MAX_PT; i++) {
 		c->pts[c->npt].pt = st->codecs[i].pt;
 		c->pts[c->npt].rate = st->codecs[i].rate;
@@ -481,9 +484,11 @@ static void push_conf(media_session_t *s)
 	struct rsess_conf c = { .leg = { s->leg[0].wconf, s->leg[1].wconf } };
 
 	if (s->leg[0].ep == MEDIA_ENDPOINT_NONE && s->leg[1].ep == MEDIA_ENDPOINT_NONE &&
-	    s->leg[0].agreed.valid && s->leg[1].agreed.valid)
+	    s->leg[0].agreed.valid && s->leg[1].agreed.valid) {
 		xsess_plan(&s->x, &s->leg[0].agreed, &s->leg[1].agreed, s->leg[0].codec,
 			   s->leg[1].codec, &c);
+		rpk_plan(&s->leg[0].agreed, &s->leg[1].agreed, &c, s->label);
+	}
 	if (rsess_configure(s->rs, &c) < 0) {
 		LOG_ERR("media: %s: cannot update the media path (out of memory)", s->label);
 		s->x.xcoding = false;   /* the transcoder, if any, went with the message */
@@ -668,8 +673,8 @@ static int relay_answer(media_session_t *s, int from, struct msdp *m, int idx,
 	}
 	if (ts->port)
 		set_codecs(ts, xa->codecs, xa->n);
-	if (xa->xcode)
-		ts->ptime = XCODE_PERIOD_MS;    /* what we send F */
+	if (ts->port)
+		rpk_answer_ptime(fs, ts, xa->xcode);
 	rc = anchor_for(s, !from, m, false, out);
 	if (rc)
 		goto out;

@@ -149,7 +149,8 @@ static const char *sdp_at(uint16_t port, const char *fmts, const char *attrs)
 	char *b = buf[turn++ % 2];
 	snprintf(b, sizeof buf[0],
 		 "v=0\r\no=- 99 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-		 "m=audio %u RTP/AVP %s\r\n%sa=ptime:20\r\na=sendrecv\r\n", (unsigned)port, fmts, attrs);
+		 "m=audio %u RTP/AVP %s\r\n%s%sa=sendrecv\r\n", (unsigned)port, fmts, attrs,
+		 strstr(attrs, "a=ptime:") ? "" : "a=ptime:20\r\n");
 	return b;
 }
 
@@ -699,6 +700,8 @@ static Suite *suite(void)
 	suite_add_tcase(s, tt_dtmf_tcase());
 	suite_add_tcase(s, tt_units_tcase());
 	suite_add_tcase(s, tt_neg_tcase());
+	suite_add_tcase(s, tt_ptime_tcase());
+	suite_add_tcase(s, tt_ptime_api_tcase());
 	return s;
 }
 

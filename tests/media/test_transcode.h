@@ -82,5 +82,7 @@ int g711_samples(const struct rx *rx, uint8_t pt, bool alaw, int skip, double *x
 TCase *tt_units_tcase(void);
 TCase *tt_dtmf_tcase(void);
 TCase *tt_neg_tcase(void);
+TCase *tt_ptime_tcase(void);
+TCase *tt_ptime_api_tcase(void);
 
 #endif

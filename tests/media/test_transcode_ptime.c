@@ -1,0 +1,438 @@
+/* test_transcode_ptime.c - ptime conversion: the repacketiser alone (20 -> 30,
+ * 30 -> 20, 20 -> 60, a loss in the middle, late and duplicate packets, a
+ * marker, timestamp wrap, G.729 frames and SID), and through the media API
+ * over real UDP: a PCMU 20 ms caller and a PCMU 30 ms carrier relayed
+ * without transcoding (sizes, timestamps, sequence numbers across their
+ * wrap, payload bytes, intervals, the a=ptime each leg is sent), and a
+ * PCMU 20 ms <-> PCMA 30 ms transcoded call (sizes, tone). */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <spandsp/telephony.h>
+#include <spandsp/bit_operations.h>
+#include <spandsp/g711.h>
+
+#include "media/repack.h"
+#include "test_transcode.h"
+
+/* ---- the repacketiser alone ---- */
+
+/* Payload bytes that tell which sample they are: byte j of a packet at
+ * timestamp ts is (ts + j) & 0xff, so a packet out whose bytes do not match
+ * its own timestamp has been shifted. */
+static void pattern(uint8_t *p, size_t n, uint32_t ts)
+{
+	for (size_t j = 0; j < n; j++)
+		p[j] = (uint8_t)(ts + j);
+}
+
+struct outs {
+	int n;
+	size_t bytes;
+	struct { uint32_t ts; size_t len; bool marker; } p[64];
+};
+
+/* Take every packet made; each one's bytes must match its timestamp. */
+static void drain(struct repack *r, struct outs *o)
+{
+	struct repack_pkt p;
+	while (repack_pop(r, &p)) {
+		ck_assert_int_lt(o->n, 64);
+		for (size_t j = 0; j < p.len; j++)
+			ck_assert_msg(p.data[j] == (uint8_t)(p.ts + j),
+				      "packet at ts %u: byte %zu is %u, not %u", p.ts, j, p.data[j],
+				      (uint8_t)(p.ts + j));
+		o->p[o->n].ts = p.ts;
+		o->p[o->n].len = p.len;
+		o->p[o->n].marker = p.marker;
+		o->bytes += p.len;
+		o->n++;
+	}
+}
+
+/* Feed G.711 packets of in_ms from ts0 (the first marked), skipping the
+ * packet numbers in 'lost' (-1 terminated), into a repacketiser to out_ms. */
+static void feed(struct repack *r, unsigned in_ms, unsigned out_ms, uint32_t ts0, int npk,
+		 const int *lost, struct outs *o)
+{
+	static const struct repack_unit g711 = { 1, 1 };
+	uint8_t pl[1500];
+	size_t n = in_ms * 8;
+
+	memset(o, 0, sizeof *o);
+	ck_assert_int_eq(repack_init(r, &g711, 8000, out_ms), 0);
+	for (int k = 0; k < npk; k++) {
+		bool skip = false;
+		for (const int *l = lost; l && *l >= 0; l++)
+			skip |= *l == k;
+		if (skip)
+			continue;
+		uint32_t ts = ts0 + (uint32_t)(k * n);
+		pattern(pl, n, ts);
+		ck_assert_int_eq(repack_put(r, ts, k == 0, pl, n), 0);
+		drain(r, o);
+	}
+}
+
+static void assert_grid(const struct outs *o, int n, uint32_t ts0, size_t len)
+{
+	ck_assert_int_eq(o->n, n);
+	for (int i = 0; i < n; i++) {
+		ck_assert_uint_eq(o->p[i].len, len);
+		ck_assert_uint_eq(o->p[i].ts, ts0 + (uint32_t)(i * len));
+		ck_assert(o->p[i].marker == (i == 0));
+	}
+}
+
+START_TEST(repack_20_30)
+{
+	static struct repack r;
+	struct outs o;
+	feed(&r, 20, 30, 1000, 12, NULL, &o);       /* 240 ms in */
+	assert_grid(&o, 8, 1000, 240);
+	ck_assert_uint_eq(r.st.in, 12);
+	ck_assert_uint_eq(r.st.partial, 0);
+}
+END_TEST
+
+START_TEST(repack_30_20)
+{
+	static struct repack r;
+	struct outs o;
+	feed(&r, 30, 20, 5, 8, NULL, &o);
+	assert_grid(&o, 12, 5, 160);
+}
+END_TEST
+
+START_TEST(repack_20_60)
+{
+	static struct repack r;
+	struct outs o;
+	feed(&r, 20, 60, 77, 9, NULL, &o);
+	assert_grid(&o, 3, 77, 480);
+	/* Two packets in: nothing out yet, 40 ms pending. */
+	feed(&r, 20, 60, 77, 2, NULL, &o);
+	ck_assert_int_eq(o.n, 0);
+	repack_flush(&r);
+	drain(&r, &o);
+	ck_assert_int_eq(o.n, 1);
+	ck_assert_uint_eq(o.p[0].len, 320);
+}
+END_TEST
+
+/* Timestamps across 2^32: the run continues, nothing is taken as late. */
+START_TEST(repack_ts_wrap)
+{
+	static struct repack r;
+	struct outs o;
+	feed(&r, 20, 30, 0xffffff00u, 12, NULL, &o);
+	assert_grid(&o, 8, 0xffffff00u, 240);
+	ck_assert_uint_eq(r.st.late, 0);
+	feed(&r, 30, 20, 0xfffffe00u, 8, NULL, &o);
+	assert_grid(&o, 12, 0xfffffe00u, 160);
+}
+END_TEST
+
+/* Packet 4 of 10 lost (20 -> 30): what was pending before the gap goes out
+ * short at its own timestamp, the run restarts at the next packet's, and
+ * every byte keeps its timestamp (drain() checks); the gap stays a gap. */
+START_TEST(repack_loss)
+{
+	static struct repack r;
+	static const int lost[] = { 4, -1 };
+	struct outs o;
+
+	feed(&r, 20, 30, 0, 10, lost, &o);
+	ck_assert_uint_eq(r.st.partial, 1);
+	ck_assert_int_eq(o.n, 6);
+	ck_assert_uint_eq(o.p[0].ts, 0);
+	ck_assert_uint_eq(o.p[1].ts, 240);
+	ck_assert_uint_eq(o.p[2].ts, 480);          /* the short one: 480..640 */
+	ck_assert_uint_eq(o.p[2].len, 160);
+	ck_assert_uint_eq(o.p[3].ts, 800);          /* after the gap 640..800 */
+	ck_assert_uint_eq(o.p[3].len, 240);
+	ck_assert_uint_eq(o.p[4].ts, 1040);
+	ck_assert_uint_eq(o.p[5].ts, 1280);
+	/* Everything that arrived went out but the last 80 samples, pending. */
+	ck_assert_uint_eq(o.bytes + 80, 9 * 160);
+	/* Several lost in a row, and the first one too. */
+	static const int lost2[] = { 0, 2, 3, -1 };
+	feed(&r, 20, 30, 0, 8, lost2, &o);
+	for (int i = 0; i < o.n; i++)
+		ck_assert_msg(o.p[i].ts >= 160 && !(o.p[i].ts >= 320 && o.p[i].ts < 640),
+			      "packet at %u", o.p[i].ts);
+}
+END_TEST
+
+/* A late or duplicate packet is dropped; a marker restarts the run; a
+ * timestamp more than 1 s back is a restarted stream. */
+START_TEST(repack_late_marker)
+{
+	static struct repack r;
+	static const struct repack_unit g711 = { 1, 1 };
+	uint8_t pl[240];
+	struct outs o = { 0 };
+
+	ck_assert_int_eq(repack_init(&r, &g711, 8000, 30), 0);
+	for (uint32_t k = 0; k < 3; k++) {
+		pattern(pl, 160, 160 * k);
+		ck_assert_int_eq(repack_put(&r, 160 * k, false, pl, 160), 0);
+		drain(&r, &o);
+	}
+	pattern(pl, 160, 160);
+	ck_assert_int_eq(repack_put(&r, 160, false, pl, 160), -EAGAIN);      /* duplicate */
+	pattern(pl, 160, 0);
+	ck_assert_int_eq(repack_put(&r, 0, false, pl, 160), -EAGAIN);        /* late */
+	ck_assert_uint_eq(r.st.late, 2);
+	ck_assert_int_eq(o.n, 2);                   /* 0..480: two out, nothing pending */
+	pattern(pl, 160, 480);
+	ck_assert_int_eq(repack_put(&r, 480, false, pl, 160), 0);
+	drain(&r, &o);
+	ck_assert_int_eq(o.n, 2);                   /* 480..640 pending */
+	pattern(pl, 160, 640);
+	ck_assert_int_eq(repack_put(&r, 640, true, pl, 160), 0);             /* talkspurt */
+	drain(&r, &o);
+	ck_assert_int_eq(o.n, 3);
+	ck_assert_uint_eq(o.p[2].ts, 480);
+	ck_assert_uint_eq(o.p[2].len, 160);
+	ck_assert(!o.p[2].marker);
+	pattern(pl, 160, 800);
+	ck_assert_int_eq(repack_put(&r, 800, false, pl, 160), 0);
+	drain(&r, &o);
+	ck_assert_int_eq(o.n, 4);
+	ck_assert_uint_eq(o.p[3].ts, 640);
+	ck_assert(o.p[3].marker);
+	/* 2 s back: a new stream, taken. */
+	pattern(pl, 160, 960 - 16000);
+	ck_assert_int_eq(repack_put(&r, 960 - 16000, false, pl, 160), 0);
+	drain(&r, &o);
+	ck_assert_uint_eq(o.p[4].ts, 880);          /* what was pending went out short */
+	ck_assert_uint_eq(o.p[4].len, 80);
+}
+END_TEST
+
+/* G.729: 10-byte frames of 80 ticks; a 2-byte SID cannot be cut. */
+START_TEST(repack_g729)
+{
+	static struct repack r;
+	struct repack_unit u;
+	struct repack_pkt p;
+	uint8_t pl[30] = { 0 };
+
+	ck_assert_int_eq(repack_unit_of("G729", 8000, &u), 0);
+	ck_assert_uint_eq(u.bytes, 10);
+	ck_assert_uint_eq(u.ticks, 80);
+	ck_assert_int_eq(repack_init(&r, &u, 8000, 30), 0);
+	ck_assert_int_eq(repack_put(&r, 0, false, pl, 20), 0);
+	ck_assert(!repack_pop(&r, &p));
+	ck_assert_int_eq(repack_put(&r, 160, false, pl, 20), 0);
+	ck_assert(repack_pop(&r, &p));
+	ck_assert_uint_eq(p.len, 30);
+	ck_assert_uint_eq(p.ts, 0);
+	ck_assert(!repack_pop(&r, &p));
+	ck_assert_int_eq(repack_put(&r, 320, false, pl, 2), -EINVAL);        /* SID */
+	ck_assert(repack_pop(&r, &p));                                      /* pending, flushed */
+	ck_assert_uint_eq(p.len, 10);
+	ck_assert_uint_eq(p.ts, 240);
+	ck_assert_uint_eq(r.st.opaque, 1);
+	/* Which codecs can be cut. */
+	ck_assert_int_eq(repack_unit_of("PCMU", 8000, &u), 0);
+	ck_assert_int_eq(repack_unit_of("pcma", 8000, &u), 0);
+	ck_assert_int_eq(repack_unit_of("G722", 8000, &u), 0);
+	ck_assert_int_eq(repack_unit_of("opus", 48000, &u), -ENOTSUP);
+	ck_assert_int_eq(repack_unit_of("PCMU", 16000, &u), -ENOTSUP);
+	/* What a leg asks for. */
+	ck_assert_uint_eq(repack_leg_ptime(0, 0), 20);
+	ck_assert_uint_eq(repack_leg_ptime(30, 0), 30);
+	ck_assert_uint_eq(repack_leg_ptime(30, 20), 20);
+	ck_assert_uint_eq(repack_leg_ptime(0, 10), 10);
+	ck_assert_uint_eq(repack_leg_ptime(60, 120), 60);
+}
+END_TEST
+
+/* ---- through the media API ---- */
+
+/* A sends 20 ms packets, B 30 ms ones, for 'ms' ms; sequence numbers and
+ * timestamps start just before their wrap. A's payloads follow pattern();
+ * 'b_tone' makes B's a PCMA tone (else the pattern too). */
+struct leg_rx {
+	int n;
+	size_t bytes;
+	uint64_t first_ms, last_ms;
+	struct { uint8_t buf[600]; int len; struct rtp_hdr h; } pk[200];
+};
+
+static void take_all(int fd, uint16_t from_port, struct leg_rx *rx)
+{
+	uint8_t buf[1500];
+	uint16_t from;
+	int r;
+
+	while ((r = mt_recv(fd, buf, sizeof buf, 0, &from)) > 0) {
+		if (from != from_port || rx->n >= 200 || r > 600)
+			continue;
+		memcpy(rx->pk[rx->n].buf, buf, (size_t)r);
+		rx->pk[rx->n].len = r;
+		ck_assert_int_eq(rtp_parse(rx->pk[rx->n].buf, (size_t)r, &rx->pk[rx->n].h), 0);
+		uint64_t now = mt_now_ms();
+		if (!rx->n)
+			rx->first_ms = now;
+		rx->last_ms = now;
+		rx->bytes += rx->pk[rx->n].h.payload_len;
+		rx->n++;
+	}
+}
+
+static void run_20_30(struct tcall *c, int ms, uint8_t pt_a, uint8_t pt_b, double b_hz,
+		      struct leg_rx *at_a, struct leg_rx *at_b)
+{
+	uint64_t t0 = mt_now_ms();
+	uint16_t seq_a = 65500, seq_b = 65530;
+	uint32_t ts_a = 0xfffff000u, ts_b = 0xffffff00u;
+	uint8_t pl[240];
+	int16_t pcm[240];
+
+	memset(at_a, 0, sizeof *at_a);
+	memset(at_b, 0, sizeof *at_b);
+	for (int t = 0; t < ms; t += 10) {
+		if (t % 20 == 0) {
+			pattern(pl, 160, ts_a);
+			mt_send_rtp(c->a.rtp, c->ga, pt_a, seq_a++, ts_a, 0xa11ce, pl, 160);
+			ts_a += 160;
+		}
+		if (t % 30 == 0) {
+			if (b_hz > 0) {
+				tt_tone(pcm, 240, (size_t)t * 8, 8000, b_hz, -10);
+				for (int i = 0; i < 240; i++)
+					pl[i] = linear_to_alaw(pcm[i]);
+			} else {
+				pattern(pl, 240, ts_b);
+			}
+			mt_send_rtp(c->b.rtp, c->gb, pt_b, seq_b++, ts_b, 0xb0b, pl, 240);
+			ts_b += 240;
+		}
+		while (mt_now_ms() < t0 + (uint64_t)t + 10) {
+			take_all(c->b.rtp, c->gb, at_b);
+			take_all(c->a.rtp, c->ga, at_a);
+			usleep(500);
+		}
+	}
+	for (uint64_t end = mt_now_ms() + 200; mt_now_ms() < end; usleep(1000)) {
+		take_all(c->b.rtp, c->gb, at_b);
+		take_all(c->a.rtp, c->ga, at_a);
+	}
+}
+
+/* Every packet 'len' bytes, one stream, seq +1 and timestamp +len (both
+ * across their wrap), bytes true to their timestamp when 'pat'. */
+static void assert_stream(const struct leg_rx *rx, size_t len, bool pat, const char *what)
+{
+	ck_assert_msg(rx->n > 10, "%s: %d packets", what, rx->n);
+	for (int i = 0; i < rx->n; i++) {
+		const struct rtp_hdr *h = &rx->pk[i].h;
+		ck_assert_msg(h->payload_len == len, "%s: packet %d has %zu bytes", what, i,
+			      h->payload_len);
+		for (size_t j = 0; pat && j < len; j++)
+			ck_assert_uint_eq(rx->pk[i].buf[h->hdr_len + j], (uint8_t)(h->ts + j));
+		if (!i)
+			continue;
+		const struct rtp_hdr *p = &rx->pk[i - 1].h;
+		ck_assert_uint_eq(h->ssrc, p->ssrc);
+		ck_assert_msg(h->seq == (uint16_t)(p->seq + 1), "%s: seq %u after %u", what, h->seq, p->seq);
+		ck_assert_msg(h->ts == (uint32_t)(p->ts + len), "%s: ts %u after %u", what, h->ts, p->ts);
+	}
+}
+
+#define PT30 "a=ptime:30\r\n"
+
+/* PCMU 20 ms caller, PCMU 30 ms carrier: relayed, not transcoded; each gets
+ * packets of the size it asked for; the answer asks the caller for its own
+ * 20 ms. */
+START_TEST(ptime_passthrough)
+{
+	struct tcall c;
+	static struct leg_rx at_a, at_b;
+
+	ck_assert_int_eq(call_offer(&c, NULL, "0", ""), 0);
+	ck_assert_uint_eq(c.offer_b.streams[0].ptime, 20);
+	call_answer(&c, "0", PT30);
+	ck_assert_uint_eq(c.answer_a.streams[0].ptime, 20);
+	ck_assert_uint_eq(c.answer_a.streams[0].maxptime, 0);
+	ck_assert_str_eq(c.answer_a.streams[0].codecs[0].name, "PCMU");
+
+	run_20_30(&c, 1800, 0, 0, 0, &at_a, &at_b);
+	assert_stream(&at_b, 240, true, "at B (30 ms)");
+	assert_stream(&at_a, 160, true, "at A (20 ms)");
+	/* 1.8 s: 90 packets of 20 ms in, 60 of 30 ms out, and the other way. */
+	ck_assert_msg(at_b.n >= 58 && at_b.n <= 60, "B got %d", at_b.n);
+	ck_assert_msg(at_a.n >= 88 && at_a.n <= 90, "A got %d", at_a.n);
+	double ival = (double)(at_b.last_ms - at_b.first_ms) / (at_b.n - 1);
+	ck_assert_msg(ival > 27 && ival < 33, "B's mean interval %.1f ms", ival);
+	/* The streams keep the senders' SSRCs (pass-through). */
+	ck_assert_uint_eq(at_b.pk[0].h.ssrc, 0xa11ce);
+	ck_assert_uint_eq(at_a.pk[0].h.ssrc, 0xb0b);
+	call_end(&c);
+}
+END_TEST
+
+/* PCMU 20 ms caller, PCMA-only carrier at 30 ms: transcoded; the carrier
+ * gets 30 ms PCMA (timestamps +240), the caller 20 ms PCMU with the
+ * carrier's tone. */
+START_TEST(ptime_transcoded)
+{
+	static const char *const pcma[] = { "PCMA", NULL };
+	struct tcall c;
+	static struct leg_rx at_a, at_b;
+	static double x[200 * 160];
+
+	ck_assert_int_eq(call_offer(&c, pcma, "0", ""), 0);
+	call_answer(&c, "8", PT30);
+	ck_assert_uint_eq(c.answer_a.streams[0].ptime, 20);
+	ck_assert_str_eq(c.answer_a.streams[0].codecs[0].name, "PCMU");
+
+	run_20_30(&c, 1800, 0, 8, 700, &at_a, &at_b);
+	ck_assert_uint_eq(at_b.pk[0].h.pt, 8);
+	assert_stream(&at_b, 240, false, "at B (30 ms, transcoded)");
+	ck_assert_msg(at_b.n >= 50 && at_b.n <= 61, "B got %d", at_b.n);
+	ck_assert_msg(at_a.n >= 80, "A got %d", at_a.n);
+	int n = 0;
+	for (int i = 5; i < at_a.n; i++) {
+		const struct rtp_hdr *h = &at_a.pk[i].h;
+		ck_assert_uint_eq(h->pt, 0);
+		ck_assert_uint_eq(h->payload_len, 160);
+		for (size_t k = 0; k < h->payload_len; k++)
+			x[n++] = ulaw_to_linear(at_a.pk[i].buf[h->hdr_len + k]);
+	}
+	double f = tt_peak_freq(x, n, 8000, 600, 800);
+	ck_assert_msg(f > 695 && f < 705, "A hears %.1f Hz", f);
+	call_end(&c);
+}
+END_TEST
+
+TCase *tt_ptime_tcase(void)
+{
+	TCase *tc = tcase_create("ptime");
+	tcase_add_test(tc, repack_20_30);
+	tcase_add_test(tc, repack_30_20);
+	tcase_add_test(tc, repack_20_60);
+	tcase_add_test(tc, repack_ts_wrap);
+	tcase_add_test(tc, repack_loss);
+	tcase_add_test(tc, repack_late_marker);
+	tcase_add_test(tc, repack_g729);
+	return tc;
+}
+
+TCase *tt_ptime_api_tcase(void)
+{
+	TCase *tc = tcase_create("ptime_api");
+	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
+	tcase_add_test(tc, ptime_passthrough);
+	tcase_add_test(tc, ptime_transcoded);
+	tcase_set_timeout(tc, 30);
+	return tc;
+}
