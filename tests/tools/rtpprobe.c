@@ -16,6 +16,7 @@
  *                  (G.722's 16 kHz decimated)
  *     -L PCT       drop PCT % of the packets to send, at random (not sent, not
  *                  counted in sent=; seq and timestamp still advance)
+ *     -P MS        packet duration sent (default 20; 10..60): -n packets every MS ms
  *     -D DIGITS    from the 100th packet (2 s) on, play DIGITS in-band (spandsp
  *                  dtmf_tx, 80 ms on / 80 ms off) instead of the tone (G.711)
  *     -d MS        keep receiving MS ms after the last packet sent (default 500);
@@ -24,11 +25,13 @@
  *     -E           echo every received packet back to its source as well
  *     -o FILE      write the received audio (decoded, s16le, 8 kHz) to FILE
  *   Prints one line:
- *     sent=N recv=M pt=P freq=F level=L ssrcs=S src=IP:PORT first_ms=T
+ *     sent=N recv=M pt=P freq=F level=L ssrcs=S src=IP:PORT first_ms=T psize=A-B ival=I
  *   freq is the dominant frequency of the received audio in Hz (Goertzel scan
  *   with a Hann window; 0 with under 0.2 s of audio), level its RMS in dBFS,
  *   src the address the first packet came from, first_ms when it came
- *   (milliseconds after start; -1 if nothing came).
+ *   (milliseconds after start; -1 if nothing came), psize the smallest and
+ *   largest audio payload received (bytes), ival the mean interval between
+ *   audio packets received (ms, first to last; 0 with fewer than two).
  *
  * Many streams (load tests):
  *   rtpprobe -M FILE -B BASE -C COUNT [-S STEP] [-n N] [-f HZ] [-T MS]
@@ -67,7 +70,7 @@
 #include <bcg729/decoder.h>
 
 #define RATE        8000
-#define FRAME       160                 /* samples per 20 ms packet */
+#define MAX_PTIME   60
 #define MAX_PKT     1500
 #define MAX_STREAMS 1024
 #define TONE_AMP    10000.0             /* about -10 dBFS peak */
@@ -215,6 +218,10 @@ struct stream {
 	int pt_seen;
 	struct sockaddr_in first_src;
 	long long first_ms;
+	/* audio packets received: payload sizes, arrival times */
+	unsigned naudio;
+	size_t psz_min, psz_max;
+	long long audio_first_ms, audio_last_ms;
 	/* G.722 / G.729 (single stream with -c) */
 	g722_encode_state_t *g722e;
 	g722_decode_state_t *g722d;
@@ -232,7 +239,8 @@ static struct {
 	unsigned loss_pct;
 	const char *digits;
 	dtmf_tx_state_t *dtmf;
-} g = { 150, 1000, 0, false, C_G711, 0, NULL, NULL };
+	unsigned ptime;
+} g = { 150, 1000, 0, false, C_G711, 0, NULL, NULL, 20 };
 
 static long long now_ms(void)
 {
@@ -262,11 +270,11 @@ static int open_port(unsigned port, struct stream *st)
 	return 0;
 }
 
-/* The payload of the next 20 ms of the tone; returns its length. */
+/* The payload of the next packet (g.ptime ms) of the tone; returns its length. */
 static size_t make_payload(struct stream *st, uint8_t *out)
 {
-	int16_t pcm[2 * FRAME];
-	unsigned rate = g.codec == C_G722 ? 2 * RATE : RATE, n = rate / 50;
+	int16_t pcm[2 * RATE * MAX_PTIME / 1000];
+	unsigned rate = g.codec == C_G722 ? 2 * RATE : RATE, n = rate * g.ptime / 1000;
 
 	for (unsigned i = 0; i < n; i++)
 		pcm[i] = (int16_t)lrint(TONE_AMP * sin(2.0 * M_PI * g.freq_hz * (double)st->phase_n++ / rate));
@@ -295,7 +303,7 @@ static size_t make_payload(struct stream *st, uint8_t *out)
 
 static void send_one(struct stream *st)
 {
-	uint8_t pkt[12 + 2 * FRAME];
+	uint8_t pkt[12 + 2 * RATE * MAX_PTIME / 1000];
 	pkt[0] = 0x80;
 	pkt[1] = (uint8_t)(g.pt | (st->sent == 0 ? 0x80 : 0));
 	pkt[2] = st->seq >> 8;
@@ -310,7 +318,7 @@ static void send_one(struct stream *st)
 			    sizeof st->remote) == (ssize_t)len)
 		st->sent++;
 	st->seq++;
-	st->ts += FRAME;
+	st->ts += RATE * g.ptime / 1000;
 }
 
 static int codec_init(struct stream *st)
@@ -424,6 +432,17 @@ static void receive_all(struct stream *st, long long t0)
 			known |= st->ssrcs[i] == ssrc;
 		if (!known && st->nssrcs < 8)
 			st->ssrcs[st->nssrcs++] = ssrc;
+		if (pt == 0 || pt == 8 || pt == 9 || pt == 18) {
+			size_t plen = end - hl;
+			long long t = now_ms() - t0;
+			if (!st->naudio++) {
+				st->psz_min = st->psz_max = plen;
+				st->audio_first_ms = t;
+			}
+			st->psz_min = plen < st->psz_min ? plen : st->psz_min;
+			st->psz_max = plen > st->psz_max ? plen : st->psz_max;
+			st->audio_last_ms = t;
+		}
 		if (pt == 0 || pt == 8) {
 			st->pt_seen = pt;
 			take_audio(st, b + hl, end - hl, pt);
@@ -489,7 +508,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: rtpprobe [-l PORT] [-r HOST:PORT|@FILE] [-n N] [-f HZ] [-p 0|8] [-d MS]\n"
-		"                [-c pcmu|pcma|g722|g729] [-L LOSS_PCT] [-D DIGITS]\n"
+		"                [-c pcmu|pcma|g722|g729] [-L LOSS_PCT] [-D DIGITS] [-P PTIME_MS]\n"
 		"                [-W MS] [-E] [-o FILE]\n"
 		"       rtpprobe -M FILE -B BASE -C COUNT [-S STEP] [-n N] [-f HZ] [-d MS] [-T MS]\n");
 	exit(1);
@@ -515,7 +534,7 @@ static int run_single(unsigned lport, const char *remote, long linger, long wait
 		long long next = now_ms();
 		for (unsigned i = 0; i < g.npkts; i++) {
 			send_one(&st);
-			next += 20;
+			next += g.ptime;
 			wait_until(&st, 1, next, t0);
 		}
 	}
@@ -525,9 +544,11 @@ static int run_single(unsigned lport, const char *remote, long linger, long wait
 	if (st.first_ms >= 0)
 		snprintf(src, sizeof src, "%s:%u", inet_ntoa(st.first_src.sin_addr),
 			 ntohs(st.first_src.sin_port));
-	printf("sent=%u recv=%u pt=%d freq=%.1f level=%.1f ssrcs=%u src=%s first_ms=%lld\n",
+	double ival = st.naudio > 1 ? (double)(st.audio_last_ms - st.audio_first_ms) / (st.naudio - 1) : 0;
+	printf("sent=%u recv=%u pt=%d freq=%.1f level=%.1f ssrcs=%u src=%s first_ms=%lld "
+	       "psize=%zu-%zu ival=%.1f\n",
 	       st.sent, st.recv, st.pt_seen, dominant_freq(st.pcm, st.npcm),
-	       level_dbfs(st.pcm, st.npcm), st.nssrcs, src, st.first_ms);
+	       level_dbfs(st.pcm, st.npcm), st.nssrcs, src, st.first_ms, st.psz_min, st.psz_max, ival);
 	if (outpath) {
 		FILE *f = fopen(outpath, "wb");
 		if (f) {
@@ -625,13 +646,18 @@ int main(int argc, char **argv)
 	const char *remote = NULL, *multi = NULL, *outpath = NULL;
 	long linger = 500, wait_file = 15000, total = 30000;
 	int opt;
-	while ((opt = getopt(argc, argv, "l:r:n:f:p:d:W:Eo:M:B:C:S:T:c:L:D:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:r:n:f:p:d:W:Eo:M:B:C:S:T:c:L:D:P:")) != -1) {
 		switch (opt) {
 		case 'l': lport = (unsigned)atoi(optarg); break;
 		case 'r': remote = optarg; break;
 		case 'n': g.npkts = (unsigned)atoi(optarg); break;
 		case 'f': g.freq_hz = (unsigned)atoi(optarg); break;
 		case 'p': g.pt = atoi(optarg); break;
+		case 'P':
+			g.ptime = (unsigned)atoi(optarg);
+			if (g.ptime < 10 || g.ptime > MAX_PTIME || g.ptime % 10)
+				usage();
+			break;
 		case 'd': linger = atol(optarg); break;
 		case 'W': wait_file = atol(optarg); break;
 		case 'E': g.echo = true; break;
