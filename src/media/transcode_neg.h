@@ -25,7 +25,8 @@
  * (its last agreed SDP), else F's number when T has not bound that number to
  * something else, else its static number, else the lowest free one of
  * 96..127. Added codecs carry the module's fmtp, made explicit by its own
- * fmtp_answer (Opus: stereo=0;sprop-stereo=0;useinbandfec=1), and Opus is
+ * fmtp_answer (Opus: stereo, sprop-stereo, useinbandfec, usedtx,
+ * maxplaybackrate, maxaveragebitrate, all stated), and Opus is
  * always opus/48000/2.
  *
  * T's answer comes back (xneg_answer): its first codec decides. When F

@@ -4,7 +4,9 @@
  * over real UDP: a PCMU 20 ms caller and a PCMU 30 ms carrier relayed
  * without transcoding (sizes, timestamps, sequence numbers across their
  * wrap, payload bytes, intervals, the a=ptime each leg is sent), and a
- * PCMU 20 ms <-> PCMA 30 ms transcoded call (sizes, tone). */
+ * PCMU 20 ms <-> PCMA 30 ms transcoded call (sizes, tone). And the Opus
+ * fmtp a browser offer and a desk-phone offer get in their answer, every
+ * parameter explicit, ptime as an attribute. */
 #include "config.h"
 
 #include <check.h>
@@ -427,12 +429,82 @@ TCase *tt_ptime_tcase(void)
 	return tc;
 }
 
+/* ---- Opus answers through the media API ---- */
+
+#define OPUS_BROWSER "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
+#define OPUS_DESK "a=rtpmap:111 opus/48000/2\r\n" \
+	"a=fmtp:111 stereo=0;sprop-stereo=0;maxplaybackrate=16000\r\na=ptime:20\r\na=maxptime:40\r\n"
+
+/* An Opus caller to a PCMU-only carrier: the answer the caller gets. */
+static void opus_answer(const char *attrs, const char *want_fmtp)
+{
+	static const char *const pcmu[] = { "PCMU", NULL };
+	struct tcall c;
+
+	ck_assert_int_eq(call_offer(&c, pcmu, "111", attrs), 0);
+	call_answer(&c, "0", "");
+	const struct msdp_stream *st = &c.answer_a.streams[0];
+	ck_assert_str_eq(st->codecs[0].name, "opus");
+	ck_assert_uint_eq(st->codecs[0].rate, 48000);
+	ck_assert_uint_eq(st->codecs[0].channels, 2);
+	ck_assert_uint_eq(st->codecs[0].pt, 111);
+	ck_assert_str_eq(st->codecs[0].fmtp, want_fmtp);
+	/* ptime is a media attribute, stated; never inside the fmtp. */
+	ck_assert_uint_eq(st->ptime, 20);
+	ck_assert_uint_eq(st->maxptime, 0);
+	ck_assert_ptr_nonnull(strstr(c.answer_a_txt, "a=ptime:20\r\n"));
+	ck_assert_ptr_null(strstr(c.answer_a_txt, "stereo=1"));
+	ck_assert_ptr_null(strstr(st->codecs[0].fmtp, "ptime"));
+	call_end(&c);
+}
+
+START_TEST(opus_answer_browser)
+{
+	if (!g_have_opus)
+		return;
+	opus_answer(OPUS_BROWSER, "stereo=0;sprop-stereo=0;useinbandfec=1;usedtx=0;"
+		    "maxplaybackrate=48000;maxaveragebitrate=32000");
+}
+END_TEST
+
+START_TEST(opus_answer_desk_phone)
+{
+	if (!g_have_opus)
+		return;
+	opus_answer(OPUS_DESK, "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=0;"
+		    "maxplaybackrate=16000;maxaveragebitrate=20000");
+}
+END_TEST
+
+/* A PCMU caller to an Opus-only carrier: the offer the carrier gets names
+ * every parameter too, ptime as an attribute. */
+START_TEST(opus_offer_explicit)
+{
+	static const char *const opus[] = { "opus", NULL };
+	struct tcall c;
+
+	if (!g_have_opus)
+		return;
+	ck_assert_int_eq(call_offer(&c, opus, "0", ""), 0);
+	const struct msdp_codec *o = offered(&c.offer_b, "opus", 48000);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(o->channels, 2);
+	ck_assert_str_eq(o->fmtp, "stereo=0;sprop-stereo=0;useinbandfec=1;usedtx=0;"
+			 "maxplaybackrate=48000;maxaveragebitrate=32000");
+	ck_assert_uint_eq(c.offer_b.streams[0].ptime, 20);
+	call_end(&c);
+}
+END_TEST
+
 TCase *tt_ptime_api_tcase(void)
 {
 	TCase *tc = tcase_create("ptime_api");
 	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
 	tcase_add_test(tc, ptime_passthrough);
 	tcase_add_test(tc, ptime_transcoded);
+	tcase_add_test(tc, opus_answer_browser);
+	tcase_add_test(tc, opus_answer_desk_phone);
+	tcase_add_test(tc, opus_offer_explicit);
 	tcase_set_timeout(tc, 30);
 	return tc;
 }
