@@ -429,6 +429,81 @@ TCase *tt_ptime_tcase(void)
 	return tc;
 }
 
+#define TE8 "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"
+
+/* Events and marker bits through a repacketised direction: A's audio (20 ms,
+ * the first packet marked) and an RFC 4733 digit in the middle reach B in
+ * one sequence (+1 every packet, the events between the audio), the events
+ * with their own payload type, timestamp and marker, the audio in 30 ms. */
+START_TEST(ptime_events)
+{
+	struct tcall c;
+	static struct leg_rx at_b;
+	uint8_t pl[160];
+	uint16_t seq = 65530;
+	uint32_t ts = 0xffffff00u, ev_ts = 0;
+	int nev = 0;
+
+	ck_assert_int_eq(call_offer(&c, NULL, "0 101", TE8), 0);
+	call_answer(&c, "0 101", TE8 PT30);
+	memset(&at_b, 0, sizeof at_b);
+	uint64_t t0 = mt_now_ms();
+	for (int k = 0; k < 60; k++) {
+		pattern(pl, 160, ts);
+		uint8_t hdr[12];
+		rtp_write_hdr(hdr, 0, k == 0, seq, ts, 0xa11ce);
+		uint8_t pkt[172];
+		memcpy(pkt, hdr, 12);
+		memcpy(pkt + 12, pl, 160);
+		mt_send_raw(c.a.rtp, c.ga, pkt, sizeof pkt);
+		seq++;
+		if (k == 20)
+			ev_ts = ts;
+		if (k >= 20 && k < 26) {
+			/* Digit 5, 50 ms more each packet; the last three are the end. */
+			uint8_t ev[4] = { 5, (uint8_t)(k >= 23 ? 0x80 | 10 : 10), 0, 0 };
+			unsigned dur = 400u * (unsigned)(k - 19);
+			ev[2] = (uint8_t)(dur >> 8);
+			ev[3] = (uint8_t)dur;
+			rtp_write_hdr(pkt, 101, k == 20, seq++, ev_ts, 0xa11ce);
+			memcpy(pkt + 12, ev, 4);
+			mt_send_raw(c.a.rtp, c.ga, pkt, 16);
+			nev++;
+		}
+		ts += 160;
+		while (mt_now_ms() < t0 + 20u * (unsigned)(k + 1)) {
+			take_all(c.b.rtp, c.gb, &at_b);
+			usleep(500);
+		}
+	}
+	for (uint64_t end = mt_now_ms() + 200; mt_now_ms() < end; usleep(1000))
+		take_all(c.b.rtp, c.gb, &at_b);
+
+	int events = 0, audio = 0;
+	for (int i = 0; i < at_b.n; i++) {
+		const struct rtp_hdr *h = &at_b.pk[i].h;
+		if (i)
+			ck_assert_uint_eq(h->seq, (uint16_t)(at_b.pk[i - 1].h.seq + 1));
+		if (h->pt == 101) {
+			ck_assert_uint_eq(h->payload_len, 4);
+			ck_assert_uint_eq(h->ts, ev_ts);
+			ck_assert(h->marker == (events == 0));
+			events++;
+			continue;
+		}
+		ck_assert_uint_eq(h->pt, 0);
+		ck_assert_uint_eq(h->payload_len, 240);
+		for (size_t j = 0; j < 240; j++)
+			ck_assert_uint_eq(at_b.pk[i].buf[h->hdr_len + j], (uint8_t)(h->ts + j));
+		ck_assert(h->marker == (audio == 0));
+		audio++;
+	}
+	ck_assert_int_eq(events, nev);
+	ck_assert_int_eq(audio, 40);                /* 1.2 s in 30 ms packets */
+	call_end(&c);
+}
+END_TEST
+
 /* ---- Opus answers through the media API ---- */
 
 #define OPUS_BROWSER "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
@@ -502,6 +577,7 @@ TCase *tt_ptime_api_tcase(void)
 	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
 	tcase_add_test(tc, ptime_passthrough);
 	tcase_add_test(tc, ptime_transcoded);
+	tcase_add_test(tc, ptime_events);
 	tcase_add_test(tc, opus_answer_browser);
 	tcase_add_test(tc, opus_answer_desk_phone);
 	tcase_add_test(tc, opus_offer_explicit);
