@@ -69,6 +69,8 @@ enum rmap_act {
 	RM_EVENT,                   /* RFC 4733 event: PT mapped, clock rescaled */
 	RM_TONE,                    /* RFC 4733 event to play in-band (the other
 				     * leg took no telephone-event; xcode) */
+	RM_CN,                      /* RFC 3389 comfort noise into the transcoder
+				     * (cng.h: the other leg gets noise) */
 };
 
 #define RMAP_MAX_EV 4

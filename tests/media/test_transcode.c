@@ -702,6 +702,7 @@ static Suite *suite(void)
 	suite_add_tcase(s, tt_neg_tcase());
 	suite_add_tcase(s, tt_ptime_tcase());
 	suite_add_tcase(s, tt_ptime_api_tcase());
+	suite_add_tcase(s, tt_cn_tcase());
 	return s;
 }
 

@@ -84,5 +84,6 @@ TCase *tt_dtmf_tcase(void);
 TCase *tt_neg_tcase(void);
 TCase *tt_ptime_tcase(void);
 TCase *tt_ptime_api_tcase(void);
+TCase *tt_cn_tcase(void);
 
 #endif
