@@ -703,6 +703,7 @@ static Suite *suite(void)
 	suite_add_tcase(s, tt_ptime_tcase());
 	suite_add_tcase(s, tt_ptime_api_tcase());
 	suite_add_tcase(s, tt_cn_tcase());
+	suite_add_tcase(s, tt_jb_tcase());
 	return s;
 }
 

@@ -85,5 +85,6 @@ TCase *tt_neg_tcase(void);
 TCase *tt_ptime_tcase(void);
 TCase *tt_ptime_api_tcase(void);
 TCase *tt_cn_tcase(void);
+TCase *tt_jb_tcase(void);
 
 #endif
