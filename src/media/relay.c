@@ -326,8 +326,10 @@ void relay_on_rtcp(evutil_socket_t fd, short what, void *arg)
 		mw_add(&in->pin, 1);
 		mw_add(&in->bin, len);
 		in->last_any = now;
-		if (o->ep != MEDIA_ENDPOINT_NONE || in->map.xcode)
-			continue;               /* endpoints and transcoders consume RTCP */
+		if (o->ep != MEDIA_ENDPOINT_NONE || in->map.xcode || in->rp || o->rp)
+			continue;               /* endpoints and transcoders consume RTCP; so
+						 * does ptime conversion, whose packet counts
+						 * and sequence numbers differ per leg */
 		if (!o->have_rtcp_dst) {
 			count_drop(in, w);
 			continue;

@@ -43,6 +43,18 @@ void rpk_free(struct rpk *k)
 	free(k);
 }
 
+struct rpk *rpk_replace(struct rpk *cur, struct rpk *next)
+{
+	if (cur && next && cur->pt == next->pt && cur->out_ms == next->out_ms &&
+	    cur->rp.clock == next->rp.clock && cur->rp.u.bytes == next->rp.u.bytes &&
+	    cur->rp.u.ticks == next->rp.u.ticks) {
+		rpk_free(next);
+		return cur;
+	}
+	rpk_free(cur);
+	return next;
+}
+
 /* ---- the plan (owner thread) ---- */
 
 static const struct xcodec *main_of(const struct xleg *l)

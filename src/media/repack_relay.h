@@ -11,6 +11,9 @@
  * rtp_outmap does (same SSRC, seq +1, timestamp by the time elapsed, marker).
  * Transcoded: the encoder's 20 ms payloads are cut the same way
  * (transcode_relay.c), under the transcoder's own numbering.
+ * RTCP of a repacketised call is not relayed (relay.c consumes it, as on
+ * transcoded calls): packet counts and sequence numbers differ per leg, so
+ * one leg's reports would mislead the other.
  *
  * Ownership: made on the owner thread (rpk_new, after the plan), handed to
  * the worker in struct rsess_conf (rp[i]), freed there by rpk_free when a
@@ -44,6 +47,10 @@ struct xleg;
  * packets of 'out_ms'. -ENOTSUP (the codec cannot be cut), -EINVAL, -ENOMEM. */
 int rpk_new(const char *name, uint32_t clock, uint8_t pt, unsigned out_ms, struct rpk **out);
 void rpk_free(struct rpk *k);
+/* Worker: a new configuration brings 'next' (may be NULL) where 'cur' runs:
+ * returns the one to use. The running one is kept (its pending audio and
+ * stream state with it) when 'next' cuts the same way; the other is freed. */
+struct rpk *rpk_replace(struct rpk *cur, struct rpk *next);
 
 /* Owner thread, after the media plan is in c->map: the repacketiser of each
  * direction into c->rp[] (NULL where none is needed). A pass-through

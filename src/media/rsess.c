@@ -274,8 +274,7 @@ static void do_conf(void *arg)
 	for (int i = 0; i < 2; i++) {
 		apply_leg(s, &s->leg[i], &m->c.leg[i], now);
 		s->leg[i].map = m->c.map[i];
-		rpk_free(s->leg[i].rp);
-		s->leg[i].rp = m->c.rp[i];
+		s->leg[i].rp = rpk_replace(s->leg[i].rp, m->c.rp[i]);
 	}
 	xrelay_apply(s, m->c.xc, m->c.xc_keep);
 	s->timed_out = false;

@@ -378,6 +378,12 @@ START_TEST(ptime_passthrough)
 	/* The streams keep the senders' SSRCs (pass-through). */
 	ck_assert_uint_eq(at_b.pk[0].h.ssrc, 0xa11ce);
 	ck_assert_uint_eq(at_a.pk[0].h.ssrc, 0xb0b);
+	/* A's receiver report counts B's 30 ms packets: not relayed to B. */
+	static const uint8_t rr[8] = { 0x80, 201, 0, 1, 0, 0x0a, 0x11, 0xce };
+	uint8_t got[64];
+	mt_drain(c.b.rtcp);
+	mt_send_raw(c.a.rtcp, (uint16_t)(c.ga + 1), rr, sizeof rr);
+	ck_assert_int_lt(mt_recv(c.b.rtcp, got, sizeof got, 150, NULL), 0);
 	call_end(&c);
 }
 END_TEST
