@@ -116,12 +116,16 @@ enum media_event_type {
 	MEDIA_EV_LATCHED,           /* a leg's source address was learnt (addr) */
 	MEDIA_EV_SOURCE_CHANGED,    /* a leg's source moved inside the latch window (addr) */
 	MEDIA_EV_TIMEOUT,           /* no RTP for rtp_timeout (or hold_timeout when on hold) */
+	MEDIA_EV_DTMF,              /* a digit for a dtmf_info leg (digit, duration_ms):
+				     * send it there as SIP INFO */
 };
 
 struct media_event {
 	enum media_event_type type;
 	enum media_leg leg;
 	char addr[64];              /* "ip:port" where relevant, else "" */
+	char digit;                 /* MEDIA_EV_DTMF: '0'-'9', '*', '#', 'A'-'D' */
+	unsigned duration_ms;       /* MEDIA_EV_DTMF */
 };
 
 typedef void (*media_event_cb)(media_session_t *s, const struct media_event *ev, void *arg);
@@ -131,6 +135,8 @@ struct media_leg_opts {
 	bool latch;                 /* learn the real source (NAT); false: trust SDP */
 	enum media_endpoint endpoint; /* MEDIA_ENDPOINT_NONE for a real peer */
 	const char *const *codecs;  /* offer preference for this leg (NULL = all known) */
+	bool dtmf_info;             /* digits go to this leg as SIP INFO (MEDIA_EV_DTMF),
+				     * never as RFC 4733 events or tones */
 };
 
 struct media_session_opts {
@@ -207,6 +213,13 @@ int media_session_local_offer(media_session_t *s, enum media_leg to, struct medi
 /* The offer sent on leg 'to' was rejected or abandoned (4xx, CANCEL, glare):
  * return to the last agreed state. */
 void media_session_offer_rejected(media_session_t *s, enum media_leg to);
+
+/* A digit that arrived on leg 'from' as SIP INFO: sent to the other leg as
+ * RFC 4733 events (start, an update every 50 ms, three ends) lasting
+ * 'duration_ms' (clamped to 40..5000), in that leg's telephone-event; a leg
+ * that took none does not get it (logged). -EINVAL for a digit outside
+ * 0-9 * # A-D, -ENOMEM. */
+int media_session_dtmf(media_session_t *s, enum media_leg from, char digit, unsigned duration_ms);
 
 struct media_leg_stats {
 	uint64_t packets_in, packets_out, bytes_in, bytes_out, dropped;

@@ -224,6 +224,9 @@ static bool apply_plan(struct rleg *in, struct mworker *w, uint8_t *buf, struct 
 		xcode_dtmf_in(in->s->xc, in->idx, buf + h->hdr_len, h->payload_len, h->ts,
 			      ev_rate(m, h->pt));
 		return false;
+	case RM_INFO:
+		dinfo_event(in, buf + h->hdr_len, h->payload_len, h->ts, ev_rate(m, h->pt));
+		return false;
 	case RM_CN:
 		if (!in->s->xc)
 			break;

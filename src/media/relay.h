@@ -71,6 +71,8 @@ enum rmap_act {
 				     * leg took no telephone-event; xcode) */
 	RM_CN,                      /* RFC 3389 comfort noise into the transcoder
 				     * (cng.h: the other leg gets noise) */
+	RM_INFO,                    /* RFC 4733 event for a leg that wants SIP INFO
+				     * (dtmf_info.h): reported, not sent */
 };
 
 #define RMAP_MAX_EV 4
@@ -127,6 +129,8 @@ int rsess_start(struct rsess *rs);
 /* Post new per-leg parameters (copied; conf->xc is taken over, also on
  * failure, when it is freed). */
 int rsess_configure(struct rsess *rs, const struct rsess_conf *conf);
+/* Post a digit that arrived as SIP INFO on leg 'from' (dtmf_info.h). */
+int rsess_dtmf(struct rsess *rs, int from, char digit, unsigned duration_ms);
 /* Post the removal; the rsess is gone for the caller. */
 void rsess_stop(struct rsess *rs);
 

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "media/dtmf.h"
+#include "media/dtmf_info.h"
 #include "media/relay.h"
 #include "media/rtp.h"
 
@@ -98,6 +99,9 @@ struct rsess {
 	struct event *ev_xtick;
 	uint64_t x_t0_us, x_k;
 	struct xout xo[2];
+
+	/* DTMF by SIP INFO (dtmf_info.c). */
+	struct dinfo di;
 
 	/* Milliwatt generator. */
 	const uint8_t *tone_tab[2];

@@ -96,6 +96,7 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 			s->notify(s->owner, &ev);
 		}
 	}
+	dinfo_flush(s);
 }
 
 void rsess_pend(struct rleg *l, unsigned what, const na_addr_t *addr)
@@ -158,6 +159,7 @@ static void free_session(struct rsess *s)
 {
 	endpoint_tone_stop(s);
 	xrelay_stop(s);
+	dinfo_stop(s);
 	if (s->ev_tick)
 		event_free(s->ev_tick);
 	if (s->ev_notify)
@@ -305,6 +307,32 @@ int rsess_configure(struct rsess *rs, const struct rsess_conf *conf)
 	int rc = mworker_post(rs->w, do_conf, drop_conf, m);
 	if (rc)
 		drop_conf(m);
+	return rc;
+}
+
+struct dtmf_msg {
+	struct rsess *s;
+	int from;
+	char digit;
+	unsigned dur_ms;
+};
+
+static void do_dtmf(void *arg)
+{
+	struct dtmf_msg *m = arg;
+	dinfo_inject(m->s, m->from, m->digit, m->dur_ms);
+	free(m);
+}
+
+int rsess_dtmf(struct rsess *rs, int from, char digit, unsigned duration_ms)
+{
+	struct dtmf_msg *m = malloc(sizeof *m);
+	if (!m)
+		return -ENOMEM;
+	*m = (struct dtmf_msg){ rs, from, digit, duration_ms };
+	int rc = mworker_post(rs->w, do_dtmf, free, m);
+	if (rc)
+		free(m);
 	return rc;
 }
 

@@ -35,6 +35,7 @@
 #include "media/media_priv.h"
 #include "media/netaddr.h"
 #include "media/relay.h"
+#include "media/dtmf_info.h"
 #include "media/repack_relay.h"
 #include "media/sdp_ops.h"
 #include "media/transcode.h"
@@ -51,6 +52,7 @@ struct clist {
 struct oleg {
 	enum media_endpoint ep;
 	bool latch;
+	bool dtmf_info;                 /* digits go to this leg as SIP INFO */
 	struct mpool *pool;             /* NULL for an endpoint leg */
 	uint16_t port;
 	char **codecs;                  /* NULL-terminated copy, or NULL = any */
@@ -195,6 +197,7 @@ static int setup_legs(media_session_t *s, const struct media_session_opts *o,
 		struct oleg *l = &s->leg[i];
 		l->ep = lo->endpoint;
 		l->latch = lo->latch;
+		l->dtmf_info = lo->dtmf_info;
 		l->cur_idx = l->offer_idx = -1;
 		msdp_origin_init(&l->origin);
 		ri->ep[i] = l->ep;
@@ -488,6 +491,9 @@ static void push_conf(media_session_t *s)
 		xsess_plan(&s->x, &s->leg[0].agreed, &s->leg[1].agreed, s->leg[0].codec,
 			   s->leg[1].codec, &c);
 		rpk_plan(&s->leg[0].agreed, &s->leg[1].agreed, &c, s->label);
+		for (int i = 0; i < 2; i++)
+			if (s->leg[i].dtmf_info && c.map[!i].on)
+				dinfo_plan(&s->leg[!i].agreed, &c.map[!i]);
 	}
 	if (rsess_configure(s->rs, &c) < 0) {
 		LOG_ERR("media: %s: cannot update the media path (out of memory)", s->label);
@@ -823,6 +829,17 @@ void media_session_offer_rejected(media_session_t *s, enum media_leg to)
 	t->st = OS_STABLE;
 	t->pend_extras = false;
 	slot_sync(s);
+}
+
+int media_session_dtmf(media_session_t *s, enum media_leg from, char digit, unsigned duration_ms)
+{
+	if (dinfo_code(digit) < 0)
+		return -EINVAL;
+	if (duration_ms < DINFO_MIN_MS)
+		duration_ms = DINFO_MIN_MS;
+	if (duration_ms > DINFO_MAX_MS)
+		duration_ms = DINFO_MAX_MS;
+	return rsess_dtmf(s->rs, from, digit, duration_ms);
 }
 
 void media_session_stats(media_session_t *s, struct media_leg_stats out[2])

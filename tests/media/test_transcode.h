@@ -86,5 +86,9 @@ TCase *tt_ptime_tcase(void);
 TCase *tt_ptime_api_tcase(void);
 TCase *tt_cn_tcase(void);
 TCase *tt_jb_tcase(void);
+TCase *tt_dinfo_tcase(void);
+/* call_offer() gives leg B dtmf_info when set; the owner's event log. */
+extern bool g_b_dtmf_info;
+struct mt_owner *tt_owner(void);
 
 #endif
