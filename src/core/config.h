@@ -67,6 +67,13 @@ struct tconf_interface {
 	uint16_t rtp_port_max;      /* default 29999 */
 };
 
+/* A trunk's DTMF: RFC 4733 events (or in-band when it takes none), or SIP
+ * INFO (application/dtmf-relay) both ways. */
+enum tconf_dtmf {
+	TCONF_DTMF_RFC4733 = 0,
+	TCONF_DTMF_INFO,
+};
+
 struct tconf_trunk {
 	const char *name;
 	const char *host;           /* IP literal or DNS name */
@@ -80,6 +87,7 @@ struct tconf_trunk {
 	unsigned strip;             /* digits removed from the front of the called number */
 	const char *prepend;        /* prefix added after strip; NULL = none */
 	const char *caller_id;      /* fixed calling number toward the trunk; NULL = pass */
+	enum tconf_dtmf dtmf;       /* how digits reach the trunk; default rfc4733 */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s

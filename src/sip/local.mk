@@ -8,4 +8,6 @@ src_sip_libtsip_a_SOURCES = \
 	src/sip/digest.c src/sip/digest.h src/sip/nonce.c src/sip/nonce.h \
 	src/sip/banlist.c src/sip/banlist.h \
 	src/sip/registrar.c src/sip/registrar_file.c src/sip/registrar.h
+# DTMF in SIP INFO bodies (application/dtmf-relay).
+src_sip_libtsip_a_SOURCES += src/sip/dtmf_relay.c src/sip/dtmf_relay.h
 TSIP_LIBS = src/sip/libtsip.a $(SOFIA_LIBS) $(SSL_LIBS)

@@ -73,3 +73,8 @@ check_PROGRAMS += tests/unit/test_registrar
 tests_unit_test_registrar_SOURCES = tests/unit/test_registrar.c
 tests_unit_test_registrar_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_registrar_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
+# DTMF in SIP INFO bodies.
+check_PROGRAMS += tests/unit/test_dtmf_relay
+tests_unit_test_dtmf_relay_SOURCES = tests/unit/test_dtmf_relay.c
+tests_unit_test_dtmf_relay_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_dtmf_relay_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
