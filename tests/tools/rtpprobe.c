@@ -17,6 +17,9 @@
  *     -L PCT       drop PCT % of the packets to send, at random (not sent, not
  *                  counted in sent=; seq and timestamp still advance)
  *     -P MS        packet duration sent (default 20; 10..60): -n packets every MS ms
+ *     -e DIGITS    from the 100th packet on, send DIGITS as RFC 4733 events (PT
+ *                  101) in place of audio: per digit 5 updates and 3 end packets
+ *                  (100 ms), then 5 packets of audio
  *     -D DIGITS    from the 100th packet (2 s) on, play DIGITS in-band (spandsp
  *                  dtmf_tx, 80 ms on / 80 ms off) instead of the tone (G.711)
  *     -d MS        keep receiving MS ms after the last packet sent (default 500);
@@ -26,12 +29,14 @@
  *     -o FILE      write the received audio (decoded, s16le, 8 kHz) to FILE
  *   Prints one line:
  *     sent=N recv=M pt=P freq=F level=L ssrcs=S src=IP:PORT first_ms=T psize=A-B ival=I
+ *     events=DIGITS
  *   freq is the dominant frequency of the received audio in Hz (Goertzel scan
  *   with a Hann window; 0 with under 0.2 s of audio), level its RMS in dBFS,
  *   src the address the first packet came from, first_ms when it came
  *   (milliseconds after start; -1 if nothing came), psize the smallest and
  *   largest audio payload received (bytes), ival the mean interval between
- *   audio packets received (ms, first to last; 0 with fewer than two).
+ *   audio packets received (ms, first to last; 0 with fewer than two), events
+ *   the RFC 4733 digits received (PT 101, one per end; "-" for none).
  *
  * Many streams (load tests):
  *   rtpprobe -M FILE -B BASE -C COUNT [-S STEP] [-n N] [-f HZ] [-T MS]
@@ -220,6 +225,10 @@ struct stream {
 	long long first_ms;
 	/* audio packets received: payload sizes, arrival times */
 	unsigned naudio;
+	unsigned npk;                /* packets made (sent or dropped) */
+	uint32_t ev_ts, end_ts;      /* -e: event start; received: last end */
+	bool have_end;
+	char events[64];
 	size_t psz_min, psz_max;
 	long long audio_first_ms, audio_last_ms;
 	/* G.722 / G.729 (single stream with -c) */
@@ -240,7 +249,33 @@ static struct {
 	const char *digits;
 	dtmf_tx_state_t *dtmf;
 	unsigned ptime;
-} g = { 150, 1000, 0, false, C_G711, 0, NULL, NULL, 20 };
+	const char *events;
+} g = { 150, 1000, 0, false, C_G711, 0, NULL, NULL, 20, NULL };
+
+#define EV_PT 101
+static const char ev_digits[] = "0123456789*#ABCD";
+
+/* -e: the event packet due now (payload into out), 0 for audio. */
+static size_t event_payload(struct stream *st, uint8_t *out, bool *marker)
+{
+	if (!g.events || st->npk < 100)
+		return 0;
+	unsigned i = st->npk - 100, d = i / 13, j = i % 13;
+	if (d >= strlen(g.events) || j >= 8)
+		return 0;
+	const char *c = strchr(ev_digits, g.events[d]);
+	if (!c || !*c)
+		return 0;
+	if (j == 0)
+		st->ev_ts = st->ts;
+	unsigned dur = j < 5 ? 160 * (j + 1) : 800;
+	out[0] = (uint8_t)(c - ev_digits);
+	out[1] = (uint8_t)((j >= 5 ? 0x80 : 0) | 10);
+	out[2] = (uint8_t)(dur >> 8);
+	out[3] = (uint8_t)dur;
+	*marker = j == 0;
+	return 4;
+}
 
 static long long now_ms(void)
 {
@@ -312,7 +347,15 @@ static void send_one(struct stream *st)
 		pkt[4 + i] = (uint8_t)(st->ts >> (24 - 8 * i));
 		pkt[8 + i] = (uint8_t)(st->ssrc >> (24 - 8 * i));
 	}
-	size_t len = 12 + make_payload(st, pkt + 12);
+	bool marker = false;
+	size_t evlen = event_payload(st, pkt + 12, &marker);
+	size_t len = 12 + (evlen ? evlen : make_payload(st, pkt + 12));
+	if (evlen) {
+		pkt[1] = (uint8_t)(EV_PT | (marker ? 0x80 : 0));
+		for (int i = 0; i < 4; i++)
+			pkt[4 + i] = (uint8_t)(st->ev_ts >> (24 - 8 * i));
+	}
+	st->npk++;
 	bool drop = g.loss_pct && (unsigned)(random() % 100) < g.loss_pct;
 	if (!drop && sendto(st->fd, pkt, len, 0, (struct sockaddr *)&st->remote,
 			    sizeof st->remote) == (ssize_t)len)
@@ -432,6 +475,14 @@ static void receive_all(struct stream *st, long long t0)
 			known |= st->ssrcs[i] == ssrc;
 		if (!known && st->nssrcs < 8)
 			st->ssrcs[st->nssrcs++] = ssrc;
+		if (pt == EV_PT && end - hl >= 4 && (b[hl + 1] & 0x80) && b[hl] < 16) {
+			uint32_t ts = (uint32_t)b[4] << 24 | b[5] << 16 | b[6] << 8 | b[7];
+			size_t ne = strlen(st->events);
+			if ((!st->have_end || ts != st->end_ts) && ne + 1 < sizeof st->events)
+				st->events[ne] = ev_digits[b[hl]];
+			st->have_end = true;
+			st->end_ts = ts;
+		}
 		if (pt == 0 || pt == 8 || pt == 9 || pt == 18) {
 			size_t plen = end - hl;
 			long long t = now_ms() - t0;
@@ -508,7 +559,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: rtpprobe [-l PORT] [-r HOST:PORT|@FILE] [-n N] [-f HZ] [-p 0|8] [-d MS]\n"
-		"                [-c pcmu|pcma|g722|g729] [-L LOSS_PCT] [-D DIGITS] [-P PTIME_MS]\n"
+		"                [-c pcmu|pcma|g722|g729] [-L LOSS_PCT] [-D DIGITS] [-P PTIME_MS] [-e DIGITS]\n"
 		"                [-W MS] [-E] [-o FILE]\n"
 		"       rtpprobe -M FILE -B BASE -C COUNT [-S STEP] [-n N] [-f HZ] [-d MS] [-T MS]\n");
 	exit(1);
@@ -546,9 +597,10 @@ static int run_single(unsigned lport, const char *remote, long linger, long wait
 			 ntohs(st.first_src.sin_port));
 	double ival = st.naudio > 1 ? (double)(st.audio_last_ms - st.audio_first_ms) / (st.naudio - 1) : 0;
 	printf("sent=%u recv=%u pt=%d freq=%.1f level=%.1f ssrcs=%u src=%s first_ms=%lld "
-	       "psize=%zu-%zu ival=%.1f\n",
+	       "psize=%zu-%zu ival=%.1f events=%s\n",
 	       st.sent, st.recv, st.pt_seen, dominant_freq(st.pcm, st.npcm),
-	       level_dbfs(st.pcm, st.npcm), st.nssrcs, src, st.first_ms, st.psz_min, st.psz_max, ival);
+	       level_dbfs(st.pcm, st.npcm), st.nssrcs, src, st.first_ms, st.psz_min, st.psz_max, ival,
+	       st.events[0] ? st.events : "-");
 	if (outpath) {
 		FILE *f = fopen(outpath, "wb");
 		if (f) {
@@ -646,7 +698,7 @@ int main(int argc, char **argv)
 	const char *remote = NULL, *multi = NULL, *outpath = NULL;
 	long linger = 500, wait_file = 15000, total = 30000;
 	int opt;
-	while ((opt = getopt(argc, argv, "l:r:n:f:p:d:W:Eo:M:B:C:S:T:c:L:D:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:r:n:f:p:d:W:Eo:M:B:C:S:T:c:L:D:P:e:")) != -1) {
 		switch (opt) {
 		case 'l': lport = (unsigned)atoi(optarg); break;
 		case 'r': remote = optarg; break;
@@ -668,6 +720,9 @@ int main(int argc, char **argv)
 		case 'S': step = (unsigned)atoi(optarg); break;
 		case 'T': total = atol(optarg); break;
 		case 'L': g.loss_pct = (unsigned)atoi(optarg); break;
+		case 'e':
+			g.events = optarg;
+			break;
 		case 'D':
 			g.digits = optarg;
 			g.dtmf = dtmf_tx_init(NULL);
