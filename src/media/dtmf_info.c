@@ -6,23 +6,9 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "media/dtmf_iw.h"
 #include "media/relay_priv.h"
 #include "media/transcode_neg.h"
-
-static const char digits[] = "0123456789*#ABCD";
-
-char dinfo_digit(unsigned code)
-{
-	return code < 16 ? digits[code] : 0;
-}
-
-int dinfo_code(char digit)
-{
-	if (digit >= 'a' && digit <= 'd')
-		digit = (char)(digit - 'a' + 'A');
-	const char *p = digit ? strchr(digits, digit) : NULL;
-	return p ? (int)(p - digits) : -1;
-}
 
 /* ---- the plan (owner) ---- */
 
@@ -40,6 +26,7 @@ static void ev_in(struct rmap *m, uint8_t pt, uint32_t rate)
 
 void dinfo_plan(const struct xleg *in, struct rmap *m)
 {
+	m->ev_info = true;
 	for (size_t i = 0; in->valid && i < in->n; i++) {
 		const struct xleg_codec *c = &in->c[i];
 		if (!xcodec_is_te(&c->c))
@@ -67,20 +54,26 @@ void dinfo_event(struct rleg *in, const uint8_t *payload, size_t len, uint32_t t
 		return;                         /* a retransmitted end */
 	d->have_end[i] = true;
 	d->end_ts[i] = ts;
-	char digit = dinfo_digit(payload[0]);
+	uint32_t dur = (uint32_t)payload[2] << 8 | payload[3];
+	dinfo_queue(in->s, !i, dtmf_char_of(payload[0]),
+		    rate ? (unsigned)((uint64_t)dur * 1000 / rate) : 0);
+}
+
+void dinfo_queue(struct rsess *s, int to, char digit, unsigned dur_ms)
+{
+	struct dinfo *d = &s->di;
+
 	if (!digit)
 		return;                         /* flash and other events: not DTMF */
 	if (d->qn >= DINFO_QUEUE) {
 		d->dropped++;
 		return;
 	}
-	uint32_t dur = (uint32_t)payload[2] << 8 | payload[3];
-	uint64_t ms = rate ? (uint64_t)dur * 1000 / rate : 0;
 	d->q[d->qn].digit = digit;
-	d->q[d->qn].leg = (uint8_t)!i;
-	d->q[d->qn].dur_ms = (uint16_t)(ms > DINFO_MAX_MS ? DINFO_MAX_MS : ms);
+	d->q[d->qn].leg = (uint8_t)to;
+	d->q[d->qn].dur_ms = (uint16_t)(dur_ms > DINFO_MAX_MS ? DINFO_MAX_MS : dur_ms);
 	d->qn++;
-	rsess_pend(in, 0, NULL);                /* wakes the notify callback */
+	rsess_pend(&s->leg[!to], 0, NULL);      /* wakes the notify callback */
 }
 
 void dinfo_flush(struct rsess *s)
@@ -176,7 +169,7 @@ void dinfo_inject(struct rsess *s, int from, char digit, unsigned dur_ms)
 {
 	struct dinfo *d = &s->di;
 	const struct rmap *m = &s->leg[from].map;
-	int code = dinfo_code(digit);
+	int code = dtmf_code_of(digit);
 	uint64_t now = s->w->now_ms = mworker_clock_ms();
 
 	if (code < 0)

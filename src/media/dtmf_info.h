@@ -6,7 +6,9 @@
  * (its first end packet; the retransmitted ends are recognised by their
  * timestamp) is queued and reported to the owner as MEDIA_EV_DTMF on the
  * INFO leg, with the event's duration, from the notify callback (rsess.c),
- * never from the packet loop. In-band digits are left in the audio.
+ * never from the packet loop. In-band digits are left in the audio, except
+ * on a transcoded call that detects them (dtmf_iw.h) because the INFO leg
+ * took telephone-event: those are reported the same way (rmap.ev_info).
  *
  * From that leg: a digit the call core got in an INFO (media_session_dtmf)
  * is sent to the other leg as RFC 4733 events in its telephone-event: a
@@ -53,16 +55,13 @@ struct dinfo {
 	struct event *ev;
 };
 
-/* The digit of an RFC 4733 event code (0-15), or 0. */
-char dinfo_digit(unsigned code);
-/* The event code of a digit ("0123456789*#ABCD", a-d too), or -1. */
-int dinfo_code(char digit);
-
 /* Owner: events from leg 'in' go to a leg that wants INFO: every
  * telephone-event payload type 'in' may send becomes RM_INFO in 'm' (the
  * plan for packets from 'in'), with its clock in m->ev_in. */
 void dinfo_plan(const struct xleg *in, struct rmap *m);
 
+/* Worker: a digit for INFO leg 'to' (queued for the notify callback). */
+void dinfo_queue(struct rsess *s, int to, char digit, unsigned dur_ms);
 /* Worker: an RFC 4733 payload from leg 'in' (RM_INFO) at clock 'rate'. */
 void dinfo_event(struct rleg *in, const uint8_t *payload, size_t len, uint32_t ts, uint32_t rate);
 /* Worker, from the notify callback: report the queued digits. */

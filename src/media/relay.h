@@ -82,6 +82,7 @@ struct rmap {
 	bool xcode;                 /* transcoding: audio goes through the session's xcode */
 	uint8_t audio_out_pt;       /* xcode: PT of the encoded audio sent to the other leg */
 	uint8_t ev_out_pt;          /* PT of events sent to the other leg */
+	bool ev_info;               /* the other leg takes digits as SIP INFO (dtmf_info.h) */
 	uint32_t ev_out_rate;       /* their clock */
 	uint32_t audio_out_clock;   /* RTP clock of what goes out (event timestamps) */
 	uint8_t nev;

@@ -36,6 +36,7 @@
 #include "media/netaddr.h"
 #include "media/relay.h"
 #include "media/dtmf_info.h"
+#include "media/dtmf_iw.h"
 #include "media/repack_relay.h"
 #include "media/sdp_ops.h"
 #include "media/transcode.h"
@@ -833,7 +834,9 @@ void media_session_offer_rejected(media_session_t *s, enum media_leg to)
 
 int media_session_dtmf(media_session_t *s, enum media_leg from, char digit, unsigned duration_ms)
 {
-	if (dinfo_code(digit) < 0)
+	if (digit >= 'a' && digit <= 'd')
+		digit = (char)(digit - 'a' + 'A');
+	if (dtmf_code_of(digit) < 0)
 		return -EINVAL;
 	if (duration_ms < DINFO_MIN_MS)
 		duration_ms = DINFO_MIN_MS;

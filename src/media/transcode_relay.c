@@ -148,8 +148,12 @@ static void produce(struct rsess *s, int d, uint64_t k)
 		xo->last_k = k;
 		send_audio(s, d, buf, (size_t)n, in->map.audio_out_pt, xout_ts(xo, k, step), marker);
 	}
-	if (evd && in->map.ev_out_rate)
+	if (evd && in->map.ev_info) {
+		if (ev.end)             /* the leg wants SIP INFO (dtmf_info.h) */
+			dinfo_queue(s, !d, dtmf_char_of(ev.code), ev.dur_ms);
+	} else if (evd && in->map.ev_out_rate) {
 		send_detected(s, d, k, step, &ev);
+	}
 }
 
 static void on_xtick(evutil_socket_t fd, short what, void *arg)

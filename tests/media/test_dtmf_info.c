@@ -154,25 +154,10 @@ START_TEST(info_no_te)
 }
 END_TEST
 
-START_TEST(info_codes)
-{
-	const char *all = "0123456789*#ABCD";
-	for (int k = 0; k < 16; k++) {
-		ck_assert_int_eq(dinfo_digit((unsigned)k), all[k]);
-		ck_assert_int_eq(dinfo_code(all[k]), k);
-	}
-	ck_assert_int_eq(dinfo_digit(16), 0);
-	ck_assert_int_eq(dinfo_code('a'), 12);
-	ck_assert_int_eq(dinfo_code('E'), -1);
-	ck_assert_int_eq(dinfo_code(0), -1);
-}
-END_TEST
-
 TCase *tt_dinfo_tcase(void)
 {
 	TCase *tc = tcase_create("dtmf_info");
 	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
-	tcase_add_test(tc, info_codes);
 	tcase_add_test(tc, info_both_ways);
 	tcase_add_test(tc, info_no_te);
 	tcase_set_timeout(tc, 30);
