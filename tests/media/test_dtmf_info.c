@@ -157,6 +157,7 @@ END_TEST
 TCase *tt_dinfo_tcase(void)
 {
 	TCase *tc = tcase_create("dtmf_info");
+	tcase_set_tags(tc, "stream");   /* run as media/stream (tests/TESTS) */
 	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
 	tcase_add_test(tc, info_both_ways);
 	tcase_add_test(tc, info_no_te);

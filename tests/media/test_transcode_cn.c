@@ -248,6 +248,7 @@ END_TEST
 TCase *tt_cn_tcase(void)
 {
 	TCase *tc = tcase_create("cn");
+	tcase_set_tags(tc, "stream");   /* run as media/stream (tests/TESTS) */
 	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
 	tcase_add_test(tc, cn_level);
 	tcase_add_test(tc, cn_continuous);

@@ -168,6 +168,7 @@ END_TEST
 TCase *tt_jb_tcase(void)
 {
 	TCase *tc = tcase_create("jitter");
+	tcase_set_tags(tc, "stream");   /* run as media/stream (tests/TESTS) */
 	tcase_add_test(tc, jb_seq_wrap);
 	tcase_add_test(tc, jb_ts_wrap);
 	tcase_add_test(tc, jb_clock_skew);

@@ -425,6 +425,7 @@ END_TEST
 TCase *tt_ptime_tcase(void)
 {
 	TCase *tc = tcase_create("ptime");
+	tcase_set_tags(tc, "stream");   /* run as media/stream (tests/TESTS) */
 	tcase_add_test(tc, repack_20_30);
 	tcase_add_test(tc, repack_30_20);
 	tcase_add_test(tc, repack_20_60);
@@ -580,6 +581,7 @@ END_TEST
 TCase *tt_ptime_api_tcase(void)
 {
 	TCase *tc = tcase_create("ptime_api");
+	tcase_set_tags(tc, "stream");   /* run as media/stream (tests/TESTS) */
 	tcase_add_checked_fixture(tc, tt_setup, tt_teardown);
 	tcase_add_test(tc, ptime_passthrough);
 	tcase_add_test(tc, ptime_transcoded);
