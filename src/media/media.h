@@ -75,6 +75,16 @@
  * are detected (spandsp dtmf_rx), sent as events and muted in the audio
  * (that direction gets 40 ms more delay). A pass-through call keeps in-band
  * digits in the audio, untouched. No digit ever reaches a leg both ways.
+ * A leg with dtmf_info gets its digits as MEDIA_EV_DTMF (the call core sends
+ * SIP INFO) instead, and media_session_dtmf() sends the digits of its INFOs
+ * to the other leg as events (dtmf_info.h).
+ * ptime (repack_relay.h): each leg is sent packets of the duration its SDP
+ * asks for (a=ptime, capped by a=maxptime; 20 ms when absent). G.711, G.722
+ * and G.729 are cut and joined without transcoding; the answer relayed to
+ * an offerer asks it for its own ptime. Opus keeps 20 ms packets.
+ * Comfort noise (cng.h): on a transcoded call, RFC 3389 CN and Opus DTX from
+ * one leg become noise at the signalled level in the other leg's stream, a
+ * packet every period.
  * At most max_transcoded sessions transcode at once (0 = no limit): one that
  * would need it beyond the cap is offered pass-through codecs only, or gets
  * -EBUSY when there are none.
