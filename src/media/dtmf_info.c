@@ -47,16 +47,16 @@ void dinfo_event(struct rleg *in, const uint8_t *payload, size_t len, uint32_t t
 {
 	struct dinfo *d = &in->s->di;
 	int i = in->idx;
+	uint8_t code;
+	unsigned ms;
 
-	if (len < 4 || !dtmf_is_end(payload))
-		return;
+	if (!dtmf_event_end(payload, len, rate, &code, &ms))
+		return;                         /* not an end, or not DTMF (flash...) */
 	if (d->have_end[i] && d->end_ts[i] == ts)
 		return;                         /* a retransmitted end */
 	d->have_end[i] = true;
 	d->end_ts[i] = ts;
-	uint32_t dur = (uint32_t)payload[2] << 8 | payload[3];
-	dinfo_queue(in->s, !i, dtmf_char_of(payload[0]),
-		    rate ? (unsigned)((uint64_t)dur * 1000 / rate) : 0);
+	dinfo_queue(in->s, !i, dtmf_char_of(code), ms);
 }
 
 void dinfo_queue(struct rsess *s, int to, char digit, unsigned dur_ms)
