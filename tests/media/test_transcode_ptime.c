@@ -441,8 +441,10 @@ TCase *tt_ptime_tcase(void)
 /* Events and marker bits through a repacketised direction: A's audio (20 ms,
  * the first packet marked) and an RFC 4733 digit in the middle reach B in
  * one sequence (+1 every packet, the events between the audio), the events
- * with their own payload type, timestamp and marker, the audio in 30 ms. */
-START_TEST(ptime_events)
+ * with B's payload type for them ('b_te'), their timestamp and marker, the
+ * audio (codec 'pt') in 30 ms. */
+static void events_through(uint8_t pt, const char *afmts, const char *aattrs, const char *bfmts,
+			   const char *battrs, uint8_t b_te)
 {
 	struct tcall c;
 	static struct leg_rx at_b;
@@ -451,27 +453,23 @@ START_TEST(ptime_events)
 	uint32_t ts = 0xffffff00u, ev_ts = 0;
 	int nev = 0;
 
-	ck_assert_int_eq(call_offer(&c, NULL, "0 101", TE8), 0);
-	call_answer(&c, "0 101", TE8 PT30);
+	ck_assert_int_eq(call_offer(&c, NULL, afmts, aattrs), 0);
+	call_answer(&c, bfmts, battrs);
 	memset(&at_b, 0, sizeof at_b);
 	uint64_t t0 = mt_now_ms();
 	for (int k = 0; k < 60; k++) {
-		pattern(pl, 160, ts);
-		uint8_t hdr[12];
-		rtp_write_hdr(hdr, 0, k == 0, seq, ts, 0xa11ce);
 		uint8_t pkt[172];
-		memcpy(pkt, hdr, 12);
+		pattern(pl, 160, ts);
+		rtp_write_hdr(pkt, pt, k == 0, seq++, ts, 0xa11ce);
 		memcpy(pkt + 12, pl, 160);
 		mt_send_raw(c.a.rtp, c.ga, pkt, sizeof pkt);
-		seq++;
 		if (k == 20)
 			ev_ts = ts;
 		if (k >= 20 && k < 26) {
 			/* Digit 5, 50 ms more each packet; the last three are the end. */
-			uint8_t ev[4] = { 5, (uint8_t)(k >= 23 ? 0x80 | 10 : 10), 0, 0 };
 			unsigned dur = 400u * (unsigned)(k - 19);
-			ev[2] = (uint8_t)(dur >> 8);
-			ev[3] = (uint8_t)dur;
+			uint8_t ev[4] = { 5, (uint8_t)(k >= 23 ? 0x80 | 10 : 10), (uint8_t)(dur >> 8),
+					  (uint8_t)dur };
 			rtp_write_hdr(pkt, 101, k == 20, seq++, ev_ts, 0xa11ce);
 			memcpy(pkt + 12, ev, 4);
 			mt_send_raw(c.a.rtp, c.ga, pkt, 16);
@@ -491,14 +489,15 @@ START_TEST(ptime_events)
 		const struct rtp_hdr *h = &at_b.pk[i].h;
 		if (i)
 			ck_assert_uint_eq(h->seq, (uint16_t)(at_b.pk[i - 1].h.seq + 1));
-		if (h->pt == 101) {
+		if (h->pt == b_te) {
 			ck_assert_uint_eq(h->payload_len, 4);
 			ck_assert_uint_eq(h->ts, ev_ts);
 			ck_assert(h->marker == (events == 0));
+			ck_assert_uint_eq(at_b.pk[i].buf[h->hdr_len], 5);
 			events++;
 			continue;
 		}
-		ck_assert_uint_eq(h->pt, 0);
+		ck_assert_uint_eq(h->pt, pt);
 		ck_assert_uint_eq(h->payload_len, 240);
 		for (size_t j = 0; j < 240; j++)
 			ck_assert_uint_eq(at_b.pk[i].buf[h->hdr_len + j], (uint8_t)(h->ts + j));
@@ -508,6 +507,18 @@ START_TEST(ptime_events)
 	ck_assert_int_eq(events, nev);
 	ck_assert_int_eq(audio, 40);                /* 1.2 s in 30 ms packets */
 	call_end(&c);
+}
+
+START_TEST(ptime_events)
+{
+	events_through(0, "0 101", TE8, "0 101", TE8 PT30, 101);
+}
+END_TEST
+
+/* Payload types mapped per leg: B takes A's telephone-event as PT 100. */
+START_TEST(ptime_pt_mapped)
+{
+	events_through(8, "8 101", TE8, "8 100", "a=rtpmap:100 telephone-event/8000\r\n" PT30, 100);
 }
 END_TEST
 
@@ -586,6 +597,7 @@ TCase *tt_ptime_api_tcase(void)
 	tcase_add_test(tc, ptime_passthrough);
 	tcase_add_test(tc, ptime_transcoded);
 	tcase_add_test(tc, ptime_events);
+	tcase_add_test(tc, ptime_pt_mapped);
 	tcase_add_test(tc, opus_answer_browser);
 	tcase_add_test(tc, opus_answer_desk_phone);
 	tcase_add_test(tc, opus_offer_explicit);
