@@ -95,10 +95,13 @@ static void check_stream(const struct cn_rx *at_b, bool alaw, double noise_lo, d
 	int n = 0;
 
 	/* A packet every 20 ms, through the silence too. */
-	ck_assert_msg(at_b->n >= NPK - 8, "%s: B got %d packets of %d periods", what, at_b->n, NPK);
+	/* (Margins for a loaded machine, where the transcoder's timer may
+	 * stall a little; without the noise the second of quiet would be a
+	 * 1000 ms gap and 50 packets fewer.) */
+	ck_assert_msg(at_b->n >= NPK - 15, "%s: B got %d packets of %d periods", what, at_b->n, NPK);
 	/* ... and no more: nothing concealed after the fact (latency). */
 	ck_assert_msg(at_b->n <= NPK + 4, "%s: B got %d packets of %d periods", what, at_b->n, NPK);
-	ck_assert_msg(at_b->max_gap_ms <= 70, "%s: B waited %llu ms for a packet", what,
+	ck_assert_msg(at_b->max_gap_ms <= 200, "%s: B waited %llu ms for a packet", what,
 		      (unsigned long long)at_b->max_gap_ms);
 	for (int i = 1; i < at_b->n; i++)
 		ck_assert_uint_eq(at_b->pk[i].h.seq, (uint16_t)(at_b->pk[i - 1].h.seq + 1));

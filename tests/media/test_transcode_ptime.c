@@ -350,6 +350,30 @@ static void assert_stream(const struct leg_rx *rx, size_t len, bool pat, const c
 	}
 }
 
+/* A transcoded stream, made on a timer: on a loaded machine a late tick can
+ * leave a period empty, and what was pending then goes out short. So: no
+ * packet longer than 'len', 90 % of them exactly 'len', one SSRC, seq +1,
+ * and timestamps that never overlap (+ the payload, or more after a gap). */
+static void assert_stream_timer(const struct leg_rx *rx, size_t len, const char *what)
+{
+	int full = 0;
+	ck_assert_msg(rx->n > 10, "%s: %d packets", what, rx->n);
+	for (int i = 0; i < rx->n; i++) {
+		const struct rtp_hdr *h = &rx->pk[i].h;
+		ck_assert_msg(h->payload_len <= len, "%s: packet %d has %zu bytes", what, i, h->payload_len);
+		full += h->payload_len == len;
+		if (!i)
+			continue;
+		const struct rtp_hdr *p = &rx->pk[i - 1].h;
+		ck_assert_uint_eq(h->ssrc, p->ssrc);
+		ck_assert_uint_eq(h->seq, (uint16_t)(p->seq + 1));
+		ck_assert_msg((int32_t)(h->ts - p->ts) >= (int32_t)p->payload_len, "%s: ts %u after %u",
+			      what, h->ts, p->ts);
+	}
+	ck_assert_msg(full * 10 >= rx->n * 9, "%s: %d of %d packets have %zu bytes", what, full, rx->n,
+		      len);
+}
+
 #define PT30 "a=ptime:30\r\n"
 
 /* PCMU 20 ms caller, PCMU 30 ms carrier: relayed, not transcoded; each gets
@@ -405,14 +429,14 @@ START_TEST(ptime_transcoded)
 
 	run_20_30(&c, 1800, 0, 8, 700, &at_a, &at_b);
 	ck_assert_uint_eq(at_b.pk[0].h.pt, 8);
-	assert_stream(&at_b, 240, false, "at B (30 ms, transcoded)");
+	assert_stream_timer(&at_b, 240, "at B (30 ms, transcoded)");
 	ck_assert_msg(at_b.n >= 50 && at_b.n <= 61, "B got %d", at_b.n);
 	ck_assert_msg(at_a.n >= 80, "A got %d", at_a.n);
 	int n = 0;
+	assert_stream_timer(&at_a, 160, "at A (20 ms, transcoded)");
 	for (int i = 5; i < at_a.n; i++) {
 		const struct rtp_hdr *h = &at_a.pk[i].h;
 		ck_assert_uint_eq(h->pt, 0);
-		ck_assert_uint_eq(h->payload_len, 160);
 		for (size_t k = 0; k < h->payload_len; k++)
 			x[n++] = ulaw_to_linear(at_a.pk[i].buf[h->hdr_len + k]);
 	}

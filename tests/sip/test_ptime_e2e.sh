@@ -10,7 +10,9 @@
 #   xcode      PCMU caller, PCMA-only carrier: transcoded, the encoder's
 #              20 ms frames packed into the carrier's 30 ms
 # For each case: the carrier receives 240-byte payloads (30 ms) at 30 ms
-# intervals, the caller 160-byte ones at 20 ms, packet counts match the time
+# intervals (95 % of them at least: a stall on a loaded machine leaves a gap,
+# and what was pending before it goes out shorter), the caller 160-byte ones
+# at 20 ms, packet counts match the time
 # sent, each side hears the other's tone within +-5 Hz (the caller's 1000 Hz,
 # the carrier's 1500 Hz), the caller's answer says a=ptime:20 and the
 # carrier's offer a=ptime:20 (the caller's, relayed), no call left.
@@ -98,10 +100,22 @@ check() {
 	sb=$(probe_val "$CASE-b" sent); rb=$(probe_val "$CASE-b" recv); fb=$(probe_val "$CASE-b" freq)
 	za=$(probe_val "$CASE-a" psize); zb=$(probe_val "$CASE-b" psize)
 	ia=$(probe_val "$CASE-a" ival); ib=$(probe_val "$CASE-b" ival)
-	echo "    measured: carrier got $rb packets, payload $zb bytes, every $ib ms, tone $fb Hz;" \
-	     "caller got $ra packets, payload $za bytes, every $ia ms, tone $fa Hz"
-	tl_eq "$CASE: the carrier receives 30 ms payloads only (bytes min-max)" "$zb" "240-240"
-	tl_eq "$CASE: the caller receives 20 ms payloads only (bytes min-max)" "$za" "160-160"
+	echo "    measured: carrier got $rb packets, payload $zb bytes, every $ib ms" \
+	     "(longest gap $(probe_val "$CASE-b" imax) ms), tone $fb Hz;" \
+	     "caller got $ra packets, payload $za bytes, every $ia ms" \
+	     "(longest gap $(probe_val "$CASE-a" imax) ms), tone $fa Hz"
+	# 30 ms payloads to the carrier, 20 ms to the caller, none longer; a
+	# shorter one only where the stream had a gap (a stalled, loaded machine:
+	# what was pending goes out short, so no timestamp moves): 95 % or more
+	# have the leg's size
+	local ma mb
+	ma=$(probe_val "$CASE-a" pmode); mb=$(probe_val "$CASE-b" pmode)
+	tl_check "$CASE: the carrier receives 30 ms payloads (240 bytes: $mb of $rb, sizes $zb)" \
+		bash -c '[ "${1%%:*}" = 240 ] && [ "${2#*-}" = 240 ] && [ $(( ${1#*:} * 100 )) -ge $(( $3 * 95 )) ]' \
+		_ "$mb" "$zb" "${rb:-0}"
+	tl_check "$CASE: the caller receives 20 ms payloads (160 bytes: $ma of $ra, sizes $za)" \
+		bash -c '[ "${1%%:*}" = 160 ] && [ "${2#*-}" = 160 ] && [ $(( ${1#*:} * 100 )) -ge $(( $3 * 95 )) ]' \
+		_ "$ma" "$za" "${ra:-0}"
 	tl_check "$CASE: ... every 30 ms at the carrier (mean $ib ms)" in_range "${ib:-0}" 28.5 31.5
 	tl_check "$CASE: ... every 20 ms at the caller (mean $ia ms)" in_range "${ia:-0}" 19 21
 	# 3 s of audio each way: 100 packets of 30 ms to the carrier (the last

@@ -28,14 +28,16 @@
  *     -E           echo every received packet back to its source as well
  *     -o FILE      write the received audio (decoded, s16le, 8 kHz) to FILE
  *   Prints one line:
- *     sent=N recv=M pt=P freq=F level=L ssrcs=S src=IP:PORT first_ms=T psize=A-B ival=I
- *     events=DIGITS
+ *     sent=N recv=M pt=P freq=F level=L ssrcs=S src=IP:PORT first_ms=T psize=A-B
+ *     pmode=SIZE:COUNT ival=I imax=G events=DIGITS
  *   freq is the dominant frequency of the received audio in Hz (Goertzel scan
  *   with a Hann window; 0 with under 0.2 s of audio), level its RMS in dBFS,
  *   src the address the first packet came from, first_ms when it came
  *   (milliseconds after start; -1 if nothing came), psize the smallest and
- *   largest audio payload received (bytes), ival the mean interval between
- *   audio packets received (ms, first to last; 0 with fewer than two), events
+ *   largest audio payload received (bytes), pmode the most common size (under
+ *   512 bytes) and how many audio packets had it, ival the mean interval between
+ *   audio packets received (ms, first to last; 0 with fewer than two), imax
+ *   the longest of those intervals (ms), events
  *   the RFC 4733 digits received (PT 101, one per end; "-" for none).
  *
  * Many streams (load tests):
@@ -76,6 +78,7 @@
 
 #define RATE        8000
 #define MAX_PTIME   60
+#define PSZ_MAX     512                 /* payload sizes counted for pmode */
 #define MAX_PKT     1500
 #define MAX_STREAMS 1024
 #define TONE_AMP    10000.0             /* about -10 dBFS peak */
@@ -230,7 +233,8 @@ struct stream {
 	bool have_end;
 	char events[64];
 	size_t psz_min, psz_max;
-	long long audio_first_ms, audio_last_ms;
+	unsigned psz_count[PSZ_MAX];    /* audio packets by payload size */
+	long long audio_first_ms, audio_last_ms, audio_max_gap;
 	/* G.722 / G.729 (single stream with -c) */
 	g722_encode_state_t *g722e;
 	g722_decode_state_t *g722d;
@@ -490,8 +494,12 @@ static void receive_all(struct stream *st, long long t0)
 				st->psz_min = st->psz_max = plen;
 				st->audio_first_ms = t;
 			}
+			if (plen < PSZ_MAX)
+				st->psz_count[plen]++;
 			st->psz_min = plen < st->psz_min ? plen : st->psz_min;
 			st->psz_max = plen > st->psz_max ? plen : st->psz_max;
+			if (st->naudio > 1 && t - st->audio_last_ms > st->audio_max_gap)
+				st->audio_max_gap = t - st->audio_last_ms;
 			st->audio_last_ms = t;
 		}
 		if (pt == 0 || pt == 8) {
@@ -595,11 +603,15 @@ static int run_single(unsigned lport, const char *remote, long linger, long wait
 	if (st.first_ms >= 0)
 		snprintf(src, sizeof src, "%s:%u", inet_ntoa(st.first_src.sin_addr),
 			 ntohs(st.first_src.sin_port));
+	size_t mode = 0;
+	for (size_t i = 1; i < PSZ_MAX; i++)
+		if (st.psz_count[i] > st.psz_count[mode])
+			mode = i;
 	double ival = st.naudio > 1 ? (double)(st.audio_last_ms - st.audio_first_ms) / (st.naudio - 1) : 0;
 	printf("sent=%u recv=%u pt=%d freq=%.1f level=%.1f ssrcs=%u src=%s first_ms=%lld "
-	       "psize=%zu-%zu ival=%.1f events=%s\n",
+	       "psize=%zu-%zu pmode=%zu:%u ival=%.1f imax=%lld events=%s\n",
 	       st.sent, st.recv, st.pt_seen, dominant_freq(st.pcm, st.npcm),
-	       level_dbfs(st.pcm, st.npcm), st.nssrcs, src, st.first_ms, st.psz_min, st.psz_max, ival,
+	       level_dbfs(st.pcm, st.npcm), st.nssrcs, src, st.first_ms, st.psz_min, st.psz_max, mode, st.psz_count[mode], ival, st.audio_max_gap,
 	       st.events[0] ? st.events : "-");
 	if (outpath) {
 		FILE *f = fopen(outpath, "wb");
