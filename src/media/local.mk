@@ -18,7 +18,8 @@ src_media_libtmedia_a_SOURCES += \
 	src/media/dtmf_iw.h src/media/dtmf_iw.c
 # ptime conversion (repacketising without transcoding).
 src_media_libtmedia_a_SOURCES += \
-	src/media/repack.h src/media/repack.c src/media/repack_relay.h src/media/repack_relay.c
+	src/media/repack.h src/media/repack.c src/media/repack_relay.h src/media/repack_relay.c \
+	src/media/opus_pack.h src/media/opus_pack.c
 # Comfort noise for transcoded directions whose source sends CN or Opus DTX.
 src_media_libtmedia_a_SOURCES += src/media/cng.h src/media/cng.c
 # DTMF by SIP INFO: events reported to the call core, digits from it sent as events.

@@ -81,7 +81,9 @@
  * ptime (repack_relay.h): each leg is sent packets of the duration its SDP
  * asks for (a=ptime, capped by a=maxptime; 20 ms when absent). G.711, G.722
  * and G.729 are cut and joined without transcoding; the answer relayed to
- * an offerer asks it for its own ptime. Opus keeps 20 ms packets.
+ * an offerer asks it for its own ptime. Transcoded Opus goes in 20 ms
+ * frames, joined into 40..120 ms packets when asked (opus_pack.h); relayed
+ * Opus keeps its packets.
  * Comfort noise (cng.h): on a transcoded call, RFC 3389 CN and Opus DTX from
  * one leg become noise at the signalled level in the other leg's stream, a
  * packet every period.

@@ -4,8 +4,9 @@
  * Only codecs whose payload is a plain run of fixed-size units can be cut and
  * joined at will (repack_unit_of): G.711 (one byte a sample), G.722 (one byte
  * per 8 kHz clock tick at 64 kbit/s), G.729 (10-byte frames of 80 ticks).
- * Opus packs its frames with a table of contents (RFC 6716 section 3), so an
- * Opus stream keeps its packets.
+ * Opus packs its frames with a table of contents (RFC 6716 section 3), so a
+ * relayed Opus stream keeps its packets; a transcoder's Opus frames are
+ * joined by opus_pack.h instead.
  *
  * The repacketiser works on arrival, without a timer, so it adds no delay
  * beyond what the target duration needs: audio is appended to a pending run

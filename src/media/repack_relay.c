@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "media/relay_priv.h"
@@ -13,21 +14,26 @@
 #include "media/transcode.h"
 #include "media/transcode_neg.h"
 
-int rpk_new(const char *name, uint32_t clock, uint8_t pt, unsigned out_ms, struct rpk **out)
+int rpk_new(const char *name, uint32_t clock, uint8_t pt, unsigned out_ms, bool xcode,
+	    struct rpk **out)
 {
 	struct repack_unit u;
 	struct rpk *k;
 	int rc;
+	bool opus = xcode && strcasecmp(name, "opus") == 0 && clock == 48000;
 
 	*out = NULL;
-	if (repack_unit_of(name, clock, &u) < 0)
+	if (!opus && repack_unit_of(name, clock, &u) < 0)
 		return -ENOTSUP;
+	if (opus && (out_ms < 40 || out_ms > 120 || out_ms % 20))
+		return -ENOTSUP;                /* Opus frames come in 20 ms */
 	if (out_ms < REPACK_MIN_MS)
 		return -EINVAL;
 	k = calloc(1, sizeof *k);
 	if (!k)
 		return -ENOMEM;
-	rc = repack_init(&k->rp, &u, clock, out_ms);
+	k->opus = opus;
+	rc = opus ? opack_init(&k->op, out_ms) : repack_init(&k->rp, &u, clock, out_ms);
 	if (rc) {
 		free(k);
 		return rc;
@@ -46,8 +52,9 @@ void rpk_free(struct rpk *k)
 struct rpk *rpk_replace(struct rpk *cur, struct rpk *next)
 {
 	if (cur && next && cur->pt == next->pt && cur->out_ms == next->out_ms &&
-	    cur->rp.clock == next->rp.clock && cur->rp.u.bytes == next->rp.u.bytes &&
-	    cur->rp.u.ticks == next->rp.u.ticks) {
+	    cur->opus == next->opus &&
+	    (cur->opus || (cur->rp.clock == next->rp.clock && cur->rp.u.bytes == next->rp.u.bytes &&
+			   cur->rp.u.ticks == next->rp.u.ticks))) {
 		rpk_free(next);
 		return cur;
 	}
@@ -82,7 +89,7 @@ void rpk_plan(const struct xleg *a, const struct xleg *b, struct rsess_conf *c, 
 			continue;
 		if (!map->xcode && map->act[m[i]->pt & 0x7f] != RM_PASS)
 			continue;               /* the audio is dropped anyway */
-		int rc = rpk_new(out->name, out->rate, out->pt, want[!i], &c->rp[i]);
+		int rc = rpk_new(out->name, out->rate, out->pt, want[!i], map->xcode, &c->rp[i]);
 		if (rc == -ENOTSUP)
 			LOG_INFO("media: %s: leg %c asks for %u ms packets; %s cannot be "
 				 "repacketised, it gets what comes", label, 'A' + !i, want[!i], out->name);

@@ -10,7 +10,8 @@
  * its own, +1 a packet out. A new source continues the stream as
  * rtp_outmap does (same SSRC, seq +1, timestamp by the time elapsed, marker).
  * Transcoded: the encoder's 20 ms payloads are cut the same way
- * (transcode_relay.c), under the transcoder's own numbering.
+ * (transcode_relay.c), under the transcoder's own numbering; Opus ones are
+ * joined into packets of the leg's ptime (40..120 ms, opus_pack.h).
  * RTCP of a repacketised call is not relayed (relay.c consumes it, as on
  * transcoded calls): packet counts and sequence numbers differ per leg, so
  * one leg's reports would mislead the other.
@@ -25,17 +26,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "media/opus_pack.h"
 #include "media/repack.h"
 #include "media/rtp.h"
 
 struct rpk {
-	struct repack rp;
+	bool opus;                  /* Opus frames joined (transcoded only), else cut */
+	union {
+		struct repack rp;
+		struct opack op;
+	};
 	uint8_t pt;                 /* outgoing PT of the cut codec */
 	unsigned out_ms;
 	bool started;               /* a packet of the current source went out */
 	uint32_t src_ssrc;
 	uint32_t ts_off;            /* outgoing = incoming timestamp + ts_off */
-	uint8_t out[RTP_HDR_MIN + REPACK_MAX_OUT];
+	uint8_t out[RTP_HDR_MIN + OPACK_MAX_OUT];   /* >= REPACK_MAX_OUT */
 };
 
 struct msdp_stream;
@@ -44,8 +50,10 @@ struct rsess_conf;
 struct xleg;
 
 /* Owner thread: a repacketiser for codec 'name'/'clock' sent as 'pt' in
- * packets of 'out_ms'. -ENOTSUP (the codec cannot be cut), -EINVAL, -ENOMEM. */
-int rpk_new(const char *name, uint32_t clock, uint8_t pt, unsigned out_ms, struct rpk **out);
+ * packets of 'out_ms'; 'xcode': it packs a transcoder's output (then Opus
+ * too). -ENOTSUP (the codec cannot be cut), -EINVAL, -ENOMEM. */
+int rpk_new(const char *name, uint32_t clock, uint8_t pt, unsigned out_ms, bool xcode,
+	    struct rpk **out);
 void rpk_free(struct rpk *k);
 /* Worker: a new configuration brings 'next' (may be NULL) where 'cur' runs:
  * returns the one to use. The running one is kept (its pending audio and
@@ -57,7 +65,8 @@ struct rpk *rpk_replace(struct rpk *cur, struct rpk *next);
  * direction gets one when the two legs ask for different ptimes
  * (c->leg[].ptime/maxptime, repack_leg_ptime) and the codec can be cut; a
  * transcoded one when the receiving leg asks for another ptime than the
- * transcoder's 20 ms and its codec can be cut (Opus stays at 20 ms).
+ * transcoder's 20 ms and its codec can be cut, or is Opus and the ptime a
+ * multiple of 20 ms up to 120.
  * 'label' names the session in the log line. */
 void rpk_plan(const struct xleg *a, const struct xleg *b, struct rsess_conf *c, const char *label);
 

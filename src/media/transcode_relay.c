@@ -120,6 +120,17 @@ static void send_audio(struct rsess *s, int d, uint8_t *buf, size_t n, uint8_t p
 		xout_send(s, d, buf, n + RTP_HDR_MIN, pt, ts, marker);
 		return;
 	}
+	if (rk->opus) {
+		struct opack_pkt op;
+		int orc = opack_put(&rk->op, ts, marker, buf + RTP_HDR_MIN, n);
+		while (opack_pop(&rk->op, &op)) {
+			memcpy(rk->out + RTP_HDR_MIN, op.data, op.len);
+			xout_send(s, d, rk->out, op.len + RTP_HDR_MIN, pt, op.ts, op.marker);
+		}
+		if (orc == -EINVAL)
+			xout_send(s, d, buf, n + RTP_HDR_MIN, pt, ts, marker);
+		return;
+	}
 	int rc = repack_put(&rk->rp, ts, marker, buf + RTP_HDR_MIN, n);
 	while (repack_pop(&rk->rp, &p)) {
 		memcpy(rk->out + RTP_HDR_MIN, p.data, p.len);

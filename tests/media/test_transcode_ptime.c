@@ -19,6 +19,7 @@
 #include <spandsp/bit_operations.h>
 #include <spandsp/g711.h>
 
+#include "media/opus_pack.h"
 #include "media/repack.h"
 #include "test_transcode.h"
 
@@ -257,6 +258,68 @@ START_TEST(repack_g729)
 }
 END_TEST
 
+/* Opus: 20 ms single-frame packets joined into code-3 packets. */
+static size_t opus_pkt(uint8_t *b, uint8_t toc, size_t frame_len, uint8_t fill)
+{
+	b[0] = toc;
+	memset(b + 1, fill, frame_len);
+	return frame_len + 1;
+}
+
+START_TEST(opack_join)
+{
+	static struct opack p;
+	struct opack_pkt o;
+	uint8_t b[400];
+	const uint8_t toc = 15 << 3;                /* hybrid fullband 20 ms, mono, code 0 */
+
+	ck_assert_uint_eq(opack_frame_ticks(toc), 960);
+	ck_assert_uint_eq(opack_frame_ticks(1 << 3), 960);         /* SILK NB 20 ms */
+	ck_assert_uint_eq(opack_frame_ticks(31 << 3), 960);        /* CELT FB 20 ms */
+	ck_assert_uint_eq(opack_frame_ticks(28 << 3), 120);        /* CELT FB 2.5 ms */
+	ck_assert_int_eq(opack_init(&p, 30), -EINVAL);
+	ck_assert_int_eq(opack_init(&p, 60), 0);
+	/* 299, 49, 59 bytes of frames: the first length takes two bytes. */
+	ck_assert_int_eq(opack_put(&p, 1000, true, b, opus_pkt(b, toc, 299, 1)), 0);
+	ck_assert(!opack_pop(&p, &o));
+	ck_assert_int_eq(opack_put(&p, 1960, false, b, opus_pkt(b, toc, 49, 2)), 0);
+	ck_assert(!opack_pop(&p, &o));
+	ck_assert_int_eq(opack_put(&p, 2920, false, b, opus_pkt(b, toc, 59, 3)), 0);
+	ck_assert(opack_pop(&p, &o));
+	ck_assert_uint_eq(o.ts, 1000);
+	ck_assert(o.marker);
+	ck_assert_uint_eq(o.len, 2 + 2 + 1 + 299 + 49 + 59);
+	ck_assert_uint_eq(o.data[0], toc | 3);
+	ck_assert_uint_eq(o.data[1], 0x80 | 3);                     /* VBR, 3 frames */
+	ck_assert_uint_eq(o.data[2] + 4u * o.data[3], 299);         /* 252 + 3, then 11 */
+	ck_assert_uint_eq(o.data[2], 255);
+	ck_assert_uint_eq(o.data[4], 49);
+	ck_assert_uint_eq(o.data[5], 1);
+	ck_assert_uint_eq(o.data[5 + 299], 2);
+	ck_assert_uint_eq(o.data[5 + 299 + 49], 3);
+	ck_assert(!opack_pop(&p, &o));
+	/* A gap (DTX) sends the one frame pending as it was, code 0. */
+	ck_assert_int_eq(opack_put(&p, 3880, false, b, opus_pkt(b, toc, 40, 4)), 0);
+	ck_assert_int_eq(opack_put(&p, 3880 + 5 * 960, false, b, opus_pkt(b, toc, 40, 5)), 0);
+	ck_assert(opack_pop(&p, &o));
+	ck_assert_uint_eq(o.len, 41);
+	ck_assert_uint_eq(o.data[0], toc);
+	ck_assert_uint_eq(o.ts, 3880);
+	ck_assert(!opack_pop(&p, &o));
+	/* Another configuration (the encoder went wideband): not joined. */
+	ck_assert_int_eq(opack_put(&p, 3880 + 6 * 960, false, b, opus_pkt(b, 13 << 3, 30, 6)), 0);
+	ck_assert(opack_pop(&p, &o));
+	ck_assert_uint_eq(o.ts, 3880 + 5 * 960);
+	ck_assert_uint_eq(o.data[0], toc);
+	/* A packet of several frames already: what is pending goes, then it
+	 * is sent as it is. */
+	ck_assert_int_eq(opack_put(&p, 3880 + 7 * 960, false, b, opus_pkt(b, toc | 1, 30, 7)), -EINVAL);
+	ck_assert(opack_pop(&p, &o));
+	ck_assert_uint_eq(o.data[0], 13 << 3);
+	ck_assert(!opack_pop(&p, &o));
+}
+END_TEST
+
 /* ---- through the media API ---- */
 
 /* A sends 20 ms packets, B 30 ms ones, for 'ms' ms; sequence numbers and
@@ -457,6 +520,7 @@ TCase *tt_ptime_tcase(void)
 	tcase_add_test(tc, repack_loss);
 	tcase_add_test(tc, repack_late_marker);
 	tcase_add_test(tc, repack_g729);
+	tcase_add_test(tc, opack_join);
 	return tc;
 }
 
@@ -546,6 +610,74 @@ START_TEST(ptime_pt_mapped)
 }
 END_TEST
 
+/* PCMU caller, Opus carrier asking for 40 ms: the transcoder's 20 ms Opus
+ * frames reach it two to a packet (code 3), timestamps 1920 apart, and they
+ * decode to 40 ms of the caller's tone each. */
+START_TEST(ptime_opus)
+{
+	static const char *const opus[] = { "opus", NULL };
+	struct tcall c;
+	static struct leg_rx at_b;
+	static int16_t pcm[2 * 5760];
+	static double x[48000 * 2];
+	uint8_t pl[160];
+	int16_t tone[160];
+
+	if (!g_have_opus)
+		return;
+	ck_assert_int_eq(call_offer(&c, opus, "0", ""), 0);
+	const struct msdp_codec *o = offered(&c.offer_b, "opus", 48000);
+	ck_assert_ptr_nonnull(o);
+	char fmts[8], attrs[128];
+	snprintf(fmts, sizeof fmts, "%u", o->pt);
+	snprintf(attrs, sizeof attrs, "a=rtpmap:%u opus/48000/2\r\na=ptime:40\r\n", o->pt);
+	call_answer(&c, fmts, attrs);
+	ck_assert_uint_eq(c.answer_a.streams[0].ptime, 20);
+	memset(&at_b, 0, sizeof at_b);
+	uint64_t t0 = mt_now_ms();
+	for (int k = 0; k < 80; k++) {
+		tt_tone(tone, 160, 160u * (unsigned)k, 8000, 1000, -10);
+		for (int i = 0; i < 160; i++)
+			pl[i] = linear_to_ulaw(tone[i]);
+		mt_send_rtp(c.a.rtp, c.ga, 0, (uint16_t)k, 160u * (unsigned)k, 0xa, pl, 160);
+		while (mt_now_ms() < t0 + 20u * (unsigned)(k + 1)) {
+			take_all(c.b.rtp, c.gb, &at_b);
+			usleep(500);
+		}
+	}
+	for (uint64_t end = mt_now_ms() + 200; mt_now_ms() < end; usleep(1000))
+		take_all(c.b.rtp, c.gb, &at_b);
+
+	const struct tandem_codec *op = tt_codec("opus", 48000, 2);
+	struct tandem_codec_state *dec;
+	ck_assert_int_eq(op->engine->create(op, NULL, 48000, TANDEM_CODEC_DECODE, &dec), 0);
+	unsigned ch = tandem_codec_pcm_channels(op);
+	int n = 0, joined = 0;
+	ck_assert_msg(at_b.n >= 30 && at_b.n <= 41, "B got %d packets for 1.6 s", at_b.n);
+	for (int i = 0; i < at_b.n; i++) {
+		const struct rtp_hdr *h = &at_b.pk[i].h;
+		const uint8_t *p = at_b.pk[i].buf + h->hdr_len;
+		ck_assert_uint_eq(h->pt, o->pt);
+		if ((p[0] & 3) == 3 && (p[1] & 0x3f) == 2)
+			joined++;
+		if (i)
+			ck_assert_msg((int32_t)(h->ts - at_b.pk[i - 1].h.ts) >= 1920, "ts %u after %u", h->ts,
+				      at_b.pk[i - 1].h.ts);
+		int got = op->engine->decode(dec, p, h->payload_len, pcm, 5760);
+		ck_assert_int_gt(got, 0);
+		if ((p[0] & 3) == 3)
+			ck_assert_int_eq(got, 1920);
+		for (int k = 0; k < got && n < (int)(sizeof x / sizeof x[0]); k++)
+			x[n++] = pcm[k * ch];
+	}
+	op->engine->destroy(dec);
+	ck_assert_msg(joined * 10 >= at_b.n * 9, "%d of %d packets carry two frames", joined, at_b.n);
+	double f = tt_peak_freq(x + 4800, n - 4800, 48000, 900, 1100);
+	ck_assert_msg(f > 995 && f < 1005, "B hears %.1f Hz", f);
+	call_end(&c);
+}
+END_TEST
+
 /* ---- Opus answers through the media API ---- */
 
 #define OPUS_BROWSER "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
@@ -622,6 +754,7 @@ TCase *tt_ptime_api_tcase(void)
 	tcase_add_test(tc, ptime_transcoded);
 	tcase_add_test(tc, ptime_events);
 	tcase_add_test(tc, ptime_pt_mapped);
+	tcase_add_test(tc, ptime_opus);
 	tcase_add_test(tc, opus_answer_browser);
 	tcase_add_test(tc, opus_answer_desk_phone);
 	tcase_add_test(tc, opus_offer_explicit);
