@@ -94,15 +94,27 @@ void mopus_fmtp_parse(const char *fmtp, struct mopus_fmtp *out)
 	}
 }
 
-/* Our answer states our decoder's wishes (RFC 7587 6.1, 7.1):
- *   stereo=0;sprop-stereo=0  always, explicitly: we decode into mono and
- *                            encode mono, even if the offer asked for stereo=1
- *                            (peers that see no stereo flags guess their own);
- *   useinbandfec=1           mirrored when the offer has it (we decode FEC);
- *   usedtx=1                 mirrored when the offer has it: the peer wants
- *                            DTX, and our decoder conceals DTX gaps;
- *   maxaveragebitrate=N      mirrored (clamped): the offerer's link budget
- *                            then holds in both directions.
+/* A bitrate that carries speech well at a playback rate (RFC 7587 3.1.1:
+ * 8-12 kbit/s narrowband, 16-20 wideband, 28-40 fullband). */
+static int32_t speech_bitrate(int32_t playback)
+{
+	return playback <= 8000 ? 12000 : playback <= 16000 ? 20000 : playback <= 24000 ? 24000 : 32000;
+}
+
+/* Our answer states our decoder's wishes (RFC 7587 6.1, 7.1), every
+ * parameter explicitly, so that a peer never has to guess (peers that see no
+ * stereo flags, in particular, pick their own):
+ *   stereo=0;sprop-stereo=0  always: we decode into mono and encode mono,
+ *                            even if the offer asked for stereo=1;
+ *   useinbandfec=1|0         mirrored (we decode FEC, and ask for it when the
+ *                            offerer spends bits on it too);
+ *   usedtx=1|0               mirrored: DTX when the peer wants it (our decoder
+ *                            conceals DTX gaps);
+ *   maxplaybackrate=N        mirrored (clamped), else 48000: a desk phone that
+ *                            plays 16 kHz gets wideband back, not fullband;
+ *   maxaveragebitrate=N      mirrored (clamped): the offerer's link budget then
+ *                            holds in both directions; else a speech bitrate
+ *                            for that playback rate (32000 fullband).
  * Never ptime/maxptime/minptime: those are media-level attributes, and a
  * ptime inside the fmtp is a classic interop bug. */
 int mopus_fmtp_answer(const char *offer, char *answer, size_t answer_size)
@@ -111,12 +123,11 @@ int mopus_fmtp_answer(const char *offer, char *answer, size_t answer_size)
 	int n;
 
 	mopus_fmtp_parse(offer, &o);
-	n = snprintf(answer, answer_size, "stereo=0;sprop-stereo=0%s%s",
-		     o.useinbandfec == 1 ? ";useinbandfec=1" : "",
-		     o.usedtx == 1 ? ";usedtx=1" : "");
-	if (n >= 0 && (size_t)n < answer_size && o.maxaveragebitrate > 0)
-		n += snprintf(answer + n, answer_size - (size_t)n, ";maxaveragebitrate=%d",
-			      (int)o.maxaveragebitrate);
+	int32_t rate = o.maxplaybackrate > 0 ? o.maxplaybackrate : MOPUS_MAX_PLAYBACK;
+	int32_t bitrate = o.maxaveragebitrate > 0 ? o.maxaveragebitrate : speech_bitrate(rate);
+	n = snprintf(answer, answer_size,
+		     "stereo=0;sprop-stereo=0;useinbandfec=%d;usedtx=%d;maxplaybackrate=%d;"
+		     "maxaveragebitrate=%d", o.useinbandfec == 1, o.usedtx == 1, (int)rate, (int)bitrate);
 	if (n < 0 || (size_t)n >= answer_size) {
 		if (answer_size)
 			answer[0] = '\0';

@@ -73,6 +73,13 @@ struct tconf_interface {
 	uint16_t rtp_port_max;      /* default 29999 */
 };
 
+/* A trunk's DTMF: RFC 4733 events (or in-band when it takes none), or SIP
+ * INFO (application/dtmf-relay) both ways. */
+enum tconf_dtmf {
+	TCONF_DTMF_RFC4733 = 0,
+	TCONF_DTMF_INFO,
+};
+
 struct tconf_trunk {
 	const char *name;
 	const char *host;           /* IP literal or DNS name */
@@ -97,6 +104,7 @@ struct tconf_trunk {
 	bool trust_pai;             /* P-Asserted-Identity accepted from and sent to it */
 	bool pass_diversion;        /* Diversion headers relayed toward it */
 	bool pass_history_info;     /* History-Info headers relayed toward it */
+	enum tconf_dtmf dtmf;       /* how digits reach the trunk; default rfc4733 */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s

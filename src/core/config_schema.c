@@ -31,6 +31,10 @@ static const struct tcs_enum transports[] = {
 	{ "udp", TCONF_TP_UDP }, { "tcp", TCONF_TP_TCP },
 	{ NULL, 0 },
 };
+static const struct tcs_enum dtmf_modes[] = {
+	{ "rfc4733", TCONF_DTMF_RFC4733 }, { "info", TCONF_DTMF_INFO },
+	{ NULL, 0 },
+};
 const struct tcs_enum tcs_section_types[] = {
 	{ "interface", TCS_INTERFACE }, { "trunk", TCS_TRUNK }, { "user", TCS_USER },
 	{ "route", TCS_ROUTE },
@@ -174,6 +178,9 @@ const struct tcs_key tcs_keys[] = {
 	    "Relay the caller's Diversion headers to the trunk."),
 	TRK(pass_history_info, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
 	    "Relay the caller's History-Info headers to the trunk."),
+	TRK(dtmf, TCS_ENUM, 0, 0, 0, "rfc4733", dtmf_modes, NULL,
+	    "How digits reach the trunk: rfc4733 (telephone-events, or tones in the audio when it takes none) or "
+	    "info (SIP INFO, application/dtmf-relay; digits the trunk sends by INFO reach the caller as events)."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),

@@ -21,6 +21,17 @@ int dtmf_rescale(uint8_t *payload, size_t len, uint32_t in_rate, uint32_t out_ra
 	return 0;
 }
 
+bool dtmf_event_end(const uint8_t *payload, size_t len, uint32_t rate, uint8_t *code,
+		    unsigned *dur_ms)
+{
+	if (len < DTMF_BLOCK || !(payload[1] & 0x80) || payload[0] > 15)
+		return false;
+	uint32_t dur = (uint32_t)payload[2] << 8 | payload[3];
+	*code = payload[0];
+	*dur_ms = rate ? (unsigned)((uint64_t)dur * 1000 / rate) : 0;
+	return true;
+}
+
 uint32_t dtmf_map_ts(struct dtmf_map *m, uint32_t in_ts, uint32_t now_out)
 {
 	if (!m->have || m->in_ts != in_ts) {

@@ -24,6 +24,12 @@
  * when len is not a non-zero multiple of 4. */
 int dtmf_rescale(uint8_t *payload, size_t len, uint32_t in_rate, uint32_t out_rate);
 
+/* Is an RFC 4733 payload (untrusted, 'len' bytes) the end of a DTMF event:
+ * its first block has the E bit and an event code 0-15? Then *code is the
+ * code and *dur_ms the duration at clock 'rate' (0 when rate is 0). */
+bool dtmf_event_end(const uint8_t *payload, size_t len, uint32_t rate, uint8_t *code,
+		    unsigned *dur_ms);
+
 /* Is this the end packet of an event (E bit of the first block)? Needs len >= 4. */
 static inline bool dtmf_is_end(const uint8_t *payload)
 {

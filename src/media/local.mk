@@ -17,6 +17,14 @@ src_media_libtmedia_a_SOURCES += \
 	src/media/xticker.h src/media/xticker.c \
 	src/media/jitter.h src/media/jitter.c src/media/dtmf.h src/media/dtmf.c \
 	src/media/dtmf_iw.h src/media/dtmf_iw.c
+# ptime conversion (repacketising without transcoding).
+src_media_libtmedia_a_SOURCES += \
+	src/media/repack.h src/media/repack.c src/media/repack_relay.h src/media/repack_relay.c \
+	src/media/opus_pack.h src/media/opus_pack.c
+# Comfort noise for transcoded directions whose source sends CN or Opus DTX.
+src_media_libtmedia_a_SOURCES += src/media/cng.h src/media/cng.c
+# DTMF by SIP INFO: events reported to the call core, digits from it sent as events.
+src_media_libtmedia_a_SOURCES += src/media/dtmf_info.h src/media/dtmf_info.c
 TMEDIA_LIBS = src/media/libtmedia.a $(SOFIA_LIBS) $(EVENT_LIBS) $(SPANDSP_LIBS) $(M_LIBS) $(PTHREAD_LIBS)
 # SDP model, parse (sofia-sip), print, anchoring rewrite, local-endpoint models.
 src_media_libtmedia_a_SOURCES += \

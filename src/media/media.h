@@ -83,6 +83,18 @@
  * are detected (spandsp dtmf_rx), sent as events and muted in the audio
  * (that direction gets 40 ms more delay). A pass-through call keeps in-band
  * digits in the audio, untouched. No digit ever reaches a leg both ways.
+ * A leg with dtmf_info gets its digits as MEDIA_EV_DTMF (the call core sends
+ * SIP INFO) instead, and media_session_dtmf() sends the digits of its INFOs
+ * to the other leg as events (dtmf_info.h).
+ * ptime (repack_relay.h): each leg is sent packets of the duration its SDP
+ * asks for (a=ptime, capped by a=maxptime; 20 ms when absent). G.711, G.722
+ * and G.729 are cut and joined without transcoding; the answer relayed to
+ * an offerer asks it for its own ptime. Transcoded Opus goes in 20 ms
+ * frames, joined into 40..120 ms packets when asked (opus_pack.h); relayed
+ * Opus keeps its packets.
+ * Comfort noise (cng.h): on a transcoded call, RFC 3389 CN and Opus DTX from
+ * one leg become noise at the signalled level in the other leg's stream, a
+ * packet every period.
  * At most max_transcoded sessions transcode at once (0 = no limit): one that
  * would need it beyond the cap is offered pass-through codecs only, or gets
  * -EBUSY when there are none.
@@ -124,12 +136,16 @@ enum media_event_type {
 	MEDIA_EV_LATCHED,           /* a leg's source address was learnt (addr) */
 	MEDIA_EV_SOURCE_CHANGED,    /* a leg's source moved inside the latch window (addr) */
 	MEDIA_EV_TIMEOUT,           /* no RTP for rtp_timeout (or hold_timeout when on hold) */
+	MEDIA_EV_DTMF,              /* a digit for a dtmf_info leg (digit, duration_ms):
+				     * send it there as SIP INFO */
 };
 
 struct media_event {
 	enum media_event_type type;
 	enum media_leg leg;
 	char addr[64];              /* "ip:port" where relevant, else "" */
+	char digit;                 /* MEDIA_EV_DTMF: '0'-'9', '*', '#', 'A'-'D' */
+	unsigned duration_ms;       /* MEDIA_EV_DTMF */
 };
 
 typedef void (*media_event_cb)(media_session_t *s, const struct media_event *ev, void *arg);
@@ -139,6 +155,8 @@ struct media_leg_opts {
 	bool latch;                 /* learn the real source (NAT); false: trust SDP */
 	enum media_endpoint endpoint; /* MEDIA_ENDPOINT_NONE for a real peer */
 	const char *const *codecs;  /* offer preference for this leg (NULL = all known) */
+	bool dtmf_info;             /* digits go to this leg as SIP INFO (MEDIA_EV_DTMF),
+				     * never as RFC 4733 events or tones */
 };
 
 struct media_session_opts {
@@ -215,6 +233,13 @@ int media_session_local_offer(media_session_t *s, enum media_leg to, struct medi
 /* The offer sent on leg 'to' was rejected or abandoned (4xx, CANCEL, glare):
  * return to the last agreed state. */
 void media_session_offer_rejected(media_session_t *s, enum media_leg to);
+
+/* A digit that arrived on leg 'from' as SIP INFO: sent to the other leg as
+ * RFC 4733 events (start, an update every 50 ms, three ends) lasting
+ * 'duration_ms' (clamped to 40..5000), in that leg's telephone-event; a leg
+ * that took none does not get it (logged). -EINVAL for a digit outside
+ * 0-9 * # A-D, -ENOMEM. */
+int media_session_dtmf(media_session_t *s, enum media_leg from, char digit, unsigned duration_ms);
 
 struct media_leg_stats {
 	uint64_t packets_in, packets_out, bytes_in, bytes_out, dropped;

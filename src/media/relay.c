@@ -10,6 +10,7 @@
 #include "media/dtmf.h"
 #include "media/netaddr.h"
 #include "media/relay_priv.h"
+#include "media/repack_relay.h"
 #include "media/transcode.h"
 
 /* Receive into the worker's buffers. A socket read less than 2 ms ago, or
@@ -234,6 +235,14 @@ static bool apply_plan(struct rleg *in, struct mworker *w, uint8_t *buf, struct 
 		xcode_dtmf_in(in->s->xc, in->idx, buf + h->hdr_len, h->payload_len, h->ts,
 			      ev_rate(m, h->pt));
 		return false;
+	case RM_INFO:
+		dinfo_event(in, buf + h->hdr_len, h->payload_len, h->ts, ev_rate(m, h->pt));
+		return false;
+	case RM_CN:
+		if (!in->s->xc)
+			break;
+		xcode_cn_in(in->s->xc, in->idx, buf + h->hdr_len, h->payload_len, h->ts);
+		return false;
 	default:
 		break;
 	}
@@ -281,6 +290,10 @@ void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 			continue;               /* consumed by the endpoint */
 		if (in->map.on && !apply_plan(in, w, w->buf[i], &h))
 			continue;
+		if (in->rp && !in->map.xcode) {
+			rpk_relay(in, dst, w->buf[i], &h, now);     /* ptime conversion */
+			continue;
+		}
 		const na_addr_t *to = relay_rtp_target(dst);
 		if (!to) {
 			count_drop(in, w);
@@ -330,8 +343,10 @@ static const na_addr_t *rtcp_in(struct rleg *in, uint8_t *buf, size_t len, const
 	mw_add(&in->bin, len);
 	in->last_any = now;
 	rtcpleg_rtcp_in(in, buf, len, in->map.xcode);
-	if (o->ep != MEDIA_ENDPOINT_NONE || in->map.xcode)
-		return NULL;                    /* endpoints and transcoders consume RTCP */
+	/* Endpoints and transcoders consume RTCP; so does ptime conversion,
+	 * whose packet counts and sequence numbers differ per leg. */
+	if (o->ep != MEDIA_ENDPOINT_NONE || in->map.xcode || in->rp || o->rp)
+		return NULL;
 	const na_addr_t *to = relay_rtcp_target(o, fd);
 	if (!to) {
 		count_drop(in, w);

@@ -57,6 +57,7 @@ struct rleg_conf {
 	bool ep_send;               /* the endpoint's answer lets it send */
 	uint8_t npt;
 	struct { uint8_t pt; uint32_t rate; } pts[RLEG_MAX_PT];
+	uint16_t ptime, maxptime;   /* the leg's a=ptime / a=maxptime, 0: absent */
 };
 
 /* What happens to an RTP packet arriving on a leg, by payload type, once
@@ -69,6 +70,10 @@ enum rmap_act {
 	RM_EVENT,                   /* RFC 4733 event: PT mapped, clock rescaled */
 	RM_TONE,                    /* RFC 4733 event to play in-band (the other
 				     * leg took no telephone-event; xcode) */
+	RM_CN,                      /* RFC 3389 comfort noise into the transcoder
+				     * (cng.h: the other leg gets noise) */
+	RM_INFO,                    /* RFC 4733 event for a leg that wants SIP INFO
+				     * (dtmf_info.h): reported, not sent */
 };
 
 #define RMAP_MAX_EV 4
@@ -78,6 +83,7 @@ struct rmap {
 	bool xcode;                 /* transcoding: audio goes through the session's xcode */
 	uint8_t audio_out_pt;       /* xcode: PT of the encoded audio sent to the other leg */
 	uint8_t ev_out_pt;          /* PT of events sent to the other leg */
+	bool ev_info;               /* the other leg takes digits as SIP INFO (dtmf_info.h) */
 	uint32_t ev_out_rate;       /* their clock */
 	uint32_t audio_out_clock;   /* RTP clock of what goes out (event timestamps) */
 	uint8_t nev;
@@ -87,6 +93,7 @@ struct rmap {
 };
 
 struct xcode;
+struct rpk;
 
 struct rsess_conf {
 	struct rleg_conf leg[2];
@@ -96,6 +103,9 @@ struct rsess_conf {
 	 * xc_keep it drops it. */
 	struct xcode *xc;
 	bool xc_keep;
+	/* ptime conversion by incoming leg (repack_relay.h), or NULL; owned by
+	 * the message, then by the worker. */
+	struct rpk *rp[2];
 };
 
 struct rsess_init {
@@ -122,6 +132,8 @@ int rsess_start(struct rsess *rs);
 /* Post new per-leg parameters (copied; conf->xc is taken over, also on
  * failure, when it is freed). */
 int rsess_configure(struct rsess *rs, const struct rsess_conf *conf);
+/* Post a digit that arrived as SIP INFO on leg 'from' (dtmf_info.h). */
+int rsess_dtmf(struct rsess *rs, int from, char digit, unsigned duration_ms);
 /* Post the removal; the rsess is gone for the caller. */
 void rsess_stop(struct rsess *rs);
 

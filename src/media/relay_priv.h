@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "media/dtmf.h"
+#include "media/dtmf_info.h"
 #include "media/relay.h"
 #include "media/rtcp_leg.h"
 #include "media/rtp.h"
@@ -53,6 +54,7 @@ struct rleg {
 	struct rsock_rx rx_rtp;
 	_Atomic uint64_t pin, pout, bin, bout, drop;
 	struct rtp_outmap out;              /* the stream we send toward this leg's peer */
+	struct rpk *rp;                     /* ptime conversion of what arrives here, or NULL */
 	struct rleg_conf conf;              /* hot head, cold tail (payload types) */
 
 	/* -- control path -- */
@@ -101,6 +103,9 @@ struct rsess {
 	struct xt_entry xt;
 	uint64_t x_t0_us, x_k;
 	struct xout xo[2];
+
+	/* DTMF by SIP INFO (dtmf_info.c). */
+	struct dinfo di;
 
 	/* Milliwatt generator. */
 	const uint8_t *tone_tab[2];

@@ -13,6 +13,7 @@
 #include "media/netaddr.h"
 #include "media/portpool.h"
 #include "media/relay_priv.h"
+#include "media/repack_relay.h"
 #include "media/transcode.h"
 
 uint32_t rsess_rand32(void)
@@ -96,6 +97,7 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 			s->notify(s->owner, &ev);
 		}
 	}
+	dinfo_flush(s);
 }
 
 void rsess_pend(struct rleg *l, unsigned what, const na_addr_t *addr)
@@ -158,6 +160,7 @@ static void free_session(struct rsess *s)
 {
 	endpoint_tone_stop(s);
 	xrelay_stop(s);
+	dinfo_stop(s);
 	if (s->ev_tick)
 		event_free(s->ev_tick);
 	if (s->ev_notify)
@@ -168,6 +171,7 @@ static void free_session(struct rsess *s)
 			event_free(l->ev_rtp);
 		if (l->ev_rtcp)
 			event_free(l->ev_rtcp);
+		rpk_free(l->rp);
 		if (l->fd_rtp >= 0)
 			close(l->fd_rtp);
 		if (l->fd_rtcp >= 0)
@@ -273,6 +277,7 @@ static void do_conf(void *arg)
 	for (int i = 0; i < 2; i++) {
 		apply_leg(s, &s->leg[i], &m->c.leg[i], now);
 		s->leg[i].map = m->c.map[i];
+		s->leg[i].rp = rpk_replace(s->leg[i].rp, m->c.rp[i]);
 	}
 	xrelay_apply(s, m->c.xc, m->c.xc_keep);
 	s->timed_out = false;
@@ -284,6 +289,8 @@ static void drop_conf(void *arg)
 {
 	struct conf_msg *m = arg;
 	xcode_free(m->c.xc);
+	rpk_free(m->c.rp[0]);
+	rpk_free(m->c.rp[1]);
 	free(m);
 }
 
@@ -292,6 +299,8 @@ int rsess_configure(struct rsess *rs, const struct rsess_conf *conf)
 	struct conf_msg *m = malloc(sizeof *m);
 	if (!m) {
 		xcode_free(conf->xc);
+		rpk_free(conf->rp[0]);
+		rpk_free(conf->rp[1]);
 		return -ENOMEM;
 	}
 	m->s = rs;
@@ -299,6 +308,32 @@ int rsess_configure(struct rsess *rs, const struct rsess_conf *conf)
 	int rc = mworker_post(rs->w, do_conf, drop_conf, m);
 	if (rc)
 		drop_conf(m);
+	return rc;
+}
+
+struct dtmf_msg {
+	struct rsess *s;
+	int from;
+	char digit;
+	unsigned dur_ms;
+};
+
+static void do_dtmf(void *arg)
+{
+	struct dtmf_msg *m = arg;
+	dinfo_inject(m->s, m->from, m->digit, m->dur_ms);
+	free(m);
+}
+
+int rsess_dtmf(struct rsess *rs, int from, char digit, unsigned duration_ms)
+{
+	struct dtmf_msg *m = malloc(sizeof *m);
+	if (!m)
+		return -ENOMEM;
+	*m = (struct dtmf_msg){ rs, from, digit, duration_ms };
+	int rc = mworker_post(rs->w, do_dtmf, free, m);
+	if (rc)
+		free(m);
 	return rc;
 }
 

@@ -36,6 +36,9 @@
 #include "media/netaddr.h"
 #include "media/relay.h"
 #include "media/rtcp_leg.h"
+#include "media/dtmf_info.h"
+#include "media/dtmf_iw.h"
+#include "media/repack_relay.h"
 #include "media/sdp_ops.h"
 #include "media/transcode.h"
 #include "media/transcode_sess.h"
@@ -51,6 +54,7 @@ struct clist {
 struct oleg {
 	enum media_endpoint ep;
 	bool latch;
+	bool dtmf_info;                 /* digits go to this leg as SIP INFO */
 	struct mpool *pool;             /* NULL for an endpoint leg */
 	uint16_t port;
 	char **codecs;                  /* NULL-terminated copy, or NULL = any */
@@ -195,6 +199,7 @@ static int setup_legs(media_session_t *s, const struct media_session_opts *o,
 		struct oleg *l = &s->leg[i];
 		l->ep = lo->endpoint;
 		l->latch = lo->latch;
+		l->dtmf_info = lo->dtmf_info;
 		l->cur_idx = l->offer_idx = -1;
 		msdp_origin_init(&l->origin);
 		ri->ep[i] = l->ep;
@@ -372,6 +377,8 @@ static int wconf_from(const struct oleg *l, const struct msdp *m, int idx, struc
 	c->hold = d == MSDP_SENDONLY || d == MSDP_INACTIVE;
 	c->rtcp_mux = st->rtcp_mux;     /* we answer mux when offered, offer it only when offered */
 	c->sends = d == MSDP_SENDRECV || d == MSDP_SENDONLY;
+	c->ptime = (uint16_t)(st->ptime < 1000 ? st->ptime : 0);
+	c->maxptime = (uint16_t)(st->maxptime < 1000 ? st->maxptime : 0);
 	for (size_t i = 0; i < st->ncodecs && c->npt < RLEG_MAX_PT; i++) {
 		c->pts[c->npt].pt = st->codecs[i].pt;
 		c->pts[c->npt].rate = st->codecs[i].rate;
@@ -487,9 +494,14 @@ static void push_conf(media_session_t *s)
 	struct rsess_conf c = { .leg = { s->leg[0].wconf, s->leg[1].wconf } };
 
 	if (s->leg[0].ep == MEDIA_ENDPOINT_NONE && s->leg[1].ep == MEDIA_ENDPOINT_NONE &&
-	    s->leg[0].agreed.valid && s->leg[1].agreed.valid)
+	    s->leg[0].agreed.valid && s->leg[1].agreed.valid) {
 		xsess_plan(&s->x, &s->leg[0].agreed, &s->leg[1].agreed, s->leg[0].codec,
 			   s->leg[1].codec, &c);
+		rpk_plan(&s->leg[0].agreed, &s->leg[1].agreed, &c, s->label);
+		for (int i = 0; i < 2; i++)
+			if (s->leg[i].dtmf_info && c.map[!i].on)
+				dinfo_plan(&s->leg[!i].agreed, &c.map[!i]);
+	}
 	if (rsess_configure(s->rs, &c) < 0) {
 		LOG_ERR("media: %s: cannot update the media path (out of memory)", s->label);
 		s->x.xcoding = false;   /* the transcoder, if any, went with the message */
@@ -674,8 +686,8 @@ static int relay_answer(media_session_t *s, int from, struct msdp *m, int idx,
 	}
 	if (ts->port)
 		set_codecs(ts, xa->codecs, xa->n);
-	if (xa->xcode)
-		ts->ptime = XCODE_PERIOD_MS;    /* what we send F */
+	if (ts->port)
+		rpk_answer_ptime(fs, ts, xa->xcode);
 	rc = anchor_for(s, !from, m, false, fs->rtcp_mux, out);
 	if (rc)
 		goto out;
@@ -824,6 +836,19 @@ void media_session_offer_rejected(media_session_t *s, enum media_leg to)
 	t->st = OS_STABLE;
 	t->pend_extras = false;
 	slot_sync(s);
+}
+
+int media_session_dtmf(media_session_t *s, enum media_leg from, char digit, unsigned duration_ms)
+{
+	if (digit >= 'a' && digit <= 'd')
+		digit = (char)(digit - 'a' + 'A');
+	if (dtmf_code_of(digit) < 0)
+		return -EINVAL;
+	if (duration_ms < DINFO_MIN_MS)
+		duration_ms = DINFO_MIN_MS;
+	if (duration_ms > DINFO_MAX_MS)
+		duration_ms = DINFO_MAX_MS;
+	return rsess_dtmf(s->rs, from, digit, duration_ms);
 }
 
 void media_session_stats(media_session_t *s, struct media_leg_stats out[2])

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "media/cng.h"
 #include "media/dtmf_iw.h"
 #include "media/jitter.h"
 #include "media/transcode_rs.h"
@@ -30,6 +31,10 @@ struct xdir {
 	uint32_t dec_max;               /* most decoder samples per packet (XCODE_MAX_PKT_MS) */
 	bool resample;
 	bool dtx_skip;                  /* Opus: 1-2 byte frames are DTX */
+	bool dtx_in;                    /* the decoded codec is Opus: DTX comes in */
+	struct cng cng;                 /* comfort noise while the source is quiet */
+	uint32_t cn_ts;                 /* timestamp of the CN packet that started it */
+	int last_level;                 /* Opus in: -dBov of the last audio decoded */
 	struct xrs rs;
 	int16_t *fifo;                  /* mono PCM at enc_rate */
 	size_t flen, fcap;
@@ -57,6 +62,7 @@ static void dir_free(struct xdir *d)
 	d->ds = d->es = NULL;
 	xrs_free(&d->rs);
 	dtmf_det_free(&d->det);
+	cng_free(&d->cng);
 	free(d->fifo);
 	d->fifo = NULL;
 }
@@ -128,6 +134,10 @@ static int dir_new(struct xdir *d, const struct xcode_dir_cfg *c, char *why, siz
 	d->ts_step = c->enc->clock_rate / (1000 / XCODE_PERIOD_MS);
 	d->conceal_step = d->dec_rate / 400 ? d->dec_rate / 400 : 1;
 	d->dtx_skip = strcasecmp(c->enc->name, "opus") == 0;
+	d->dtx_in = strcasecmp(c->dec->name, "opus") == 0;
+	d->last_level = CNG_MAX_DBOV;
+	if (cng_init(&d->cng) < 0)
+		return -ENOMEM;
 	/* A period, the longest packet a decoder may return, and slack for
 	 * concealment rounding. */
 	d->dec_max = max_pkt_samples(d->dec_rate);      /* not the ABI's 5,760 (XCODE_MAX_PKT_MS) */
@@ -174,7 +184,18 @@ int xcode_new(const struct xcode_cfg *cfg, struct xcode **out, char *why, size_t
 void xcode_put(struct xcode *x, int from, uint32_t ssrc, uint16_t seq, uint32_t ts,
 	       const uint8_t *payload, size_t len, uint64_t now_us)
 {
-	jb_put(&x->d[from].jb, ssrc, seq, ts, payload, len, now_us);
+	struct xdir *d = &x->d[from];
+
+	if (d->dtx_in && len <= 2) {
+		/* Opus DTX: the source went quiet. Kept out of the jitter buffer:
+		 * a lone DTX packet every 400 ms would start the player late and
+		 * have it conceal the whole silence after the fact. */
+		d->st.dtx_in++;
+		cng_start(&d->cng, d->last_level);
+		d->cn_ts = ts;
+		return;
+	}
+	jb_put(&d->jb, ssrc, seq, ts, payload, len, now_us);
 }
 
 /* Decoded (or concealed) PCM into the FIFO: mono, at the encoder's rate. */
@@ -254,6 +275,12 @@ static bool fill(struct xdir *d)
 			n = d->de->decode(d->ds, p->data, p->len, t_pcm, d->dec_max);
 			if (n > 0) {
 				d->st.decoded++;
+				/* Opus DTX: the source went quiet; its noise level is
+				 * what the decoder made of the DTX frame. */
+				if (d->dtx_in)  /* every 8th sample: ~1/8 us a frame */
+					d->last_level = cng_level_pcm(t_pcm, (size_t)n * d->dec_ch, 8);
+				if ((int32_t)(p->ts - d->cn_ts) >= 0)
+					cng_stop(&d->cng);  /* not audio buffered before the CN/DTX */
 				jb_duration(&d->jb, (uint32_t)((uint64_t)n * d->in_clock / d->dec_rate));
 				push_pcm(d, t_pcm, (size_t)n);
 			} else {
@@ -292,6 +319,12 @@ int xcode_period(struct xcode *x, int from, uint8_t *out, size_t cap)
 	struct xdir *d = &x->d[from];
 
 	bool audio = jb_period(&d->jb) && fill(d);
+	if (!audio && d->cng.active) {
+		/* Comfort noise (CN or DTX): a packet every period all the same. */
+		cng_fill(&d->cng, d->fifo + d->flen, d->frame - d->flen);
+		d->flen = d->frame;
+		audio = true;
+	}
 	if (!audio && !(d->gen_on && dtmf_gen_busy(&d->gen)))
 		return 0;
 	if (!audio && d->flen < d->frame) {     /* a tone to play over nothing */
@@ -345,10 +378,21 @@ bool xcode_dtmf_out(struct xcode *x, int from, struct dtmf_det_ev *ev)
 	return d->det_on && dtmf_det_period(&d->det, ev);
 }
 
+void xcode_cn_in(struct xcode *x, int from, const uint8_t *payload, size_t len, uint32_t ts)
+{
+	struct xdir *d = &x->d[from];
+	int level = cng_level_of(payload, len);
+	if (level >= 0) {
+		cng_start(&d->cng, level);
+		d->cn_ts = ts;
+	}
+}
+
 void xcode_stats(const struct xcode *x, int from, struct xcode_stats *out)
 {
 	const struct xdir *d = &x->d[from];
 	*out = d->st;
+	out->cng = d->cng.periods;
 	out->dtmf_played = d->gen.digits;
 	out->dtmf_detected = dtmf_det_digits(&d->det);
 }

@@ -22,6 +22,11 @@
  * decoder is not at 8 kHz), mutes the digits' audio and reports the events
  * to send through xcode_dtmf_out().
  *
+ * Comfort noise (cng.h): a source that goes quiet with RFC 3389 CN packets
+ * (xcode_cn_in) or Opus DTX gets noise at its level every period instead of
+ * nothing, so the other leg, which never gets CN from a transcoder, receives
+ * a continuous stream; audio arriving again ends it.
+ *
  * Packetisation (SSRC, sequence, timestamp) is the caller's (relay side):
  * xcode_period() returns one payload per 20 ms period, and xcode_ts_step()
  * says how far that moves the outgoing timestamp in the outgoing codec's RTP
@@ -74,6 +79,8 @@ struct xcode_stats {
 	uint64_t frames_out;                /* payloads produced */
 	uint64_t decoded, concealed, fec, decode_errors, encode_errors, dtx;
 	uint64_t dtmf_played, dtmf_detected; /* digits made in-band / heard in-band */
+	uint64_t cng;                       /* periods of comfort noise (cng.h) */
+	uint64_t dtx_in;                    /* Opus DTX packets received */
 	uint32_t pcm_rate;                  /* the direction's PCM rate */
 	bool resampling;
 };
@@ -101,6 +108,11 @@ bool xcode_playing(const struct xcode *x, int from);
  * dtmf_tones) to play in-band; 'clock' is its telephone-event clock. */
 void xcode_dtmf_in(struct xcode *x, int from, const uint8_t *payload, size_t len, uint32_t ts,
 		   uint32_t clock);
+/* Worker: an RFC 3389 comfort noise payload from leg 'from', timestamp
+ * 'ts': until audio later than it comes again (audio still buffered before
+ * it plays first), periods with nothing to play carry noise at its level
+ * (cng.h). Opus DTX does the same by itself. */
+void xcode_cn_in(struct xcode *x, int from, const uint8_t *payload, size_t len, uint32_t ts);
 /* Worker, after xcode_period(): the event to send to leg !from this period
  * (a direction with dtmf_detect). true when one is due. */
 struct dtmf_det_ev;

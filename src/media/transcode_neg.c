@@ -464,6 +464,11 @@ static void answer_aux(const struct xcat *cat, const struct msdp_stream *off,
 		if (fc)
 			apush(o, fc, NULL);
 	}
+	/* Transcoded: F's comfort noise becomes noise in T's stream (cng.h),
+	 * so F may keep its CN whatever T said. */
+	const struct msdp_codec *fcn = o->xcode ? msdp_codec_by_name(off, "CN", 8000) : NULL;
+	if (fcn)
+		apush(o, fcn, NULL);
 }
 
 int xneg_answer_codecs(const struct xcat *cat, const struct msdp_stream *off,

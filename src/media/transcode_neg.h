@@ -25,7 +25,8 @@
  * (its last agreed SDP), else F's number when T has not bound that number to
  * something else, else its static number, else the lowest free one of
  * 96..127. Added codecs carry the module's fmtp, made explicit by its own
- * fmtp_answer (Opus: stereo=0;sprop-stereo=0;useinbandfec=1), and Opus is
+ * fmtp_answer (Opus: stereo, sprop-stereo, useinbandfec, usedtx,
+ * maxplaybackrate, maxaveragebitrate, all stated), and Opus is
  * always opus/48000/2.
  *
  * T's answer comes back (xneg_answer): its first codec decides. When F
@@ -36,7 +37,8 @@
  * telephone-event if T accepted it, or if F's events can be played in-band
  * to T (the call is transcoded, or F's codec is G.711 with an engine);
  * otherwise F signals digits in-band, which survive both pass-through and
- * transcoding.
+ * transcoding. F keeps CN/8000 if it offered it and the call is transcoded
+ * (or passes through and T accepted CN).
  *
  * After every completed exchange each leg is described by what it agreed
  * (struct xleg: codecs in the leg's own numbers, the first being the one in
@@ -47,8 +49,10 @@
  * played in-band (RM_TONE, dtmf_iw.h) when it accepted none and the
  * direction is decoded (transcoding, or G.711 pass-through decoded for it:
  * xplan.dtmf), else dropped; a transcoded direction from a leg without
- * events to one with them detects in-band digits. CN passes only in
- * pass-through.
+ * events to one with them detects in-band digits. CN passes in
+ * pass-through when both legs agreed it; on a transcoded call it feeds the
+ * transcoder (RM_CN), which sends the other leg comfort noise instead
+ * (cng.h), so F's answer keeps the CN F offered.
  *
  * Pure functions over caller-owned values; nothing allocates.
  */

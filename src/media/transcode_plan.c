@@ -121,6 +121,25 @@ static void map_events(struct rmap *m, const struct xleg *in, const struct xleg 
 	}
 }
 
+/* Transcoded: comfort noise from 'in' feeds the transcoder's noise (cng.h):
+ * the CN it agreed, and static PT 13 unless the leg bound it to another
+ * codec (a peer may send CN it was not offered). */
+static void map_cn(struct rmap *m, const struct xleg *in)
+{
+	bool pt13_other = false;
+
+	for (size_t i = 0; i < in->n; i++) {
+		const struct xleg_codec *c = &in->c[i];
+		bool cn = strcasecmp(c->c.name, "CN") == 0;
+		if (cn)
+			set_both(m, c, RM_CN, 0);
+		else if (c->c.pt == 13 || c->rpt == 13)
+			pt13_other = true;
+	}
+	if (!pt13_other && m->act[13] == RM_DROP)
+		set_act(m, 13, RM_CN, 0);
+}
+
 /* Pass-through: every codec both legs agreed (CN included), by PT. */
 static void map_pass(struct rmap *m, const struct xleg *in, const struct xleg *out)
 {
@@ -196,6 +215,7 @@ int xplan_make(const struct xleg *a, const struct xleg *b, struct xplan *p, char
 		if (m->xcode) {
 			set_both(m, leg_main(in), RM_AUDIO, om->c.pt);
 			m->audio_out_pt = om->c.pt;
+			map_cn(m, in);
 		} else {
 			map_pass(m, in, out);
 		}

@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +22,7 @@
 #include "core/log.h"
 #include "media/dtmf_iw.h"
 #include "media/relay_priv.h"
+#include "media/repack_relay.h"
 #include "media/transcode.h"
 
 #define XR_PERIOD_US (XCODE_PERIOD_MS * 1000u)
@@ -105,6 +107,38 @@ static void send_detected(struct rsess *s, int d, uint64_t k, uint32_t step,
 	}
 }
 
+/* Transcoded audio toward leg !d, cut to that leg's ptime when it asked for
+ * another than 20 ms (repack_relay.h). */
+static void send_audio(struct rsess *s, int d, uint8_t *buf, size_t n, uint8_t pt, uint32_t ts,
+		       bool marker)
+{
+	struct rpk *rk = s->leg[d].rp;
+	struct repack_pkt p;
+
+	if (!rk) {
+		xout_send(s, d, buf, n + RTP_HDR_MIN, pt, ts, marker);
+		return;
+	}
+	if (rk->opus) {
+		struct opack_pkt op;
+		int orc = opack_put(&rk->op, ts, marker, buf + RTP_HDR_MIN, n);
+		while (opack_pop(&rk->op, &op)) {
+			memcpy(rk->out + RTP_HDR_MIN, op.data, op.len);
+			xout_send(s, d, rk->out, op.len + RTP_HDR_MIN, pt, op.ts, op.marker);
+		}
+		if (orc == -EINVAL)
+			xout_send(s, d, buf, n + RTP_HDR_MIN, pt, ts, marker);
+		return;
+	}
+	int rc = repack_put(&rk->rp, ts, marker, buf + RTP_HDR_MIN, n);
+	while (repack_pop(&rk->rp, &p)) {
+		memcpy(rk->out + RTP_HDR_MIN, p.data, p.len);
+		xout_send(s, d, rk->out, p.len + RTP_HDR_MIN, pt, p.ts, p.marker);
+	}
+	if (rc == -EINVAL)
+		xout_send(s, d, buf, n + RTP_HDR_MIN, pt, ts, marker);
+}
+
 static void produce(struct rsess *s, int d, uint64_t k)
 {
 	struct rleg *in = &s->leg[d];
@@ -122,11 +156,14 @@ static void produce(struct rsess *s, int d, uint64_t k)
 	if (n > 0) {
 		bool marker = k != xo->last_k + 1;
 		xo->last_k = k;
-		xout_send(s, d, buf, (size_t)n + RTP_HDR_MIN, in->map.audio_out_pt,
-			  xout_ts(xo, k, step), marker);
+		send_audio(s, d, buf, (size_t)n, in->map.audio_out_pt, xout_ts(xo, k, step), marker);
 	}
-	if (evd && in->map.ev_out_rate)
+	if (evd && in->map.ev_info) {
+		if (ev.end)             /* the leg wants SIP INFO (dtmf_info.h) */
+			dinfo_queue(s, !d, dtmf_char_of(ev.code), ev.dur_ms);
+	} else if (evd && in->map.ev_out_rate) {
 		send_detected(s, d, k, step, &ev);
+	}
 }
 
 static void on_xtick(void *arg, uint64_t now)

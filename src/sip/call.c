@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "sip/call.h"
 #include "sip/limits.h"
+#include "sip/dtmf_relay.h"
 #include "sip/trunks.h"
 
 struct tcall_table {
@@ -393,6 +394,36 @@ void call_timers_stop(struct call *c)
 
 /* --- media events ----------------------------------------------------------- */
 
+/* A digit for a leg whose trunk wants SIP INFO (dtmf = info). */
+static void send_info_dtmf(struct call *c, const struct media_event *ev)
+{
+	nua_handle_t *nh = ev->leg == MEDIA_LEG_A ? c->a.nh : c->b.nh;
+	char body[64];
+
+	if (!nh || dtmf_relay_format(ev->digit, ev->duration_ms, body, sizeof body) < 0)
+		return;
+	LOG_DEBUG("call %s: digit %c (%u ms) to leg %c as SIP INFO", c->id, ev->digit, ev->duration_ms,
+		  ev->leg == MEDIA_LEG_A ? 'A' : 'B');
+	nua_info(nh, SIPTAG_CONTENT_TYPE_STR(DTMF_RELAY_TYPE), SIPTAG_PAYLOAD_STR(body), TAG_END());
+}
+
+/* A digit in an INFO from leg 'leg' (only a leg whose trunk wants INFO: a
+ * peer that also sends RFC 4733 events would otherwise give each digit
+ * twice), into the media as RFC 4733 events toward the other leg. */
+static void recv_info_dtmf(struct call *c, bool is_a, sip_t const *sip)
+{
+	bool info_leg = !is_a && c->trunk && c->trunk->dtmf == TCONF_DTMF_INFO;
+	const char *ctype = sip && sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
+	char digit;
+	unsigned ms;
+
+	if (!info_leg || !c->media || !sip || !sip->sip_payload ||
+	    dtmf_relay_parse(ctype, sip->sip_payload->pl_data, sip->sip_payload->pl_len, &digit, &ms) < 0)
+		return;
+	LOG_DEBUG("call %s: digit %c (%u ms) by SIP INFO from leg B", c->id, digit, ms);
+	media_session_dtmf(c->media, MEDIA_LEG_B, digit, ms);
+}
+
 static void on_media_event(media_session_t *ms, const struct media_event *ev, void *arg)
 {
 	struct call *c = arg;
@@ -405,6 +436,9 @@ static void on_media_event(media_session_t *ms, const struct media_event *ev, vo
 		c->ev.sdp = NULL;
 		c->ev.leg = NULL;
 		call_fsm_feed(c, EV_MEDIA_TIMEOUT);
+		break;
+	case MEDIA_EV_DTMF:
+		send_info_dtmf(c, ev);
 		break;
 	case MEDIA_EV_LATCHED:
 	case MEDIA_EV_SOURCE_CHANGED:
@@ -814,7 +848,8 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 			[MEDIA_LEG_B] = { .iface = ifb ? ifb : ifa,
 					  .latch = c->trunk ? c->trunk->latch : true,
 					  .endpoint = c->endpoint,
-					  .codecs = c->trunk ? c->trunk->codecs : NULL },
+					  .codecs = c->trunk ? c->trunk->codecs : NULL,
+					  .dtmf_info = c->trunk && c->trunk->dtmf == TCONF_DTMF_INFO },
 		},
 		.rtp_timeout = conf->media.rtp_timeout,
 		.hold_timeout = conf->media.hold_timeout,
@@ -958,7 +993,9 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 		}
 		return;
 	case nua_i_info:
-		/* DTMF over INFO is relayed by a later issue; accept it meanwhile */
+		/* DTMF from a trunk with dtmf = info; any other INFO is accepted
+		 * and ignored. */
+		recv_info_dtmf(c, is_a, sip);
 		nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(s->nua), TAG_END());
 		return;
 	default:

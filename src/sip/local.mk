@@ -13,4 +13,6 @@ src_sip_libtsip_a_SOURCES = \
 	src/sip/ws_frame.c src/sip/ws_frame.h src/sip/ws_handshake.c src/sip/ws_handshake.h \
 	src/sip/ws_sipmsg.c src/sip/ws_sipmsg.h src/sip/ws_source.c src/sip/ws_source.h \
 	src/sip/ws_shim.c src/sip/ws_shim.h src/sip/ws_glue.c src/sip/ws_glue.h
+# DTMF in SIP INFO bodies (application/dtmf-relay).
+src_sip_libtsip_a_SOURCES += src/sip/dtmf_relay.c src/sip/dtmf_relay.h
 TSIP_LIBS = src/sip/libtsip.a $(SOFIA_LIBS) $(SSL_LIBS)

@@ -7,7 +7,9 @@
  *   op % 4 == 0  put: ssrc8 seq16 ts32 dt8 len8 payload[len]
  *   op % 4 == 1  one playout period: jb_period, then jb_pop until it has
  *                what a 20 ms frame needs (at most 8 pops)
- *   op % 4 == 2  events: rate_in8 rate_out8 len8 payload[len] -> dtmf_rescale
+ *   op % 4 == 2  events: rate_in8 rate_out8 len8 payload[len] -> dtmf_rescale,
+ *                then dtmf_event_end (an end is a code 0-15, its duration at
+ *                most 0xffff ticks)
  *   op % 4 == 3  reset or stop
  * Properties beyond "no crash": never more packets buffered than slots,
  * packets come out in sequence order with their own payload, and rescaling
@@ -101,6 +103,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(buf, p, avail);
 			p += avail;
 			dtmf_rescale(buf, len, in, out);
+			uint8_t code;
+			unsigned ms;
+			if (dtmf_event_end(buf, len, out, &code, &ms) &&
+			    (code > 15 || (out && ms > 0xffffu * 1000u / out)))
+				abort();
 			for (size_t i = len; i < sizeof buf; i++)
 				if (buf[i] != 0xa5)
 					abort();

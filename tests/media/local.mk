@@ -33,7 +33,9 @@ tests_media_test_xticker_LDADD = $(MEDIA_TEST_LDADD)
 check_PROGRAMS += tests/media/test_transcode
 tests_media_test_transcode_SOURCES = tests/media/test_transcode.c tests/media/test_transcode.h \
 	tests/media/test_transcode_units.c tests/media/test_transcode_neg.c \
-	tests/media/test_transcode_dtmf.c tests/media/mtest.c tests/media/mtest.h
+	tests/media/test_transcode_dtmf.c tests/media/test_transcode_ptime.c tests/media/test_transcode_cn.c \
+	tests/media/test_transcode_jb.c tests/media/test_dtmf_info.c tests/media/mtest.c \
+	tests/media/mtest.h
 tests_media_test_transcode_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS) -DTEST_SRCDIR='"$(abs_top_srcdir)"'
 tests_media_test_transcode_LDADD = $(MEDIA_TEST_LDADD)
 # Read at run time by test_transcode (ASan builds), and the jitter buffer's

@@ -35,6 +35,12 @@ bool g_have_opus, g_have_g722;
 
 static struct mt_conf g_conf;
 static struct mt_owner g_owner;
+bool g_b_dtmf_info;
+
+struct mt_owner *tt_owner(void)
+{
+	return &g_owner;
+}
 static media_core_t *g_mc;
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -149,7 +155,8 @@ static const char *sdp_at(uint16_t port, const char *fmts, const char *attrs)
 	char *b = buf[turn++ % 2];
 	snprintf(b, sizeof buf[0],
 		 "v=0\r\no=- 99 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-		 "m=audio %u RTP/AVP %s\r\n%sa=ptime:20\r\na=sendrecv\r\n", (unsigned)port, fmts, attrs);
+		 "m=audio %u RTP/AVP %s\r\n%s%sa=sendrecv\r\n", (unsigned)port, fmts, attrs,
+		 strstr(attrs, "a=ptime:") ? "" : "a=ptime:20\r\n");
 	return b;
 }
 
@@ -165,6 +172,7 @@ int call_offer(struct tcall *c, const char *const *bprefs, const char *afmts, co
 	memset(c, 0, sizeof *c);
 	mt_opts(&o, &g_conf, &g_owner);
 	o.leg[1].codecs = bprefs;
+	o.leg[1].dtmf_info = g_b_dtmf_info;
 	mt_phone_open(&c->a);
 	mt_phone_open(&c->b);
 	ck_assert_int_eq(media_session_new(g_mc, &o, &c->s), 0);
@@ -699,6 +707,11 @@ static Suite *suite(void)
 	suite_add_tcase(s, tt_dtmf_tcase());
 	suite_add_tcase(s, tt_units_tcase());
 	suite_add_tcase(s, tt_neg_tcase());
+	suite_add_tcase(s, tt_ptime_tcase());
+	suite_add_tcase(s, tt_ptime_api_tcase());
+	suite_add_tcase(s, tt_cn_tcase());
+	suite_add_tcase(s, tt_jb_tcase());
+	suite_add_tcase(s, tt_dinfo_tcase());
 	return s;
 }
 

@@ -82,5 +82,13 @@ int g711_samples(const struct rx *rx, uint8_t pt, bool alaw, int skip, double *x
 TCase *tt_units_tcase(void);
 TCase *tt_dtmf_tcase(void);
 TCase *tt_neg_tcase(void);
+TCase *tt_ptime_tcase(void);
+TCase *tt_ptime_api_tcase(void);
+TCase *tt_cn_tcase(void);
+TCase *tt_jb_tcase(void);
+TCase *tt_dinfo_tcase(void);
+/* call_offer() gives leg B dtmf_info when set; the owner's event log. */
+extern bool g_b_dtmf_info;
+struct mt_owner *tt_owner(void);
 
 #endif

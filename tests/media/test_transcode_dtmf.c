@@ -235,6 +235,48 @@ START_TEST(tones_to_events_transcoded)
 }
 END_TEST
 
+/* The same with a trunk that wants SIP INFO: the detected digits are
+ * reported (MEDIA_EV_DTMF, in order, once each), neither sent as events nor
+ * left in the audio. */
+START_TEST(tones_to_info_transcoded)
+{
+	static const char *const pcma[] = { "PCMA", NULL };
+	static struct rx at_a, at_b;
+	struct tcall c;
+	char got[64] = "", dup[64];
+	size_t n = 0;
+
+	g_b_dtmf_info = true;
+	ck_assert_int_eq(call_offer(&c, pcma, "0", ""), 0);
+	const struct msdp_codec *te = offered(&c.offer_b, "telephone-event", 8000);
+	ck_assert_ptr_nonnull(te);
+	char fmts[16], attrs[128];
+	snprintf(fmts, sizeof fmts, "8 %u", te->pt);
+	snprintf(attrs, sizeof attrs, "a=rtpmap:%u telephone-event/8000\r\n", te->pt);
+	uint8_t tpt = te->pt;
+	call_answer(&c, fmts, attrs);
+	struct inband_gen ga;
+	inband_init(&ga, false, 0);
+	exchange(&c, NPER, gen_inband, &ga, NULL, NULL, &at_a, &at_b);
+	dtmf_tx_free(ga.tx);
+	mt_pump(tt_owner(), 50);
+	const struct mt_owner *ow = tt_owner();
+	for (int i = 0; i < ow->nev && n + 1 < sizeof got; i++)
+		if (ow->ev[i].ev.type == MEDIA_EV_DTMF) {
+			ck_assert_int_eq(ow->ev[i].ev.leg, MEDIA_LEG_B);
+			ck_assert_uint_ge(ow->ev[i].ev.duration_ms, 40);
+			got[n++] = ow->ev[i].ev.digit;
+		}
+	got[n] = '\0';
+	ck_assert_str_eq(got, DIGITS);
+	ck_assert_int_eq(count_pt(&at_b, tpt), 0);
+	detect_inband(&at_b, 8, true, dup, sizeof dup);
+	ck_assert_msg(dup[0] == '\0', "digits also in-band: \"%s\"", dup);
+	call_end(&c);
+	g_b_dtmf_info = false;
+}
+END_TEST
+
 /* PCMU caller without events, Opus trunk with telephone-event/48000 (the
  * baresip case), both ways at once: the trunk's events (48 kHz clock) play
  * as tones to the caller, the caller's tones arrive as 48 kHz events. */
@@ -343,6 +385,7 @@ TCase *tt_dtmf_tcase(void)
 	tcase_add_test(tc, events_to_tones_transcoded);
 	tcase_add_test(tc, events_to_tones_passthrough);
 	tcase_add_test(tc, tones_to_events_transcoded);
+	tcase_add_test(tc, tones_to_info_transcoded);
 	tcase_add_test(tc, opus_both_ways);
 	tcase_set_timeout(tc, 30);
 	return tc;

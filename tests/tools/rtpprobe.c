@@ -16,6 +16,10 @@
  *                  (G.722's 16 kHz decimated)
  *     -L PCT       drop PCT % of the packets to send, at random (not sent, not
  *                  counted in sent=; seq and timestamp still advance)
+ *     -P MS        packet duration sent (default 20; 10..60): -n packets every MS ms
+ *     -e DIGITS    from the 100th packet on, send DIGITS as RFC 4733 events (PT
+ *                  101) in place of audio: per digit 5 updates and 3 end packets
+ *                  (100 ms), then 5 packets of audio
  *     -D DIGITS    from the 100th packet (2 s) on, play DIGITS in-band (spandsp
  *                  dtmf_tx, 80 ms on / 80 ms off) instead of the tone (G.711)
  *     -d MS        keep receiving MS ms after the last packet sent (default 500);
@@ -24,11 +28,17 @@
  *     -E           echo every received packet back to its source as well
  *     -o FILE      write the received audio (decoded, s16le, 8 kHz) to FILE
  *   Prints one line:
- *     sent=N recv=M pt=P freq=F level=L ssrcs=S src=IP:PORT first_ms=T
+ *     sent=N recv=M pt=P freq=F level=L ssrcs=S src=IP:PORT first_ms=T psize=A-B
+ *     pmode=SIZE:COUNT ival=I imax=G events=DIGITS
  *   freq is the dominant frequency of the received audio in Hz (Goertzel scan
  *   with a Hann window; 0 with under 0.2 s of audio), level its RMS in dBFS,
  *   src the address the first packet came from, first_ms when it came
- *   (milliseconds after start; -1 if nothing came).
+ *   (milliseconds after start; -1 if nothing came), psize the smallest and
+ *   largest audio payload received (bytes), pmode the most common size (under
+ *   512 bytes) and how many audio packets had it, ival the mean interval between
+ *   audio packets received (ms, first to last; 0 with fewer than two), imax
+ *   the longest of those intervals (ms), events
+ *   the RFC 4733 digits received (PT 101, one per end; "-" for none).
  *
  * Many streams (load tests):
  *   rtpprobe -M FILE -B BASE -C COUNT [-S STEP] [-n N] [-f HZ] [-T MS]
@@ -67,7 +77,8 @@
 #include <bcg729/decoder.h>
 
 #define RATE        8000
-#define FRAME       160                 /* samples per 20 ms packet */
+#define MAX_PTIME   60
+#define PSZ_MAX     512                 /* payload sizes counted for pmode */
 #define MAX_PKT     1500
 #define MAX_STREAMS 1024
 #define TONE_AMP    10000.0             /* about -10 dBFS peak */
@@ -215,6 +226,15 @@ struct stream {
 	int pt_seen;
 	struct sockaddr_in first_src;
 	long long first_ms;
+	/* audio packets received: payload sizes, arrival times */
+	unsigned naudio;
+	unsigned npk;                /* packets made (sent or dropped) */
+	uint32_t ev_ts, end_ts;      /* -e: event start; received: last end */
+	bool have_end;
+	char events[64];
+	size_t psz_min, psz_max;
+	unsigned psz_count[PSZ_MAX];    /* audio packets by payload size */
+	long long audio_first_ms, audio_last_ms, audio_max_gap;
 	/* G.722 / G.729 (single stream with -c) */
 	g722_encode_state_t *g722e;
 	g722_decode_state_t *g722d;
@@ -232,7 +252,34 @@ static struct {
 	unsigned loss_pct;
 	const char *digits;
 	dtmf_tx_state_t *dtmf;
-} g = { 150, 1000, 0, false, C_G711, 0, NULL, NULL };
+	unsigned ptime;
+	const char *events;
+} g = { 150, 1000, 0, false, C_G711, 0, NULL, NULL, 20, NULL };
+
+#define EV_PT 101
+static const char ev_digits[] = "0123456789*#ABCD";
+
+/* -e: the event packet due now (payload into out), 0 for audio. */
+static size_t event_payload(struct stream *st, uint8_t *out, bool *marker)
+{
+	if (!g.events || st->npk < 100)
+		return 0;
+	unsigned i = st->npk - 100, d = i / 13, j = i % 13;
+	if (d >= strlen(g.events) || j >= 8)
+		return 0;
+	const char *c = strchr(ev_digits, g.events[d]);
+	if (!c || !*c)
+		return 0;
+	if (j == 0)
+		st->ev_ts = st->ts;
+	unsigned dur = j < 5 ? 160 * (j + 1) : 800;
+	out[0] = (uint8_t)(c - ev_digits);
+	out[1] = (uint8_t)((j >= 5 ? 0x80 : 0) | 10);
+	out[2] = (uint8_t)(dur >> 8);
+	out[3] = (uint8_t)dur;
+	*marker = j == 0;
+	return 4;
+}
 
 static long long now_ms(void)
 {
@@ -262,11 +309,11 @@ static int open_port(unsigned port, struct stream *st)
 	return 0;
 }
 
-/* The payload of the next 20 ms of the tone; returns its length. */
+/* The payload of the next packet (g.ptime ms) of the tone; returns its length. */
 static size_t make_payload(struct stream *st, uint8_t *out)
 {
-	int16_t pcm[2 * FRAME];
-	unsigned rate = g.codec == C_G722 ? 2 * RATE : RATE, n = rate / 50;
+	int16_t pcm[2 * RATE * MAX_PTIME / 1000];
+	unsigned rate = g.codec == C_G722 ? 2 * RATE : RATE, n = rate * g.ptime / 1000;
 
 	for (unsigned i = 0; i < n; i++)
 		pcm[i] = (int16_t)lrint(TONE_AMP * sin(2.0 * M_PI * g.freq_hz * (double)st->phase_n++ / rate));
@@ -295,7 +342,7 @@ static size_t make_payload(struct stream *st, uint8_t *out)
 
 static void send_one(struct stream *st)
 {
-	uint8_t pkt[12 + 2 * FRAME];
+	uint8_t pkt[12 + 2 * RATE * MAX_PTIME / 1000];
 	pkt[0] = 0x80;
 	pkt[1] = (uint8_t)(g.pt | (st->sent == 0 ? 0x80 : 0));
 	pkt[2] = st->seq >> 8;
@@ -304,13 +351,21 @@ static void send_one(struct stream *st)
 		pkt[4 + i] = (uint8_t)(st->ts >> (24 - 8 * i));
 		pkt[8 + i] = (uint8_t)(st->ssrc >> (24 - 8 * i));
 	}
-	size_t len = 12 + make_payload(st, pkt + 12);
+	bool marker = false;
+	size_t evlen = event_payload(st, pkt + 12, &marker);
+	size_t len = 12 + (evlen ? evlen : make_payload(st, pkt + 12));
+	if (evlen) {
+		pkt[1] = (uint8_t)(EV_PT | (marker ? 0x80 : 0));
+		for (int i = 0; i < 4; i++)
+			pkt[4 + i] = (uint8_t)(st->ev_ts >> (24 - 8 * i));
+	}
+	st->npk++;
 	bool drop = g.loss_pct && (unsigned)(random() % 100) < g.loss_pct;
 	if (!drop && sendto(st->fd, pkt, len, 0, (struct sockaddr *)&st->remote,
 			    sizeof st->remote) == (ssize_t)len)
 		st->sent++;
 	st->seq++;
-	st->ts += FRAME;
+	st->ts += RATE * g.ptime / 1000;
 }
 
 static int codec_init(struct stream *st)
@@ -424,6 +479,29 @@ static void receive_all(struct stream *st, long long t0)
 			known |= st->ssrcs[i] == ssrc;
 		if (!known && st->nssrcs < 8)
 			st->ssrcs[st->nssrcs++] = ssrc;
+		if (pt == EV_PT && end - hl >= 4 && (b[hl + 1] & 0x80) && b[hl] < 16) {
+			uint32_t ts = (uint32_t)b[4] << 24 | b[5] << 16 | b[6] << 8 | b[7];
+			size_t ne = strlen(st->events);
+			if ((!st->have_end || ts != st->end_ts) && ne + 1 < sizeof st->events)
+				st->events[ne] = ev_digits[b[hl]];
+			st->have_end = true;
+			st->end_ts = ts;
+		}
+		if (pt == 0 || pt == 8 || pt == 9 || pt == 18) {
+			size_t plen = end - hl;
+			long long t = now_ms() - t0;
+			if (!st->naudio++) {
+				st->psz_min = st->psz_max = plen;
+				st->audio_first_ms = t;
+			}
+			if (plen < PSZ_MAX)
+				st->psz_count[plen]++;
+			st->psz_min = plen < st->psz_min ? plen : st->psz_min;
+			st->psz_max = plen > st->psz_max ? plen : st->psz_max;
+			if (st->naudio > 1 && t - st->audio_last_ms > st->audio_max_gap)
+				st->audio_max_gap = t - st->audio_last_ms;
+			st->audio_last_ms = t;
+		}
 		if (pt == 0 || pt == 8) {
 			st->pt_seen = pt;
 			take_audio(st, b + hl, end - hl, pt);
@@ -489,7 +567,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: rtpprobe [-l PORT] [-r HOST:PORT|@FILE] [-n N] [-f HZ] [-p 0|8] [-d MS]\n"
-		"                [-c pcmu|pcma|g722|g729] [-L LOSS_PCT] [-D DIGITS]\n"
+		"                [-c pcmu|pcma|g722|g729] [-L LOSS_PCT] [-D DIGITS] [-P PTIME_MS] [-e DIGITS]\n"
 		"                [-W MS] [-E] [-o FILE]\n"
 		"       rtpprobe -M FILE -B BASE -C COUNT [-S STEP] [-n N] [-f HZ] [-d MS] [-T MS]\n");
 	exit(1);
@@ -515,7 +593,7 @@ static int run_single(unsigned lport, const char *remote, long linger, long wait
 		long long next = now_ms();
 		for (unsigned i = 0; i < g.npkts; i++) {
 			send_one(&st);
-			next += 20;
+			next += g.ptime;
 			wait_until(&st, 1, next, t0);
 		}
 	}
@@ -525,9 +603,16 @@ static int run_single(unsigned lport, const char *remote, long linger, long wait
 	if (st.first_ms >= 0)
 		snprintf(src, sizeof src, "%s:%u", inet_ntoa(st.first_src.sin_addr),
 			 ntohs(st.first_src.sin_port));
-	printf("sent=%u recv=%u pt=%d freq=%.1f level=%.1f ssrcs=%u src=%s first_ms=%lld\n",
+	size_t mode = 0;
+	for (size_t i = 1; i < PSZ_MAX; i++)
+		if (st.psz_count[i] > st.psz_count[mode])
+			mode = i;
+	double ival = st.naudio > 1 ? (double)(st.audio_last_ms - st.audio_first_ms) / (st.naudio - 1) : 0;
+	printf("sent=%u recv=%u pt=%d freq=%.1f level=%.1f ssrcs=%u src=%s first_ms=%lld "
+	       "psize=%zu-%zu pmode=%zu:%u ival=%.1f imax=%lld events=%s\n",
 	       st.sent, st.recv, st.pt_seen, dominant_freq(st.pcm, st.npcm),
-	       level_dbfs(st.pcm, st.npcm), st.nssrcs, src, st.first_ms);
+	       level_dbfs(st.pcm, st.npcm), st.nssrcs, src, st.first_ms, st.psz_min, st.psz_max, mode, st.psz_count[mode], ival, st.audio_max_gap,
+	       st.events[0] ? st.events : "-");
 	if (outpath) {
 		FILE *f = fopen(outpath, "wb");
 		if (f) {
@@ -625,13 +710,18 @@ int main(int argc, char **argv)
 	const char *remote = NULL, *multi = NULL, *outpath = NULL;
 	long linger = 500, wait_file = 15000, total = 30000;
 	int opt;
-	while ((opt = getopt(argc, argv, "l:r:n:f:p:d:W:Eo:M:B:C:S:T:c:L:D:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:r:n:f:p:d:W:Eo:M:B:C:S:T:c:L:D:P:e:")) != -1) {
 		switch (opt) {
 		case 'l': lport = (unsigned)atoi(optarg); break;
 		case 'r': remote = optarg; break;
 		case 'n': g.npkts = (unsigned)atoi(optarg); break;
 		case 'f': g.freq_hz = (unsigned)atoi(optarg); break;
 		case 'p': g.pt = atoi(optarg); break;
+		case 'P':
+			g.ptime = (unsigned)atoi(optarg);
+			if (g.ptime < 10 || g.ptime > MAX_PTIME || g.ptime % 10)
+				usage();
+			break;
 		case 'd': linger = atol(optarg); break;
 		case 'W': wait_file = atol(optarg); break;
 		case 'E': g.echo = true; break;
@@ -642,6 +732,9 @@ int main(int argc, char **argv)
 		case 'S': step = (unsigned)atoi(optarg); break;
 		case 'T': total = atol(optarg); break;
 		case 'L': g.loss_pct = (unsigned)atoi(optarg); break;
+		case 'e':
+			g.events = optarg;
+			break;
 		case 'D':
 			g.digits = optarg;
 			g.dtmf = dtmf_tx_init(NULL);

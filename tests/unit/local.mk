@@ -91,3 +91,9 @@ check_PROGRAMS += tests/unit/test_ws
 tests_unit_test_ws_SOURCES = tests/unit/test_ws.c
 tests_unit_test_ws_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(SSL_CFLAGS)
 tests_unit_test_ws_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
+
+# DTMF in SIP INFO bodies.
+check_PROGRAMS += tests/unit/test_dtmf_relay
+tests_unit_test_dtmf_relay_SOURCES = tests/unit/test_dtmf_relay.c
+tests_unit_test_dtmf_relay_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_dtmf_relay_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)

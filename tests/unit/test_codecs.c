@@ -490,27 +490,34 @@ static void assert_answer(const char *offer, const char *want)
 START_TEST(test_opus_fmtp)
 {
 	const struct tandem_codec_negotiation *n = OPUS()->negotiation;
-	char small[24];
+	char small[128];
 
 	ck_assert_str_eq(n->default_fmtp, "minptime=10;useinbandfec=1");
 	ck_assert_ptr_null(n->fmtp_compatible);         /* always compatible */
-	assert_answer(NULL, "stereo=0;sprop-stereo=0");
-	assert_answer("", "stereo=0;sprop-stereo=0");
-	assert_answer("minptime=10;useinbandfec=1", "stereo=0;sprop-stereo=0;useinbandfec=1");
-	assert_answer("stereo=1;sprop-stereo=1;useinbandfec=0", "stereo=0;sprop-stereo=0");
+	/* Every parameter stated, whatever the offer says or leaves out. */
+	assert_answer(NULL, "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=0;maxplaybackrate=48000;maxaveragebitrate=32000");
+	assert_answer("", "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=0;maxplaybackrate=48000;maxaveragebitrate=32000");
+	/* A browser's offer. */
+	assert_answer("minptime=10;useinbandfec=1", "stereo=0;sprop-stereo=0;useinbandfec=1;usedtx=0;maxplaybackrate=48000;maxaveragebitrate=32000");
+	/* A desk phone's: no stereo, wideband playback, so wideband back. */
+	assert_answer("stereo=0;sprop-stereo=0;maxplaybackrate=16000", "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=0;maxplaybackrate=16000;maxaveragebitrate=20000");
+	assert_answer("maxplaybackrate=8000", "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=0;maxplaybackrate=8000;maxaveragebitrate=12000");
+	/* Stereo asked for: still mono, said so. */
+	assert_answer("stereo=1;sprop-stereo=1;useinbandfec=0", "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=0;maxplaybackrate=48000;maxaveragebitrate=32000");
 	assert_answer("maxaveragebitrate=20000;usedtx=1;ptime=20;maxptime=40",
-		      "stereo=0;sprop-stereo=0;usedtx=1;maxaveragebitrate=20000");
-	assert_answer("usedtx=0;maxplaybackrate=16000", "stereo=0;sprop-stereo=0");
-	assert_answer("maxaveragebitrate=999999", "stereo=0;sprop-stereo=0;maxaveragebitrate=510000");
-	assert_answer("maxaveragebitrate=100", "stereo=0;sprop-stereo=0;maxaveragebitrate=6000");
-	assert_answer("maxaveragebitrate=12k;useinbandfec=yes", "stereo=0;sprop-stereo=0");
-	assert_answer(" USEINBANDFEC = 1 ;;;=;x;useinbandfec", "stereo=0;sprop-stereo=0;useinbandfec=1");
-	assert_answer("useinbandfec=1;useinbandfec=0", "stereo=0;sprop-stereo=0");
+		      "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=1;maxplaybackrate=48000;maxaveragebitrate=20000");
+	assert_answer("usedtx=0;maxplaybackrate=16000", "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=0;maxplaybackrate=16000;maxaveragebitrate=20000");
+	assert_answer("maxaveragebitrate=999999", "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=0;maxplaybackrate=48000;maxaveragebitrate=510000");
+	assert_answer("maxaveragebitrate=100", "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=0;maxplaybackrate=48000;maxaveragebitrate=6000");
+	assert_answer("maxplaybackrate=96000;maxaveragebitrate=12k;useinbandfec=yes",
+		      "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=0;maxplaybackrate=48000;maxaveragebitrate=32000");
+	assert_answer(" USEINBANDFEC = 1 ;;;=;x;useinbandfec", "stereo=0;sprop-stereo=0;useinbandfec=1;usedtx=0;maxplaybackrate=48000;maxaveragebitrate=32000");
+	assert_answer("useinbandfec=1;useinbandfec=0", "stereo=0;sprop-stereo=0;useinbandfec=0;usedtx=0;maxplaybackrate=48000;maxaveragebitrate=32000");
 	/* The answer must fit. */
-	ck_assert_int_eq(n->fmtp_answer("useinbandfec=1", small, sizeof small), -ENOBUFS);
+	ck_assert_int_eq(n->fmtp_answer("useinbandfec=1", small, 93), -ENOBUFS);
 	ck_assert_str_eq(small, "");
-	ck_assert_int_eq(n->fmtp_answer(NULL, small, 23), -ENOBUFS);
-	ck_assert_int_eq(n->fmtp_answer(NULL, small, 24), 23);
+	ck_assert_int_eq(n->fmtp_answer(NULL, small, 93), -ENOBUFS);
+	ck_assert_int_eq(n->fmtp_answer(NULL, small, 94), 93);
 }
 END_TEST
 
