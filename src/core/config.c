@@ -425,6 +425,11 @@ static void check_trunk(struct loader *L, const struct ini_section *s, struct tc
 	if (!strcmp(t->name, "echo") || !strcmp(t->name, "milliwatt"))
 		tconf_diag(&L->d, s->file, s->line, "[%s] is the name of a built-in target; pick another trunk name",
 			   t->name);
+	if (!t->username != !t->password)
+		tconf_diag(&L->d, s->file, s->line, "[%s] set both username and password (digest toward the trunk), or neither",
+			   t->name);
+	if (t->do_register && !t->username)
+		tconf_diag(&L->d, s->file, s->line, "[%s] register = yes needs username and password", t->name);
 	if (!t->interface) {
 		t->interface = c->ninterfaces ? c->interfaces[0].name : NULL;
 		return;

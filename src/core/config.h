@@ -80,6 +80,12 @@ struct tconf_trunk {
 	unsigned strip;             /* digits removed from the front of the called number */
 	const char *prepend;        /* prefix added after strip; NULL = none */
 	const char *caller_id;      /* fixed calling number toward the trunk; NULL = pass */
+	/* outbound digest (trunk_auth.c) and registration (trunk_register.c) */
+	const char *username;       /* answer 401/407 from the trunk; NULL = do not */
+	const char *password;
+	const char *realm;          /* only answer challenges of this realm; NULL = any */
+	bool do_register;           /* keep a registration with the trunk ('register') */
+	unsigned register_expiry;   /* s asked for in REGISTER */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s

@@ -130,6 +130,17 @@ const struct tcs_key tcs_keys[] = {
 	    "Prefix put in front of the called number (after strip), e.g. + or a carrier code."),
 	TRK(caller_id, TCS_DIGITS, 0, 0, 0, NULL, NULL, "the caller's own number",
 	    "Calling number presented to the trunk in From (a fixed caller-ID rewrite)."),
+	TRK(username, TCS_STRING, 0, 0, 0, NULL, NULL, "challenges from the trunk are not answered",
+	    "Digest username for the trunk's 401/407 challenges (MD5 or SHA-256, SHA-256 preferred) and REGISTER."),
+	TRK(password, TCS_STRING, 0, 0, 0, NULL, NULL, "none",
+	    "Digest password for the trunk (with username)."),
+	TRK(realm, TCS_STRING, 0, 0, 0, NULL, NULL, "any realm",
+	    "Only answer challenges of this realm (the credentials are not offered to others)."),
+	{ TCS_TRUNK, "register", TCS_BOOL, 0, 0, 0, "no", NULL, FIELD(tconf_trunk, do_register), NULL,
+	  "Register with the trunk as username (needs username and password); refreshed before expiry, "
+	  "retried with back-off on failure, removed on a clean shutdown." },
+	TRK(register_expiry, TCS_UINT, 0, 60, 86400, "3600", NULL, NULL,
+	    "Seconds of registration asked for; refreshed at about half (or what the trunk grants)."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),

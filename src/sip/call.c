@@ -15,6 +15,7 @@
 #include "core/cdr.h"
 #include "core/log.h"
 #include "sip/call.h"
+#include "sip/trunk_auth.h"
 #include "sip/trunks.h"
 
 struct tcall_table {
@@ -120,6 +121,7 @@ static void call_free(struct call *c)
 	if (c->upd_saved_valid)
 		nua_destroy_event(c->upd_saved);
 	tconf_unref(c->conf);
+	free(c->b_auth);
 	free(c->a_offer);
 	free(c->a_sdp);
 	free(c);
@@ -493,11 +495,17 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	const char *from_user = tr->caller_id ? tr->caller_id : c->caller[0] ? c->caller : "anonymous";
 	snprintf(ruri, sizeof ruri, "sip:%s@%s%s%s:%u%s", c->called_out, v6 ? "[" : "", tr->host,
 		 v6 ? "]" : "", tr->port, tp);
+	snprintf(c->b_ruri, sizeof c->b_ruri, "%s", ruri);
 	snprintf(to, sizeof to, "<sip:%s@%s%s%s:%u>", c->called_out, v6 ? "[" : "", tr->host,
 		 v6 ? "]" : "", tr->port);
 	snprintf(from, sizeof from, "%s%s<sip:%s@%s>", display && !tr->caller_id ? display : "",
 		 display && !tr->caller_id ? " " : "", from_user, adv);
-	c->b.nh = nua_handle(c->sip->nua, &c->b, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
+	char cseq[32];
+	snprintf(cseq, sizeof cseq, "%" PRIu32 " INVITE", c->b_cseq);
+	c->b.nh = nua_handle(c->sip->nua, &c->b, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
+			     TAG_IF(c->b_auth && c->b_call_id[0], SIPTAG_CALL_ID_STR(c->b_call_id)),
+			     TAG_IF(c->b_auth && c->b_cseq, SIPTAG_CSEQ_STR(cseq)),
+			     TAG_END());
 	if (!c->b.nh)
 		return -ENOMEM;
 	c->b_used = true;
@@ -505,6 +513,8 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	snprintf(mfs, sizeof mfs, "%u", mf > 70 ? 69 : (mf ? mf - 1 : 0));
 	nua_invite(c->b.nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mfs),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer->sdp),
+		   TAG_IF(c->b_auth && !c->b_auth_proxy, SIPTAG_AUTHORIZATION_STR(c->b_auth)),
+		   TAG_IF(c->b_auth && c->b_auth_proxy, SIPTAG_PROXY_AUTHORIZATION_STR(c->b_auth)),
 		   TAG_END());
 	LOG_INFO("call %s: %s -> %s via trunk %s (%s)", c->id, from_user, c->called_out, tr->name, ruri);
 	trunk_acquire(c->sip, tr->name);
@@ -565,6 +575,23 @@ static void orphan_event(struct tsip *s, nua_event_t event, int status, nua_hand
 	}
 }
 
+/* Offer again (A's offer, or ours for a local offer) and INVITE c->trunk. */
+static int reinvite_b(struct call *c)
+{
+	struct media_sdp out = { 0 };
+	int rc = c->a_offer ? media_session_offer(c->media, MEDIA_LEG_A, c->a_offer, c->a_offer_len, &out)
+			    : media_session_local_offer(c->media, MEDIA_LEG_B, &out);
+	if (rc == 0 && out.sdp)
+		rc = call_invite_b(c, &out);
+	else if (rc == 0)
+		rc = -EINVAL;
+	media_sdp_clear(&out);
+	if (rc < 0)
+		return rc;
+	call_timer_start(c, &c->t_setup, c->conf->calls.setup_timeout, EV_T_SETUP);
+	return 0;
+}
+
 int call_failover(struct call *c, const char *why)
 {
 	const struct tconf_route *r = c->route;
@@ -606,19 +633,49 @@ int call_failover(struct call *c, const char *why)
 	c->attempt++;
 	clock_gettime(CLOCK_REALTIME, &c->ts_attempt);
 	c->trunk = r->targets[i].trunk;
+	free(c->b_auth);            /* credentials were for the last target */
+	c->b_auth = NULL;
+	c->b_auth_tries = 0;
+	return reinvite_b(c);
+}
 
-	struct media_sdp out = { 0 };
-	int rc = c->a_offer ? media_session_offer(c->media, MEDIA_LEG_A, c->a_offer, c->a_offer_len, &out)
-			    : media_session_local_offer(c->media, MEDIA_LEG_B, &out);
-	if (rc == 0 && out.sdp)
-		rc = call_invite_b(c, &out);
-	else if (rc == 0)
-		rc = -EINVAL;
-	media_sdp_clear(&out);
+int call_auth_retry(struct call *c)
+{
+	char hdr[1024];
+	bool proxy;
+	sip_t const *sip = c->ev.sip;
+	if (!c->trunk || !sip || (c->state != CS_TRYING && c->state != CS_RINGING))
+		return -EINVAL;
+	int rc = trunk_auth_answer(c->trunk, sip, "INVITE", c->b_ruri, c->b_auth_tries, c->id,
+				   hdr, sizeof hdr, &proxy);
 	if (rc < 0)
 		return rc;
-	call_timer_start(c, &c->t_setup, c->conf->calls.setup_timeout, EV_T_SETUP);
-	return 0;
+	char *dup = strdup(hdr);
+	if (!dup)
+		return -ENOMEM;
+	free(c->b_auth);
+	c->b_auth = dup;
+	c->b_auth_proxy = proxy;
+	c->b_auth_tries++;
+	/* the answer is the same request again: same Call-ID, next CSeq */
+	snprintf(c->b_call_id, sizeof c->b_call_id, "%s",
+		 sip->sip_call_id && sip->sip_call_id->i_id ? sip->sip_call_id->i_id : "");
+	c->b_cseq = sip->sip_cseq ? sip->sip_cseq->cs_seq + 1 : 0;
+	/* the challenged INVITE is over (nta ACKed the 401/407): drop its handle */
+	if (c->trunk_held) {
+		trunk_release(c->sip, c->trunk_held);
+		c->trunk_held = NULL;
+	}
+	if (c->b.nh) {
+		nua_handle_bind(c->b.nh, NULL);
+		nua_handle_destroy(c->b.nh);
+	}
+	memset(&c->b, 0, sizeof c->b);
+	c->b.call = c;
+	c->b.which = MEDIA_LEG_B;
+	call_timers_stop(c);
+	media_session_offer_rejected(c->media, MEDIA_LEG_B);
+	return reinvite_b(c);
 }
 
 static int media_error_status(int rc, const char **phrase)
@@ -820,6 +877,26 @@ static int callstate_of(tagi_t tags[])
 	return st;
 }
 
+/* B's INVITE was challenged (401/407): answered with the trunk's credentials
+ * here, unseen by the FSM; or, when it cannot be, a failure of the trunk.
+ * nua keeps a challenged INVITE open waiting for credentials that will never
+ * come, so its handle is ended here and the leg counts as gone. */
+static void b_challenged(struct call *c, struct tcall_leg *leg, nua_handle_t *nh)
+{
+	if (call_auth_retry(c) == 0)
+		return;
+	nua_handle_bind(nh, NULL);
+	nua_handle_destroy(nh);
+	leg->nh = NULL;
+	leg->gone = true;
+	bool a_gone = c->a.gone || !c->a.nh;
+	call_fsm_feed(c, EV_B_REJECT);
+	if (a_gone) {               /* no event will come to end the call */
+		c->ev.leg = leg;
+		call_fsm_feed(c, EV_LEG_GONE);
+	}
+}
+
 void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *phrase,
 		    nua_handle_t *nh, struct tcall_leg *leg, sip_t const *sip, tagi_t tags[])
 {
@@ -906,6 +983,10 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 			call_fsm_feed(c, c->ev.sdp ? EV_B_EARLY_MEDIA : EV_B_PROGRESS);
 		} else {
 			leg->got_provisional = true;
+			if (status == 401 || status == 407) {
+				b_challenged(c, leg, nh);
+				return;
+			}
 			call_fsm_feed(c, status < 300 ? EV_B_ANSWER : EV_B_REJECT);
 		}
 		return;

@@ -121,6 +121,14 @@ struct call {
 	char reason[64];
 
 	su_timer_t *t_setup, *t_noanswer, *t_maxdur;
+
+	/* outbound digest toward the current trunk (trunk_auth.h) */
+	char *b_auth;               /* credentials for B's next INVITE (malloc'd), or NULL */
+	bool b_auth_proxy;          /* ... as Proxy-Authorization */
+	unsigned b_auth_tries;      /* challenges answered for the current target */
+	char b_ruri[256];           /* Request-URI of B's INVITE (the digest uri) */
+	char b_call_id[128];        /* the challenged INVITE's Call-ID, kept for the answer */
+	uint32_t b_cseq;            /* CSeq for the answer; 0 = sofia's own */
 };
 
 /* call_fsm.c */
@@ -148,6 +156,9 @@ void call_maybe_free(struct call *c);
 /* Give up on the current B leg and try the route's next trunk. Returns 0 when
  * a new INVITE went out, -ENOENT when no target is left. */
 int call_failover(struct call *c, const char *why);
+/* B answered 401/407 (c->ev): send the INVITE again with the trunk's
+ * credentials. 0 when it went out; <0 when not (then it is a failure). */
+int call_auth_retry(struct call *c);
 int call_map_status(const struct call *c, int status);
 /* B (or the endpoint) answered: counters and times. */
 void call_answered(struct call *c);

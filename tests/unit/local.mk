@@ -73,3 +73,8 @@ check_PROGRAMS += tests/unit/test_registrar
 tests_unit_test_registrar_SOURCES = tests/unit/test_registrar.c
 tests_unit_test_registrar_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_registrar_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test_digest_client
+tests_unit_test_digest_client_SOURCES = tests/unit/test_digest_client.c
+tests_unit_test_digest_client_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(SSL_CFLAGS)
+tests_unit_test_digest_client_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
