@@ -14,6 +14,7 @@
 
 #include "core/cdr.h"
 #include "core/log.h"
+#include "sip/trunk_register.h"
 #include "sip/trunks.h"
 
 #define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
@@ -72,6 +73,11 @@ static void nua_callback(nua_event_t event, int status, char const *phrase,
 		return;
 	case nua_r_options:
 		if (trunks_on_options(s, nh, status))
+			return;
+		break;
+	case nua_r_register:
+	case nua_r_unregister:
+		if (treg_on_response(s, nh, status, phrase, sip))
 			return;
 		break;
 	case nua_r_shutdown:
@@ -192,7 +198,7 @@ static void *sip_main(void *arg)
 	s->q_reg = su_root_register(s->root, s->q_wait, queue_wakeup, NULL, 0);
 	cdr_follow_conf(s);
 	if (s->q_reg < 0 || (rc = tcall_table_new(s)) < 0 || (rc = stack_create(s)) < 0 ||
-	    (rc = trunks_init(s)) < 0) {
+	    (rc = trunks_init(s)) < 0 || (rc = treg_init(s)) < 0) {
 		set_start_state(s, s->q_reg < 0 ? -ENOMEM : rc);
 		goto out;
 	}
@@ -201,6 +207,7 @@ static void *sip_main(void *arg)
 
 out:
 	stop_timers_free(s);
+	treg_free(s);
 	trunks_free(s);
 	if (s->nua)
 		nua_destroy(s->nua);
@@ -295,7 +302,7 @@ static void stop_poll(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 {
 	struct tsip *s = arg;
 	(void)m;
-	if (tcall_count(s) == 0) {
+	if (tcall_count(s) == 0 && treg_busy(s) == 0) {
 		stop_timers_free(s);
 		shutdown_now(s);
 	} else {
@@ -310,11 +317,13 @@ static void msg_stop(void *arg)
 		return;
 	s->stopping = true;
 	unsigned left = tcall_hangup_all(s);
-	if (left == 0) {
+	unsigned regs = treg_stop(s);   /* un-REGISTER from the trunks */
+	if (left == 0 && regs == 0) {
 		shutdown_now(s);
 		return;
 	}
-	LOG_NOTICE("sip: hanging up %u call(s) before shutting down", left);
+	if (left)
+		LOG_NOTICE("sip: hanging up %u call(s) before shutting down", left);
 	s->stop_grace = su_timer_create(su_root_task(s->root), STOP_GRACE_MS);
 	s->stop_poll = su_timer_create(su_root_task(s->root), 50);
 	su_timer_set(s->stop_grace, stop_grace_expired, s);

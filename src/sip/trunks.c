@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "core/log.h"
+#include "sip/trunk_register.h"
 #include "sip/trunks.h"
 
 #define TICK_MS 500
@@ -233,7 +234,9 @@ static void list_trunks(tsip_t *s, void *arg)
 				    !ts || !ts->probes ? "unknown" : ts->down ? "down" : "up";
 		char addr[300];
 		snprintf(addr, sizeof addr, "%s:%u", t->host, t->port);
-		json_array_append_new(arr, json_pack(
+		long reg_left;
+		const char *reg = treg_state(s, t->name, &reg_left);
+		json_t *o = json_pack(
 			"{s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I}",
 			"name", t->name, "address", addr,
 			"transport", t->transport == TCONF_TP_TCP ? "tcp" :
@@ -242,7 +245,12 @@ static void list_trunks(tsip_t *s, void *arg)
 			"channels", ts ? (int)ts->active : 0, "max_channels", (int)t->max_channels,
 			"options_rtt_ms", (json_int_t)(ts ? ts->rtt_ms : -1),
 			"state_for_s", (json_int_t)(ts ? now - ts->since : 0),
-			"calls_total", (json_int_t)(ts ? ts->calls : 0)));
+			"calls_total", (json_int_t)(ts ? ts->calls : 0));
+		if (o && reg) {
+			json_object_set_new(o, "registration", json_string(reg));
+			json_object_set_new(o, "registration_expires_s", json_integer(reg_left));
+		}
+		json_array_append_new(arr, o);
 	}
 }
 
