@@ -70,7 +70,7 @@ struct tconf_interface {
 struct tconf_trunk {
 	const char *name;
 	const char *host;           /* IP literal or DNS name */
-	uint16_t port;              /* default 5060 */
+	uint16_t port;              /* 0 = unset: 5060/5061, or NAPTR/SRV for a name */
 	enum tconf_transport transport;   /* default udp */
 	const char *interface;      /* interface name; default: the first interface */
 	bool latch;                 /* learn the media source (default yes); off for trusted trunks */

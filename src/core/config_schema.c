@@ -109,9 +109,9 @@ const struct tcs_key tcs_keys[] = {
 	    "Last RTP/RTCP port."),
 
 	TRK(host, TCS_HOST, REQ, 0, 0, NULL, NULL, NULL,
-	    "IP address or DNS name of the peer."),
-	TRK(port, TCS_PORT, 0, 1, 65535, "5060", NULL, NULL,
-	    "SIP port of the peer."),
+	    "IP address or DNS name of the peer; a name is resolved per RFC 3263 and calls fail over across its SRV targets."),
+	TRK(port, TCS_PORT, 0, 1, 65535, NULL, NULL, "5060 (5061 for TLS); for a DNS name: NAPTR/SRV",
+	    "SIP port of the peer. Leave unset for a DNS name to use its NAPTR and SRV records (RFC 3263)."),
 	TRK(transport, TCS_ENUM, 0, 0, 0, "udp", transports, NULL,
 	    "SIP transport to the peer."),
 	TRK(interface, TCS_STRING, 0, 0, 0, NULL, NULL, "the first interface",

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "sip/call.h"
 #include "sip/trunk_auth.h"
+#include "sip/trunk_dns.h"
 #include "sip/trunks.h"
 
 struct tcall_table {
@@ -482,8 +483,7 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	const char *adv = ifc->advertise ? ifc->advertise : ifc->address;
 	const char *tp = tr->transport == TCONF_TP_TCP ? ";transport=tcp" :
 			 tr->transport == TCONF_TP_TLS ? ";transport=tls" : "";
-	bool v6 = strchr(tr->host, ':') != NULL;
-	char to[256], from[256], ruri[256];
+	char to[512], from[256], ruri[512];
 	sip_t const *sip = c->ev.sip;
 	const char *display = sip && sip->sip_from && sip->sip_from->a_display ? sip->sip_from->a_display : NULL;
 	unsigned mf = sip && sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 70;
@@ -493,11 +493,14 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	snprintf(c->called_out, sizeof c->called_out, "%s%s", tr->prepend ? tr->prepend : "",
 		 c->called + strip);
 	const char *from_user = tr->caller_id ? tr->caller_id : c->caller[0] ? c->caller : "anonymous";
-	snprintf(ruri, sizeof ruri, "sip:%s@%s%s%s:%u%s", c->called_out, v6 ? "[" : "", tr->host,
-		 v6 ? "]" : "", tr->port, tp);
+	char hostport[280], proxy[128] = "", dest[320] = "";
+	trunk_uri_host(tr, hostport, sizeof hostport);
+	snprintf(ruri, sizeof ruri, "sip:%s@%s%s", c->called_out, hostport, tp);
 	snprintf(c->b_ruri, sizeof c->b_ruri, "%s", ruri);
-	snprintf(to, sizeof to, "<sip:%s@%s%s%s:%u>", c->called_out, v6 ? "[" : "", tr->host,
-		 v6 ? "]" : "", tr->port);
+	snprintf(to, sizeof to, "<sip:%s@%s>", c->called_out, hostport);
+	/* a trunk given by name: the resolved target this attempt goes to */
+	if (tdns_target(c->sip, tr, c->dns_idx, proxy, sizeof proxy, dest, sizeof dest) < 0)
+		proxy[0] = dest[0] = 0;
 	snprintf(from, sizeof from, "%s%s<sip:%s@%s>", display && !tr->caller_id ? display : "",
 		 display && !tr->caller_id ? " " : "", from_user, adv);
 	char cseq[32];
@@ -505,6 +508,7 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	c->b.nh = nua_handle(c->sip->nua, &c->b, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
 			     TAG_IF(c->b_auth && c->b_call_id[0], SIPTAG_CALL_ID_STR(c->b_call_id)),
 			     TAG_IF(c->b_auth && c->b_cseq, SIPTAG_CSEQ_STR(cseq)),
+			     TAG_IF(proxy[0], NUTAG_PROXY(proxy)),
 			     TAG_END());
 	if (!c->b.nh)
 		return -ENOMEM;
@@ -516,7 +520,8 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 		   TAG_IF(c->b_auth && !c->b_auth_proxy, SIPTAG_AUTHORIZATION_STR(c->b_auth)),
 		   TAG_IF(c->b_auth && c->b_auth_proxy, SIPTAG_PROXY_AUTHORIZATION_STR(c->b_auth)),
 		   TAG_END());
-	LOG_INFO("call %s: %s -> %s via trunk %s (%s)", c->id, from_user, c->called_out, tr->name, ruri);
+	LOG_INFO("call %s: %s -> %s via trunk %s (%s%s%s)", c->id, from_user, c->called_out, tr->name, ruri,
+		 dest[0] ? " to " : "", dest);
 	trunk_acquire(c->sip, tr->name);
 	c->trunk_held = tr->name;
 	return 0;
@@ -600,6 +605,23 @@ int call_failover(struct call *c, const char *why)
 
 	if (!r || c->endpoint != MEDIA_ENDPOINT_NONE)
 		return -ENOENT;
+	if (c->trunk && c->dns_idx + 1 < tdns_count(c->sip, c->trunk)) {
+		/* the trunk's next DNS target (SRV failover, RFC 3263) */
+		LOG_NOTICE("call %s: trunk %s target %zu failed (%s): trying its next DNS target", c->id,
+			   c->trunk->name, c->dns_idx + 1, why);
+		call_cdr(c, "FAILOVER", c->ev.sip || c->ev.status ? c->ev.status : 408);
+		c->q850 = 0;
+		orphan_b(c);
+		call_timers_stop(c);
+		media_session_offer_rejected(c->media, MEDIA_LEG_B);
+		c->dns_idx++;
+		c->attempt++;
+		clock_gettime(CLOCK_REALTIME, &c->ts_attempt);
+		free(c->b_auth);
+		c->b_auth = NULL;
+		c->b_auth_tries = 0;
+		return reinvite_b(c);
+	}
 	const char *cur_if = c->trunk ? c->trunk->interface : NULL;
 	for (i = c->target + 1; i < r->ntargets; i++) {
 		const struct tconf_target *tg = &r->targets[i];
@@ -633,6 +655,7 @@ int call_failover(struct call *c, const char *why)
 	c->attempt++;
 	clock_gettime(CLOCK_REALTIME, &c->ts_attempt);
 	c->trunk = r->targets[i].trunk;
+	c->dns_idx = 0;
 	free(c->b_auth);            /* credentials were for the last target */
 	c->b_auth = NULL;
 	c->b_auth_tries = 0;

@@ -126,9 +126,10 @@ struct call {
 	char *b_auth;               /* credentials for B's next INVITE (malloc'd), or NULL */
 	bool b_auth_proxy;          /* ... as Proxy-Authorization */
 	unsigned b_auth_tries;      /* challenges answered for the current target */
-	char b_ruri[256];           /* Request-URI of B's INVITE (the digest uri) */
+	char b_ruri[512];           /* Request-URI of B's INVITE (the digest uri) */
 	char b_call_id[128];        /* the challenged INVITE's Call-ID, kept for the answer */
 	uint32_t b_cseq;            /* CSeq for the answer; 0 = sofia's own */
+	size_t dns_idx;             /* which DNS target of the trunk (trunk_dns.h) */
 };
 
 /* call_fsm.c */

@@ -8,6 +8,7 @@ src_sip_libtsip_a_SOURCES = \
 	src/sip/digest.c src/sip/digest.h src/sip/nonce.c src/sip/nonce.h \
 	src/sip/digest_client.c src/sip/digest_client.h src/sip/trunk_auth.c src/sip/trunk_auth.h \
 	src/sip/trunk_register.c src/sip/trunk_register.h \
+	src/sip/trunk_dns.c src/sip/trunk_dns.h src/sip/srv_order.c src/sip/srv_order.h \
 	src/sip/banlist.c src/sip/banlist.h \
 	src/sip/registrar.c src/sip/registrar_file.c src/sip/registrar.h
 TSIP_LIBS = src/sip/libtsip.a $(SOFIA_LIBS) $(SSL_LIBS)

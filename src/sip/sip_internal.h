@@ -34,6 +34,7 @@ struct tcall_leg;
 struct tcall_table;
 struct trunk_table;
 struct treg_table;
+struct tdns_table;
 struct tcdr;
 
 #define TSIP_NRESULTS 500           /* final response codes 200..699 (metrics) */
@@ -52,6 +53,7 @@ struct tsip {
 	struct tcall_table *calls;  /* the call core's state */
 	struct trunk_table *trunks; /* live trunk state (trunks.c) */
 	struct treg_table *regs;    /* outbound registrations (trunk_register.c) */
+	struct tdns_table *dns;     /* trunks' DNS targets (trunk_dns.c) */
 	struct tcdr *cdr;           /* call records, or NULL (owned; follows conf) */
 
 	/* start-up handshake with tsip_start() */

@@ -14,6 +14,7 @@
 
 #include "core/cdr.h"
 #include "core/log.h"
+#include "sip/trunk_dns.h"
 #include "sip/trunk_register.h"
 #include "sip/trunks.h"
 
@@ -198,7 +199,8 @@ static void *sip_main(void *arg)
 	s->q_reg = su_root_register(s->root, s->q_wait, queue_wakeup, NULL, 0);
 	cdr_follow_conf(s);
 	if (s->q_reg < 0 || (rc = tcall_table_new(s)) < 0 || (rc = stack_create(s)) < 0 ||
-	    (rc = trunks_init(s)) < 0 || (rc = treg_init(s)) < 0) {
+	    (rc = trunks_init(s)) < 0 || (rc = treg_init(s)) < 0 ||
+	    (rc = tdns_init(s)) < 0) {
 		set_start_state(s, s->q_reg < 0 ? -ENOMEM : rc);
 		goto out;
 	}
@@ -208,6 +210,7 @@ static void *sip_main(void *arg)
 out:
 	stop_timers_free(s);
 	treg_free(s);
+	tdns_free(s);
 	trunks_free(s);
 	if (s->nua)
 		nua_destroy(s->nua);

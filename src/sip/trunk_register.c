@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "sip/trunk_auth.h"
+#include "sip/trunk_dns.h"
 #include "sip/trunk_register.h"
 
 #define TICK_MS 500
@@ -104,7 +105,9 @@ static void trunk_uris(const struct tconf_trunk *t, char *uri, size_t ulen, char
 	bool v6 = strchr(t->host, ':') != NULL;
 	const char *tp = t->transport == TCONF_TP_TCP ? ";transport=tcp" :
 			 t->transport == TCONF_TP_TLS ? ";transport=tls" : "";
-	snprintf(uri, ulen, "sip:%s%s%s:%u%s", v6 ? "[" : "", t->host, v6 ? "]" : "", t->port, tp);
+	char hostport[280];
+	trunk_uri_host(t, hostport, sizeof hostport);
+	snprintf(uri, ulen, "sip:%s%s", hostport, tp);
 	snprintf(aor, alen, "<sip:%s@%s%s%s>", t->username, v6 ? "[" : "", t->host, v6 ? "]" : "");
 }
 

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "core/log.h"
+#include "sip/trunk_dns.h"
 #include "sip/trunk_register.h"
 #include "sip/trunks.h"
 
@@ -84,12 +85,11 @@ static void probe_failed(struct trunk_state *ts, const char *why)
 
 static void send_probe(struct tsip *s, const struct tconf_trunk *t, struct trunk_state *ts)
 {
-	bool v6 = strchr(t->host, ':') != NULL;
 	const char *tp = t->transport == TCONF_TP_TCP ? ";transport=tcp" :
 			 t->transport == TCONF_TP_TLS ? ";transport=tls" : "";
-	char uri[256];
-	snprintf(uri, sizeof uri, "sip:%s%s%s:%u%s", v6 ? "[" : "", t->host, v6 ? "]" : "",
-		 t->port, tp);
+	char uri[320], hostport[280];
+	trunk_uri_host(t, hostport, sizeof hostport);
+	snprintf(uri, sizeof uri, "sip:%s%s", hostport, tp);
 	ts->probe = nua_handle(s->nua, NULL, NUTAG_URL(uri), SIPTAG_TO_STR(uri), TAG_END());
 	if (!ts->probe)
 		return;
@@ -233,7 +233,7 @@ static void list_trunks(tsip_t *s, void *arg)
 		const char *state = !t->options_interval ? "unmonitored" :
 				    !ts || !ts->probes ? "unknown" : ts->down ? "down" : "up";
 		char addr[300];
-		snprintf(addr, sizeof addr, "%s:%u", t->host, t->port);
+		trunk_uri_host(t, addr, sizeof addr);
 		long reg_left;
 		const char *reg = treg_state(s, t->name, &reg_left);
 		json_t *o = json_pack(
