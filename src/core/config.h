@@ -65,6 +65,9 @@ struct tconf_interface {
 	unsigned transports;        /* TCONF_TP_* bits; default udp,tcp */
 	uint16_t rtp_port_min;      /* default 20000, even */
 	uint16_t rtp_port_max;      /* default 29999 */
+	uint16_t tls_port;          /* SIP over TLS (transports has tls); default 5061 */
+	const char *tls_certificate_dir;  /* agent.pem (key + chain), cafile.pem (trusted CAs) */
+	bool tls_verify_server;     /* check the certificate of TLS peers we connect to */
 };
 
 struct tconf_trunk {

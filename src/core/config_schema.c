@@ -23,9 +23,8 @@ static const struct tcs_enum log_levels[] = {
 	{ "error", 0 }, { "warn", 1 }, { "notice", 2 }, { "info", 3 }, { "debug", 4 },
 	{ NULL, 0 },
 };
-/* TLS is left out until interfaces and trunks have certificate keys. */
 static const struct tcs_enum transports[] = {
-	{ "udp", TCONF_TP_UDP }, { "tcp", TCONF_TP_TCP },
+	{ "udp", TCONF_TP_UDP }, { "tcp", TCONF_TP_TCP }, { "tls", TCONF_TP_TLS },
 	{ NULL, 0 },
 };
 const struct tcs_enum tcs_section_types[] = {
@@ -107,6 +106,14 @@ const struct tcs_key tcs_keys[] = {
 	    "First RTP port (even; RTCP uses the next odd port)."),
 	IFC(rtp_port_max, TCS_PORT, R, 1025, 65535, "29999", NULL, NULL,
 	    "Last RTP/RTCP port."),
+	IFC(tls_port, TCS_PORT, R, 1, 65535, "5061", NULL, NULL,
+	    "SIP over TLS listening port (when transports includes tls)."),
+	IFC(tls_certificate_dir, TCS_STRING, R | PATH, 0, 0, NULL, NULL, "no TLS",
+	    "Directory with agent.pem (private key and certificate chain) and cafile.pem (CAs trusted "
+	    "for the certificates of TLS peers); needed for tls in transports and for TLS trunks."),
+	IFC(tls_verify_server, TCS_BOOL, R, 0, 0, "yes", NULL, NULL,
+	    "Refuse TLS connections to peers (trunks) whose certificate does not chain to cafile.pem; "
+	    "no is for tests only and is logged as a warning. Applies to every TLS trunk of the interface."),
 
 	TRK(host, TCS_HOST, REQ, 0, 0, NULL, NULL, NULL,
 	    "IP address or DNS name of the peer; a name is resolved per RFC 3263 and calls fail over across its SRV targets."),

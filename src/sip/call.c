@@ -73,6 +73,13 @@ unsigned tcall_count(const struct tsip *s) { return s->calls ? s->calls->count :
 unsigned tcall_hangup_all(struct tsip *s)
 {
 	struct call *c, *next;
+	/* abandoned attempts that never heard back (a silent trunk, a refused
+	 * TLS peer) would hold the stop for sofia's 32 s INVITE timeout */
+	for (struct tcall_leg *o = s->calls->orphans, *on; o; o = on) {
+		on = o->onext;
+		if (!o->got_provisional)
+			orphan_free(s, o);
+	}
 	for (c = s->calls->head; c; c = next) {
 		next = c->next;
 		snprintf(c->reason, sizeof c->reason, "%s", REASON_SHUTDOWN);
@@ -493,7 +500,7 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	snprintf(c->called_out, sizeof c->called_out, "%s%s", tr->prepend ? tr->prepend : "",
 		 c->called + strip);
 	const char *from_user = tr->caller_id ? tr->caller_id : c->caller[0] ? c->caller : "anonymous";
-	char hostport[280], proxy[128] = "", dest[320] = "";
+	char hostport[280], proxy[320] = "", dest[320] = "";
 	trunk_uri_host(tr, hostport, sizeof hostport);
 	snprintf(ruri, sizeof ruri, "sip:%s@%s%s", c->called_out, hostport, tp);
 	snprintf(c->b_ruri, sizeof c->b_ruri, "%s", ruri);

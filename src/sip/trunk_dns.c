@@ -356,7 +356,13 @@ int tdns_target(struct tsip *s, const struct tconf_trunk *t, size_t idx,
 	const struct tdns_target *tg = &d->cur[idx];
 	bool v6 = strchr(tg->ip, ':') != NULL;
 	const char *tp = t->transport == TCONF_TP_TCP ? "tcp" : t->transport == TCONF_TP_TLS ? "tls" : "udp";
-	snprintf(url, ulen, "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "", tg->ip, v6 ? "]" : "", tg->port, tp);
+	/* TLS goes to the target's name, so that sofia checks the certificate
+	 * against it (it matches the certificate to the host it connects to) */
+	if (t->transport == TCONF_TP_TLS)
+		snprintf(url, ulen, "sip:%s:%u;transport=tls", tg->name, tg->port);
+	else
+		snprintf(url, ulen, "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "", tg->ip, v6 ? "]" : "",
+			 tg->port, tp);
 	snprintf(label, llen, "%s -> %s%s%s:%u", tg->name, v6 ? "[" : "", tg->ip, v6 ? "]" : "", tg->port);
 	return 0;
 }

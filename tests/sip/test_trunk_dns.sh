@@ -7,31 +7,23 @@
 # keeps the name; answers are cached for their TTL and resolved again after.
 . "$srcdir/tests/lib/testlib.sh"
 
-if [ -z "${TANDEM_IN_NETNS:-}" ]; then
-	command -v dnsmasq >/dev/null || { echo "FAIL - dnsmasq is installed (Debian: dnsmasq-base)"; echo "RESULT passed=0 failed=1"; exit 1; }
-	exec unshare --net --mount env TANDEM_IN_NETNS=1 bash "$0" "$@"
-fi
+. "$srcdir/tests/sip/netns.sh"
+netns_enter "$@"
 tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 need_tools
-ip link set lo up
-echo "nameserver 127.0.0.1" >"$TL_TMP/resolv.conf"
-mount --bind "$TL_TMP/resolv.conf" /etc/resolv.conf || { tl_fail "own resolv.conf in the mount namespace"; tl_done; }
 
 NUMBER=9123456
 TTL=3
 PA=$(tl_port); PB=$(tl_port)
-tl_bg dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll --user=root \
-	--listen-address=127.0.0.1 --bind-interfaces --port=53 \
-	--log-queries --log-facility="$TL_TMP/dns.log" --local-ttl=$TTL \
+NETNS_TTL=$TTL netns_dns \
 	--naptr-record=carrier.test,10,10,S,SIP+D2T,,_sip._tcp.sip.carrier.test \
 	--naptr-record=carrier.test,20,10,S,SIP+D2U,,_sip._udp.sip.carrier.test \
 	--srv-host=_sip._udp.sip.carrier.test,b.carrier.test,$PB,20,10 \
 	--srv-host=_sip._udp.sip.carrier.test,a.carrier.test,$PA,10,10 \
 	--host-record=a.carrier.test,127.0.0.1 --host-record=b.carrier.test,127.0.0.1
-for _ in $(seq 1 50); do ss -Hlnu 'sport = :53' | grep -q . && break; sleep 0.1; done
-tl_check "dnsmasq serves the test zone on 127.0.0.1:53 (in the namespace)" \
-	bash -c "ss -Hlnu 'sport = :53' | grep -q ."
+tl_check "dnsmasq serves the test zone on 127.0.0.1:53 (in the namespace, own resolv.conf)" \
+	bash -c "ss -Hlnu 'sport = :53' | grep -q . && grep -q '^nameserver 127.0.0.1' /etc/resolv.conf"
 
 TL_SIP_PORT=$(tl_port); TL_TRUNK_PORT=$PA
 TL_EXTRA="cdr_file = $TL_TMP/cdr.csv" TL_SETUP_TIMEOUT=3 TL_ROUTES="9 = trunk1" tl_conf "$TL_TMP/conf"
