@@ -21,9 +21,10 @@
 #define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
 
 /* Outbound TLS: the peer's chain must verify against cafile.pem, and its
- * certificate (CN or subjectAltName) must name the host we connect to (the
- * trunk's host, or for SRV the target name): sofia 1.12 matches the
- * destination against the certificate's subjects with this policy. */
+ * certificate (CN or subjectAltName) must name the Request-URI's host, i.e.
+ * the trunk's host (the SIP domain, also when SRV points elsewhere, as RFC
+ * 5922 says): sofia 1.12 matches that name against the certificate's
+ * subjects with this policy. */
 #define TLS_VERIFY_POLICY TPTLS_VERIFY_SUBJECTS_OUT
 
 /* How long SIGTERM waits for BYEs to be answered before nua_shutdown. */

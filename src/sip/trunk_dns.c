@@ -356,13 +356,9 @@ int tdns_target(struct tsip *s, const struct tconf_trunk *t, size_t idx,
 	const struct tdns_target *tg = &d->cur[idx];
 	bool v6 = strchr(tg->ip, ':') != NULL;
 	const char *tp = t->transport == TCONF_TP_TCP ? "tcp" : t->transport == TCONF_TP_TLS ? "tls" : "udp";
-	/* TLS goes to the target's name, so that sofia checks the certificate
-	 * against it (it matches the certificate to the host it connects to) */
-	if (t->transport == TCONF_TP_TLS)
-		snprintf(url, ulen, "sip:%s:%u;transport=tls", tg->name, tg->port);
-	else
-		snprintf(url, ulen, "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "", tg->ip, v6 ? "]" : "",
-			 tg->port, tp);
+	/* (for TLS, sofia checks the certificate against the Request-URI's
+	 * host, the SIP domain, as RFC 5922 wants, not against this address) */
+	snprintf(url, ulen, "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "", tg->ip, v6 ? "]" : "", tg->port, tp);
 	snprintf(label, llen, "%s -> %s%s%s:%u", tg->name, v6 ? "[" : "", tg->ip, v6 ? "]" : "", tg->port);
 	return 0;
 }
@@ -388,6 +384,7 @@ int tdns_init(struct tsip *s)
 	s->dns->tick = su_timer_create(su_root_task(s->root), TICK_MS);
 	if (s->dns->tick)
 		su_timer_set_for_ever(s->dns->tick, tick, s);
+	tick(NULL, NULL, s);        /* the first answers before the first calls */
 	return 0;
 }
 

@@ -17,7 +17,10 @@ for t in openssl socat dumpcap tshark; do
 	command -v $t >/dev/null || { tl_fail "$t is installed"; tl_done; }
 done
 # the carrier is carrier.test (127.0.0.1), named in its certificate
-netns_dns --host-record=carrier.test,127.0.0.1 || { tl_fail "dnsmasq starts"; tl_done; }
+# tls-srv.test: a domain whose _sips._tcp SRV points at carrier.test
+TPS=$(tl_port)
+netns_dns --host-record=carrier.test,127.0.0.1 --srv-host=_sips._tcp.tls-srv.test,carrier.test,$TPS,10,10 ||
+	{ tl_fail "dnsmasq starts"; tl_done; }
 
 NUMBER=9123456
 K="$TL_TMP/pki"; mkdir -p "$K/gw"
@@ -35,6 +38,7 @@ sign() { # NAME SAN CA
 sign good "DNS:carrier.test,IP:127.0.0.1" ca
 sign wrongname "DNS:other.test" ca
 sign otherca "DNS:carrier.test,IP:127.0.0.1" ca2
+sign srvdomain "DNS:tls-srv.test" ca
 key -x509 -days 2 -keyout "$K/selfsigned.key" -out "$K/selfsigned.pem" -subj "/CN=carrier.test" \
 	-addext "subjectAltName=DNS:carrier.test,IP:127.0.0.1"
 key -x509 -days 2 -keyout "$K/gw.key" -out "$K/gw.pem" -subj "/CN=tandem-gw"
@@ -65,7 +69,11 @@ host = 127.0.0.1
 port = $TLSB" TL_ROUTES="9 = trunk1, trunk2" tl_conf "$C/conf"
 	sed -i "/^rtp_port_max/a transports = udp,tcp,tls\ntls_port = $TLS_PORT\ntls_certificate_dir = $K/gw\ntls_verify_server = ${1:-yes}" \
 		"$C/conf/tandem.conf"
-	sed -i -E '0,/^host = /s/^host = .*/host = carrier.test/' "$C/conf/trunks.conf"
+	if [ "$CASE" = srv ]; then   # by domain: no port, SRV
+		sed -i -E '0,/^host = /s/^host = .*/host = tls-srv.test/; 0,/^port = /{/^port = /d}' "$C/conf/trunks.conf"
+	else
+		sed -i -E '0,/^host = /s/^host = .*/host = carrier.test/' "$C/conf/trunks.conf"
+	fi
 	tl_start_tandemd "$C/conf/tandem.conf"
 }
 
@@ -110,6 +118,28 @@ if carrier_tls good && start_gw; then
 	kill "$SOCAT" 2>/dev/null
 else
 	tl_fail "good: carrier and tandemd start"
+fi
+
+# 1b. by SRV: trunk host tls-srv.test without a port -> _sips._tcp SRV ->
+# carrier.test:PORT; the certificate must name the domain tls-srv.test
+# (RFC 5922), which this one does, and only that
+begin srv
+TP=$TPS
+if carrier_tls srvdomain && start_gw; then
+	for _ in $(seq 1 50); do grep -q "dns: tls-srv.test ->" "$TL_TMP/tandemd.log" && break; sleep 0.1; done
+	caller
+	tl_eq "srv: the call to the TLS trunk found by SRV is answered" "$RC" 0
+	[ $RC -ne 0 ] && sipp_why srv-caller
+	wait "$CARRIER"; rc=$?
+	tl_eq "srv: the carrier behind TLS took it" "$rc" 0
+	tl_check "srv: the Request-URI keeps the domain (sip:$NUMBER@tls-srv.test;transport=tls)" \
+		grep -q "^INVITE sip:$NUMBER@tls-srv.test;transport=tls SIP/2.0" "$TL_TMP/srv-carrier.msg"
+	tl_check "srv: it went to the SRV target" \
+		grep -q "via trunk trunk1 (sip:$NUMBER@tls-srv.test;transport=tls to carrier.test -> 127.0.0.1:$TPS)" "$TL_TMP/tandemd.log"
+	tl_stop_tandemd; tl_eq "srv: tandemd exits 0" "$?" 0
+	kill "$SOCAT" 2>/dev/null
+else
+	tl_fail "srv: carrier and tandemd start"
 fi
 
 # 2..4: certificates that must be refused: the TLS trunk fails, the call
