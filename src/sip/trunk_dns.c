@@ -40,6 +40,7 @@ struct tdns {
 	enum tconf_transport tp;
 	uint16_t port;              /* 0: NAPTR/SRV */
 	bool wanted, dead;
+	bool failing;               /* the last resolution found nothing (warned once) */
 	/* published */
 	struct tdns_target cur[TDNS_MAX_TARGETS];
 	size_t ncur;
@@ -250,12 +251,15 @@ static void finish(struct tdns *d)
 	d->busy = false;
 	time_t now = time(NULL);
 	if (n == 0) {
-		LOG_WARN("dns: %s (%s) did not resolve to any address%s; trying again in %d s", d->host,
-			 d->port ? "A/AAAA" : "NAPTR/SRV/A", d->ncur ? ", keeping the last answer" : "",
-			 RETRY_S);
+		tlog(d->failing ? TLOG_INFO : TLOG_WARN,
+		     "dns: %s (%s) did not resolve to any address%s; trying again in %d s", d->host,
+		     d->port ? "A/AAAA" : "NAPTR/SRV/A", d->ncur ? ", keeping the last answer" : "",
+		     RETRY_S);
+		d->failing = true;
 		d->next_try = now + RETRY_S;
 		return;
 	}
+	d->failing = false;
 	bool changed = n != d->ncur || memcmp(list, d->cur, n * sizeof *list);
 	memcpy(d->cur, list, n * sizeof *list);
 	d->ncur = n;
