@@ -147,7 +147,7 @@ const struct tcs_key tcs_keys[] = {
 	  "Register with the trunk as username (needs username and password); refreshed before expiry, "
 	  "retried with back-off on failure, removed on a clean shutdown." },
 	TRK(register_expiry, TCS_UINT, 0, 60, 86400, "3600", NULL, NULL,
-	    "Seconds of registration asked for; refreshed at about half (or what the trunk grants)."),
+	    "Seconds of registration asked for; refreshed before what the trunk grants runs out."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),

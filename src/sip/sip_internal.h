@@ -33,7 +33,7 @@ struct tcall_leg;
 
 struct tcall_table;
 struct trunk_table;
-struct treg_table;
+struct trunk_reg_table;
 struct tdns_table;
 struct tcdr;
 
@@ -52,7 +52,7 @@ struct tsip {
 	media_core_t *media;        /* borrowed */
 	struct tcall_table *calls;  /* the call core's state */
 	struct trunk_table *trunks; /* live trunk state (trunks.c) */
-	struct treg_table *regs;    /* outbound registrations (trunk_register.c) */
+	struct trunk_reg_table *regs;    /* outbound registrations (trunk_register.c) */
 	struct tdns_table *dns;     /* trunks' DNS targets (trunk_dns.c) */
 	struct tcdr *cdr;           /* call records, or NULL (owned; follows conf) */
 

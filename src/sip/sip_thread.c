@@ -101,7 +101,7 @@ static void nua_callback(nua_event_t event, int status, char const *phrase,
 		break;
 	case nua_r_register:
 	case nua_r_unregister:
-		if (treg_on_response(s, nh, status, phrase, sip))
+		if (trunk_reg_on_response(s, nh, status, phrase, sip))
 			return;
 		break;
 	case nua_r_shutdown:
@@ -249,7 +249,7 @@ static void *sip_main(void *arg)
 	s->q_reg = su_root_register(s->root, s->q_wait, queue_wakeup, NULL, 0);
 	cdr_follow_conf(s);
 	if (s->q_reg < 0 || (rc = tcall_table_new(s)) < 0 || (rc = stack_create(s)) < 0 ||
-	    (rc = trunks_init(s)) < 0 || (rc = treg_init(s)) < 0 ||
+	    (rc = trunks_init(s)) < 0 || (rc = trunk_reg_init(s)) < 0 ||
 	    (rc = tdns_init(s)) < 0) {
 		set_start_state(s, s->q_reg < 0 ? -ENOMEM : rc);
 		goto out;
@@ -259,7 +259,7 @@ static void *sip_main(void *arg)
 
 out:
 	stop_timers_free(s);
-	treg_free(s);
+	trunk_reg_free(s);
 	tdns_free(s);
 	trunks_free(s);
 	if (s->nua)
@@ -355,7 +355,7 @@ static void stop_poll(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 {
 	struct tsip *s = arg;
 	(void)m;
-	if (tcall_count(s) == 0 && treg_busy(s) == 0) {
+	if (tcall_count(s) == 0 && trunk_reg_busy(s) == 0) {
 		stop_timers_free(s);
 		shutdown_now(s);
 	} else {
@@ -370,7 +370,7 @@ static void msg_stop(void *arg)
 		return;
 	s->stopping = true;
 	unsigned left = tcall_hangup_all(s);
-	unsigned regs = treg_stop(s);   /* un-REGISTER from the trunks */
+	unsigned regs = trunk_reg_stop(s);   /* un-REGISTER from the trunks */
 	if (left == 0 && regs == 0) {
 		shutdown_now(s);
 		return;

@@ -20,17 +20,17 @@
 #define RETRY_MAX_S 300
 #define FLIGHT_MAX_S 40         /* a REGISTER unanswered this long has failed (sofia times out at 32) */
 
-enum treg_st { R_UNREGISTERED, R_REGISTERING, R_REGISTERED, R_FAILED };
+enum trunk_reg_st { R_UNREGISTERED, R_REGISTERING, R_REGISTERED, R_FAILED };
 static const char *const st_names[] = { "unregistered", "registering", "registered", "failed" };
 
-struct treg {
+struct trunk_reg {
 	char name[64];
 	nua_handle_t *nh;           /* the registration's handle, kept for its lifetime:
 				     * destroying a registered handle un-registers */
 	bool busy;                  /* a REGISTER is in flight */
 	bool unreg;                 /* ... and it is an un-REGISTER */
 	bool wanted;                /* the current configuration has register = yes */
-	enum treg_st st;
+	enum trunk_reg_st st;
 	unsigned auth_tries, fails;
 	char call_id[40];
 	char *auth;                 /* credentials for the next REGISTER, or NULL */
@@ -39,15 +39,15 @@ struct treg {
 	time_t next, sent, until;   /* next REGISTER due; in flight since; registered until */
 };
 
-struct treg_table {
-	struct treg *v;
+struct trunk_reg_table {
+	struct trunk_reg *v;
 	size_t n, cap;
 	su_timer_t *tick;
 };
 
-static struct treg *find(struct tsip *s, const char *name, bool add)
+static struct trunk_reg *find(struct tsip *s, const char *name, bool add)
 {
-	struct treg_table *t = s->regs;
+	struct trunk_reg_table *t = s->regs;
 	for (size_t i = 0; t && i < t->n; i++)
 		if (!strcmp(t->v[i].name, name))
 			return &t->v[i];
@@ -55,13 +55,13 @@ static struct treg *find(struct tsip *s, const char *name, bool add)
 		return NULL;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 8;
-		struct treg *v = realloc(t->v, cap * sizeof *v);
+		struct trunk_reg *v = realloc(t->v, cap * sizeof *v);
 		if (!v)
 			return NULL;
 		t->v = v;
 		t->cap = cap;
 	}
-	struct treg *r = &t->v[t->n++];
+	struct trunk_reg *r = &t->v[t->n++];
 	memset(r, 0, sizeof *r);
 	snprintf(r->name, sizeof r->name, "%s", name);
 	unsigned char rnd[12];
@@ -72,9 +72,9 @@ static struct treg *find(struct tsip *s, const char *name, bool add)
 	return r;
 }
 
-static void set_state(struct treg *r, enum treg_st st, const char *detail)
+static void set_state(struct trunk_reg *r, enum trunk_reg_st st, const char *detail)
 {
-	enum treg_st was = r->st;
+	enum trunk_reg_st was = r->st;
 	r->st = st;
 	if (st == R_REGISTERED && was != R_REGISTERED)
 		LOG_NOTICE("trunk %s: registered (%s)", r->name, detail);
@@ -86,12 +86,12 @@ static void set_state(struct treg *r, enum treg_st st, const char *detail)
 		LOG_NOTICE("trunk %s: unregistered (%s)", r->name, detail);
 }
 
-static void end_flight(struct treg *r)
+static void end_flight(struct trunk_reg *r)
 {
 	r->busy = false;
 }
 
-static void drop_handle(struct treg *r)
+static void drop_handle(struct trunk_reg *r)
 {
 	if (r->nh)
 		nua_handle_destroy(r->nh);
@@ -111,7 +111,7 @@ static void trunk_uris(const struct tconf_trunk *t, char *uri, size_t ulen, char
 	snprintf(aor, alen, "<sip:%s@%s%s%s>", t->username, v6 ? "[" : "", t->host, v6 ? "]" : "");
 }
 
-static void send_register(struct tsip *s, const struct tconf_trunk *t, struct treg *r, bool unreg)
+static void send_register(struct tsip *s, const struct tconf_trunk *t, struct trunk_reg *r, bool unreg)
 {
 	char uri[300], aor[300], exp[16];
 	trunk_uris(t, uri, sizeof uri, aor, sizeof aor);
@@ -127,8 +127,8 @@ static void send_register(struct tsip *s, const struct tconf_trunk *t, struct tr
 	r->sent = time(NULL);
 	if (!unreg && r->st != R_REGISTERED && r->st != R_FAILED)
 		r->st = R_REGISTERING;
-	/* refreshes are sent by us before sofia's own timer would (it refreshes
-	 * late in the interval); no outbound (RFC 5626) extras */
+	/* sofia refreshes what this registers by itself; no outbound (RFC
+	 * 5626) extras */
 	if (unreg)
 		nua_unregister(r->nh, NUTAG_REGISTRAR(uri), NUTAG_M_USERNAME(t->username),
 			       TAG_IF(r->auth && !r->auth_proxy, SIPTAG_AUTHORIZATION_STR(r->auth)),
@@ -143,7 +143,7 @@ static void send_register(struct tsip *s, const struct tconf_trunk *t, struct tr
 			     TAG_END());
 }
 
-static void retry_later(struct treg *r, const char *why)
+static void retry_later(struct trunk_reg *r, const char *why)
 {
 	unsigned delay = RETRY_MIN_S;
 	for (unsigned i = 0; i < r->fails && delay < RETRY_MAX_S; i++)
@@ -168,14 +168,14 @@ static void tick(su_root_magic_t *m, su_timer_t *timer, su_timer_arg_t *arg)
 	(void)timer;
 	if (s->stopping)
 		return;
-	struct treg_table *tab = s->regs;
+	struct trunk_reg_table *tab = s->regs;
 	for (size_t i = 0; i < tab->n; i++)
 		tab->v[i].wanted = false;
 	for (size_t i = 0; i < s->conf->ntrunks; i++) {
 		const struct tconf_trunk *t = &s->conf->trunks[i];
 		if (!t->do_register || !t->username)
 			continue;
-		struct treg *r = find(s, t->name, true);
+		struct trunk_reg *r = find(s, t->name, true);
 		if (!r)
 			continue;
 		r->wanted = true;
@@ -191,7 +191,7 @@ static void tick(su_root_magic_t *m, su_timer_t *timer, su_timer_arg_t *arg)
 	}
 	/* register turned off or trunk removed: remove the registration */
 	for (size_t i = 0; i < tab->n; i++) {
-		struct treg *r = &tab->v[i];
+		struct trunk_reg *r = &tab->v[i];
 		const struct tconf_trunk *t = tconf_trunk(s->conf, r->name);
 		if (!r->wanted && r->st == R_REGISTERED && !r->busy && t && t->username)
 			send_register(s, t, r, true);
@@ -202,7 +202,7 @@ static void tick(su_root_magic_t *m, su_timer_t *timer, su_timer_arg_t *arg)
 
 /* The time the registrar granted our binding: our Contact's expires, the
  * Expires header, or what we asked for. */
-static unsigned granted(const struct treg *r, const struct tconf_trunk *t, sip_t const *sip)
+static unsigned granted(const struct trunk_reg *r, const struct tconf_trunk *t, sip_t const *sip)
 {
 	for (sip_contact_t const *m = sip->sip_contact; m; m = m->m_next)
 		if (m->m_url->url_user && !strcmp(m->m_url->url_user, t->username) && m->m_expires)
@@ -212,7 +212,7 @@ static unsigned granted(const struct treg *r, const struct tconf_trunk *t, sip_t
 	return r->expires;
 }
 
-static void on_challenge(struct tsip *s, const struct tconf_trunk *t, struct treg *r,
+static void on_challenge(struct tsip *s, const struct tconf_trunk *t, struct trunk_reg *r,
 			 sip_t const *sip, int status, char const *phrase)
 {
 	char hdr[1024], who[96], uri[300], aor[300];
@@ -240,13 +240,13 @@ static void on_challenge(struct tsip *s, const struct tconf_trunk *t, struct tre
 	send_register(s, t, r, r->unreg);
 }
 
-bool treg_on_response(struct tsip *s, nua_handle_t *nh, int status, char const *phrase,
+bool trunk_reg_on_response(struct tsip *s, nua_handle_t *nh, int status, char const *phrase,
 		      sip_t const *sip)
 {
-	struct treg_table *tab = s->regs;
-	struct treg *r = NULL;
+	struct trunk_reg_table *tab = s->regs;
+	struct trunk_reg *r = NULL;
 	for (size_t i = 0; tab && i < tab->n && !r; i++)
-		if (tab->v[i].nh == nh && tab->v[i].busy)
+		if (tab->v[i].nh == nh)    /* ours, or sofia's own refresh on our handle */
 			r = &tab->v[i];
 	if (!r)
 		return false;
@@ -281,7 +281,11 @@ bool treg_on_response(struct tsip *s, nua_handle_t *nh, int status, char const *
 		r->fails = 0;
 		r->auth_tries = 0;
 		r->until = time(NULL) + g;
-		r->next = time(NULL) + (g > 2 ? g / 2 : 1);
+		/* sofia refreshes the binding on this handle by itself (between a
+		 * quarter and three quarters of g, or 30..60 s before the end for
+		 * 90 s < g < 300 s); ours is only the safety net, once it ran out
+		 * without sofia saying anything (a failed refresh is reported) */
+		r->next = r->until + 2;
 		snprintf(why, sizeof why, "as %s@%s for %u s", t->username, t->host, g);
 		if (r->st == R_REGISTERED)
 			LOG_DEBUG("trunk %s: registration refreshed (%s)", r->name, why);
@@ -290,11 +294,11 @@ bool treg_on_response(struct tsip *s, nua_handle_t *nh, int status, char const *
 	return true;
 }
 
-unsigned treg_stop(struct tsip *s)
+unsigned trunk_reg_stop(struct tsip *s)
 {
-	struct treg_table *tab = s->regs;
+	struct trunk_reg_table *tab = s->regs;
 	for (size_t i = 0; tab && i < tab->n; i++) {
-		struct treg *r = &tab->v[i];
+		struct trunk_reg *r = &tab->v[i];
 		const struct tconf_trunk *t = tconf_trunk(s->conf, r->name);
 		if (r->st == R_REGISTERED && t && t->username) {
 			r->auth_tries = 0;
@@ -303,10 +307,10 @@ unsigned treg_stop(struct tsip *s)
 			drop_handle(r);
 		}
 	}
-	return treg_busy(s);
+	return trunk_reg_busy(s);
 }
 
-unsigned treg_busy(const struct tsip *s)
+unsigned trunk_reg_busy(const struct tsip *s)
 {
 	unsigned n = 0;
 	for (size_t i = 0; s->regs && i < s->regs->n; i++)
@@ -314,9 +318,9 @@ unsigned treg_busy(const struct tsip *s)
 	return n;
 }
 
-const char *treg_state(struct tsip *s, const char *trunk, long *expires_in)
+const char *trunk_reg_state(struct tsip *s, const char *trunk, long *expires_in)
 {
-	struct treg *r = find(s, trunk, false);
+	struct trunk_reg *r = find(s, trunk, false);
 	const struct tconf_trunk *t = tconf_trunk(s->conf, trunk);
 	*expires_in = 0;
 	if (!t || !t->do_register)
@@ -328,7 +332,7 @@ const char *treg_state(struct tsip *s, const char *trunk, long *expires_in)
 	return st_names[r->st];
 }
 
-int treg_init(struct tsip *s)
+int trunk_reg_init(struct tsip *s)
 {
 	s->regs = calloc(1, sizeof *s->regs);
 	if (!s->regs)
@@ -339,9 +343,9 @@ int treg_init(struct tsip *s)
 	return 0;
 }
 
-void treg_free(struct tsip *s)
+void trunk_reg_free(struct tsip *s)
 {
-	struct treg_table *t = s->regs;
+	struct trunk_reg_table *t = s->regs;
 	if (!t)
 		return;
 	if (t->tick)

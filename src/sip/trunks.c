@@ -235,7 +235,7 @@ static void list_trunks(tsip_t *s, void *arg)
 		char addr[300];
 		trunk_uri_host(t, addr, sizeof addr);
 		long reg_left;
-		const char *reg = treg_state(s, t->name, &reg_left);
+		const char *reg = trunk_reg_state(s, t->name, &reg_left);
 		json_t *o = json_pack(
 			"{s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I}",
 			"name", t->name, "address", addr,
