@@ -250,6 +250,15 @@ static void list_trunks(tsip_t *s, void *arg)
 			json_object_set_new(o, "registration", json_string(reg));
 			json_object_set_new(o, "registration_expires_s", json_integer(reg_left));
 		}
+		size_t nd = tdns_count(s, t);
+		json_t *targets = o && nd ? json_array() : NULL;
+		for (size_t k = 0; targets && k < nd; k++) {
+			char url[320], label[320];
+			if (tdns_target(s, t, k, url, sizeof url, label, sizeof label) == 0)
+				json_array_append_new(targets, json_string(label));
+		}
+		if (targets)
+			json_object_set_new(o, "dns_targets", targets);
 		json_array_append_new(arr, o);
 	}
 }

@@ -33,6 +33,9 @@ tl_start_tandemd "$TL_TMP/conf/tandem.conf" || { tl_fail "tandemd starts"; tl_do
 for _ in $(seq 1 50); do grep -q "dns: carrier.test ->" "$TL_TMP/tandemd.log" && break; sleep 0.1; done
 tl_check "tandemd resolved carrier.test via NAPTR and SRV to both targets, priority 10 first" \
 	grep -q "dns: carrier.test -> 127.0.0.1:$PA, 127.0.0.1:$PB (for $TTL s)" "$TL_TMP/tandemd.log"
+tl_eq "tandemctl trunks lists the DNS targets in order" \
+	"$(tl_ctl --json trunks | jq -r '.trunks[0].dns_targets | join(", ")')" \
+	"a.carrier.test -> 127.0.0.1:$PA, b.carrier.test -> 127.0.0.1:$PB"
 
 call() { # NAME: one call from a caller; sets RC
 	sipp_fg "$1-caller" uac_basic.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s "$NUMBER" \
