@@ -579,6 +579,10 @@ static void orphan_event(struct tsip *s, nua_event_t event, int status, nua_hand
 	} else if (event == nua_r_invite && status >= 200 && status < 300) {
 		LOG_INFO("sip: late 200 on an abandoned attempt: ACK and BYE");
 		nua_bye(o->nh, SIPTAG_REASON_STR("SIP;cause=487;text=\"Attempt abandoned\""), TAG_END());
+	} else if (event == nua_r_bye && (status == 401 || status == 407)) {
+		/* nua would wait for credentials for ever: let the attempt go */
+		LOG_INFO("sip: BYE of an abandoned attempt challenged (%d): dropping it", status);
+		orphan_free(s, o);
 	} else if (event == nua_i_state) {
 		int st = -1;
 		tl_gets(tags, NUTAG_CALLSTATE_REF(st), TAG_END());
@@ -587,8 +591,7 @@ static void orphan_event(struct tsip *s, nua_event_t event, int status, nua_hand
 	}
 }
 
-/* Offer again (A's offer, or ours for a local offer) and INVITE c->trunk. */
-static int reinvite_b(struct call *c)
+int call_reoffer_b(struct call *c)
 {
 	struct media_sdp out = { 0 };
 	int rc = c->a_offer ? media_session_offer(c->media, MEDIA_LEG_A, c->a_offer, c->a_offer_len, &out)
@@ -627,7 +630,7 @@ int call_failover(struct call *c, const char *why)
 		free(c->b_auth);
 		c->b_auth = NULL;
 		c->b_auth_tries = 0;
-		return reinvite_b(c);
+		return call_reoffer_b(c);
 	}
 	const char *cur_if = c->trunk ? c->trunk->interface : NULL;
 	for (i = c->target + 1; i < r->ntargets; i++) {
@@ -666,46 +669,7 @@ int call_failover(struct call *c, const char *why)
 	free(c->b_auth);            /* credentials were for the last target */
 	c->b_auth = NULL;
 	c->b_auth_tries = 0;
-	return reinvite_b(c);
-}
-
-int call_auth_retry(struct call *c)
-{
-	char hdr[1024];
-	bool proxy;
-	sip_t const *sip = c->ev.sip;
-	if (!c->trunk || !sip || (c->state != CS_TRYING && c->state != CS_RINGING))
-		return -EINVAL;
-	int rc = trunk_auth_answer(c->trunk, sip, "INVITE", c->b_ruri, c->b_auth_tries, c->id,
-				   hdr, sizeof hdr, &proxy);
-	if (rc < 0)
-		return rc;
-	char *dup = strdup(hdr);
-	if (!dup)
-		return -ENOMEM;
-	free(c->b_auth);
-	c->b_auth = dup;
-	c->b_auth_proxy = proxy;
-	c->b_auth_tries++;
-	/* the answer is the same request again: same Call-ID, next CSeq */
-	snprintf(c->b_call_id, sizeof c->b_call_id, "%s",
-		 sip->sip_call_id && sip->sip_call_id->i_id ? sip->sip_call_id->i_id : "");
-	c->b_cseq = sip->sip_cseq ? sip->sip_cseq->cs_seq + 1 : 0;
-	/* the challenged INVITE is over (nta ACKed the 401/407): drop its handle */
-	if (c->trunk_held) {
-		trunk_release(c->sip, c->trunk_held);
-		c->trunk_held = NULL;
-	}
-	if (c->b.nh) {
-		nua_handle_bind(c->b.nh, NULL);
-		nua_handle_destroy(c->b.nh);
-	}
-	memset(&c->b, 0, sizeof c->b);
-	c->b.call = c;
-	c->b.which = MEDIA_LEG_B;
-	call_timers_stop(c);
-	media_session_offer_rejected(c->media, MEDIA_LEG_B);
-	return reinvite_b(c);
+	return call_reoffer_b(c);
 }
 
 static int media_error_status(int rc, const char **phrase)
@@ -907,26 +871,6 @@ static int callstate_of(tagi_t tags[])
 	return st;
 }
 
-/* B's INVITE was challenged (401/407): answered with the trunk's credentials
- * here, unseen by the FSM; or, when it cannot be, a failure of the trunk.
- * nua keeps a challenged INVITE open waiting for credentials that will never
- * come, so its handle is ended here and the leg counts as gone. */
-static void b_challenged(struct call *c, struct tcall_leg *leg, nua_handle_t *nh)
-{
-	if (call_auth_retry(c) == 0)
-		return;
-	nua_handle_bind(nh, NULL);
-	nua_handle_destroy(nh);
-	leg->nh = NULL;
-	leg->gone = true;
-	bool a_gone = c->a.gone || !c->a.nh;
-	call_fsm_feed(c, EV_B_REJECT);
-	if (a_gone) {               /* no event will come to end the call */
-		c->ev.leg = leg;
-		call_fsm_feed(c, EV_LEG_GONE);
-	}
-}
-
 void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *phrase,
 		    nua_handle_t *nh, struct tcall_leg *leg, sip_t const *sip, tagi_t tags[])
 {
@@ -1014,11 +958,15 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 		} else {
 			leg->got_provisional = true;
 			if (status == 401 || status == 407) {
-				b_challenged(c, leg, nh);
+				call_b_challenged(c, leg, nh);
 				return;
 			}
 			call_fsm_feed(c, status < 300 ? EV_B_ANSWER : EV_B_REJECT);
 		}
+		return;
+	case nua_r_bye:
+		if (!is_a && (status == 401 || status == 407))
+			call_b_bye_challenged(c, leg, nh);
 		return;
 	case nua_i_ack:
 		call_fsm_feed(c, EV_ACK);

@@ -3,7 +3,7 @@ noinst_LIBRARIES += src/sip/libtsip.a
 src_sip_libtsip_a_CPPFLAGS = $(AM_CPPFLAGS) $(SOFIA_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(SSL_CFLAGS)
 src_sip_libtsip_a_SOURCES = \
 	src/sip/sip_thread.c src/sip/sip_thread.h src/sip/sip_internal.h \
-	src/sip/call.c src/sip/call.h src/sip/call_fsm.c src/sip/trunks.c src/sip/trunks.h \
+	src/sip/call.c src/sip/call.h src/sip/call_fsm.c src/sip/call_auth.c src/sip/trunks.c src/sip/trunks.h \
 	src/sip/sip_metrics.c src/sip/sip_metrics.h \
 	src/sip/digest.c src/sip/digest.h src/sip/nonce.c src/sip/nonce.h \
 	src/sip/digest_client.c src/sip/digest_client.h src/sip/trunk_auth.c src/sip/trunk_auth.h \

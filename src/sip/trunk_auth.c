@@ -87,3 +87,21 @@ int trunk_auth_answer(const struct tconf_trunk *t, sip_t const *sip, const char 
 		 ch.stale ? " again: its nonce went stale" : "");
 	return 0;
 }
+
+int trunk_auth_nua_md5(const struct tconf_trunk *t, sip_t const *sip, char *out, size_t len)
+{
+	if (!t->username || !t->password)
+		return -EPERM;
+	bool proxy = sip->sip_status && sip->sip_status->st_status == 407;
+	msg_auth_t const *au = proxy ? (msg_auth_t const *)sip->sip_proxy_authenticate
+				     : (msg_auth_t const *)sip->sip_www_authenticate;
+	struct tdigest_chal ch;
+	for (; au; au = au->au_next) {
+		if (chal_of(au, &ch) < 0 || ch.alg != TDIGEST_MD5 || ch.sess ||
+		    (t->realm && strcmp(t->realm, ch.realm)))
+			continue;
+		int n = snprintf(out, len, "Digest:\"%s\":%s:%s", ch.realm, t->username, t->password);
+		return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+	}
+	return -ENOENT;
+}

@@ -27,4 +27,11 @@ int trunk_auth_answer(const struct tconf_trunk *t, sip_t const *sip, const char 
 		      const char *uri, unsigned answered, const char *who,
 		      char *out, size_t len, bool *proxy);
 
+/* For requests nua must resend itself (in-dialog BYE: a second nua_bye()
+ * is not sent): the NUTAG_AUTH() string "Digest:\"REALM\":USER:PASSWORD"
+ * for nua_authenticate(), from the response's first MD5 challenge for the
+ * trunk (sofia's client does MD5 only). 0, -EPERM (no credentials), -ENOENT
+ * (no MD5 challenge), -ENOSPC. */
+int trunk_auth_nua_md5(const struct tconf_trunk *t, sip_t const *sip, char *out, size_t len);
+
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_trunk_auth.sh - tandemd answers a trunk's digest challenges (sipp as the
 # carrier): a 401 with MD5, a 407 offering MD5 and SHA-256 (SHA-256 must be
-# picked), and refused credentials (one answer, no loop, 503 to the caller).
+# picked), refused credentials (one answer, no loop, 503 to the caller), and
+# a challenge to our BYE.
 # The Authorization the carrier received is recomputed here with openssl dgst.
 . "$srcdir/tests/lib/testlib.sh"
 tl_tmp
@@ -128,6 +129,29 @@ if start refused; then
 	[ $rc -ne 0 ] && sipp_why "$CASE-carrier"
 	tl_check "$CASE: the log names the refused credentials" \
 		grep -q "trunk trunk1 refused our credentials (username $USER, realm \"carrier.test\")" "$TL_TMP/tandemd.log"
+	finish
+fi
+# 5. the carrier challenges our BYE (MD5): answered once (sofia resends it),
+# and the call ends on both sides
+if start bye; then
+	SIPP_PORT=$TL_TRUNK_PORT sipp_bg "$CASE-carrier" uas_auth_bye.xml -m 1 -key afile "$C/auth" \
+		-key mport "$(tl_port)" \
+		-key chal1 'WWW-Authenticate: Digest realm="carrier.test", nonce="byeN0nce", algorithm=MD5, qop="auth"'
+	carrier=$SIPP_PID
+	sipp_fg "$CASE-caller" uac_basic.xml "127.0.0.1:$TL_SIP_PORT" -m 1 -s "$NUMBER" \
+		-key mport "$(tl_port)" -key mfile "$C/ma" -d 500; rc=$?
+	tl_eq "$CASE: the call is answered and the caller's BYE answered" "$rc" 0
+	wait "$carrier"; rc=$?
+	tl_eq "$CASE: the carrier got our BYE again with credentials" "$rc" 0
+	[ $rc -ne 0 ] && sipp_why "$CASE-carrier"
+	tr -d '\r' <"$C/auth" >"$C/auth.txt"
+	line=$(sed -n 1p "$C/auth.txt"); ruri=$(sed -n 2p "$C/auth.txt" | sed 's/^BYE //')
+	uri=$(field uri "$line"); nonce=$(field nonce "$line"); cnonce=$(field cnonce "$line"); nc=$(field nc "$line")
+	tl_eq "$CASE: digest uri is the BYE's Request-URI" "$uri" "$ruri"
+	want=$(h md5 "$(h md5 "$USER:carrier.test:$PASS"):$nonce:$nc:$cnonce:auth:$(h md5 "BYE:$uri")")
+	tl_eq "$CASE: BYE response = MD5(...) computed with openssl" "$(field response "$line")" "$want"
+	for _ in $(seq 1 30); do [ "$(tl_ctl --json calls | jq '.calls | length')" = 0 ] && break; sleep 0.1; done
+	tl_eq "$CASE: no call is left" "$(tl_ctl --json calls | jq '.calls | length')" 0
 	finish
 fi
 tl_done
