@@ -611,29 +611,14 @@ int call_failover(struct call *c, const char *why)
 {
 	const struct tconf_route *r = c->route;
 	const struct tconf_interface *ifb = NULL;
-	size_t i;
+	size_t i = 0;
 
 	if (!r || c->endpoint != MEDIA_ENDPOINT_NONE)
 		return -ENOENT;
-	if (c->trunk && c->dns_idx + 1 < tdns_count(c->sip, c->trunk)) {
-		/* the trunk's next DNS target (SRV failover, RFC 3263) */
-		LOG_NOTICE("call %s: trunk %s target %zu failed (%s): trying its next DNS target", c->id,
-			   c->trunk->name, c->dns_idx + 1, why);
-		call_cdr(c, "FAILOVER", c->ev.sip || c->ev.status ? c->ev.status : 408);
-		c->q850 = 0;
-		orphan_b(c);
-		call_timers_stop(c);
-		media_session_offer_rejected(c->media, MEDIA_LEG_B);
-		c->dns_idx++;
-		c->attempt++;
-		clock_gettime(CLOCK_REALTIME, &c->ts_attempt);
-		free(c->b_auth);
-		c->b_auth = NULL;
-		c->b_auth_tries = 0;
-		return call_reoffer_b(c);
-	}
+	/* a trunk given by name first tries its other DNS targets (RFC 3263) */
+	bool next_dns = c->trunk && c->dns_idx + 1 < tdns_count(c->sip, c->trunk);
 	const char *cur_if = c->trunk ? c->trunk->interface : NULL;
-	for (i = c->target + 1; i < r->ntargets; i++) {
+	for (i = c->target + 1; !next_dns && i < r->ntargets; i++) {
 		const struct tconf_target *tg = &r->targets[i];
 		if (tg->kind != TCONF_TARGET_TRUNK)
 			continue;
@@ -651,21 +636,29 @@ int call_failover(struct call *c, const char *why)
 		}
 		break;
 	}
-	if (i >= r->ntargets)
+	if (!next_dns && i >= r->ntargets)
 		return -ENOENT;
 	(void)ifb;
-	LOG_NOTICE("call %s: trunk %s failed (%s): failing over to trunk %s", c->id,
-		   c->trunk ? c->trunk->name : "?", why, r->targets[i].trunk->name);
+	if (next_dns)
+		LOG_NOTICE("call %s: trunk %s target %zu failed (%s): trying its next DNS target", c->id,
+			   c->trunk->name, c->dns_idx + 1, why);
+	else
+		LOG_NOTICE("call %s: trunk %s failed (%s): failing over to trunk %s", c->id,
+			   c->trunk ? c->trunk->name : "?", why, r->targets[i].trunk->name);
 	call_cdr(c, "FAILOVER", c->ev.sip || c->ev.status ? c->ev.status : 408);
 	c->q850 = 0;
 	orphan_b(c);
 	call_timers_stop(c);
 	media_session_offer_rejected(c->media, MEDIA_LEG_B);
-	c->target = i;
+	if (next_dns) {
+		c->dns_idx++;
+	} else {
+		c->target = i;
+		c->trunk = r->targets[i].trunk;
+		c->dns_idx = 0;
+	}
 	c->attempt++;
 	clock_gettime(CLOCK_REALTIME, &c->ts_attempt);
-	c->trunk = r->targets[i].trunk;
-	c->dns_idx = 0;
 	free(c->b_auth);            /* credentials were for the last target */
 	c->b_auth = NULL;
 	c->b_auth_tries = 0;
