@@ -17,7 +17,7 @@ cd "$top"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libsofia-sip-ua-dev libsrtp2-dev
  libopus-dev libspandsp-dev libtiff-dev libevent-dev libssl-dev libjansson-dev check libbcg729-dev libpq-dev"
-TEST_DEPS="sip-tester python3 openssl chromium clang libclang-rt-14-dev iproute2 procps jq baresip-core prometheus curl kamailio logrotate man-db groff-base systemd tshark postgresql"
+TEST_DEPS="sip-tester python3 openssl chromium clang libclang-rt-14-dev iproute2 procps jq baresip-core prometheus curl kamailio logrotate man-db groff-base systemd tshark postgresql dnsmasq-base socat"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

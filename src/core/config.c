@@ -411,6 +411,9 @@ static void check_interface(struct loader *L, const struct ini_section *s, struc
 		tconf_diag(&L->d, file, line, "[%s] rtp_port_min %u must be below rtp_port_max %u",
 			   s->name, ifc->rtp_port_min, ifc->rtp_port_max);
 	}
+	if ((ifc->transports & TCONF_TP_TLS) && !ifc->tls_certificate_dir)
+		tconf_diag(&L->d, s->file, s->line, "[%s] transports has tls: set tls_certificate_dir "
+			   "(a directory with agent.pem and cafile.pem)", s->name);
 	const struct tconf_interface *all = L->c->interfaces;
 	for (size_t i = 0; ifc->address && i < idx; i++) {
 		if (all[i].address && !strcmp(all[i].address, ifc->address) &&
@@ -428,6 +431,14 @@ static void check_trunk(struct loader *L, const struct ini_section *s, struct tc
 	if (!strcmp(t->name, "echo") || !strcmp(t->name, "milliwatt"))
 		tconf_diag(&L->d, s->file, s->line, "[%s] is the name of a built-in target; pick another trunk name",
 			   t->name);
+	if (!t->username != !t->password)
+		tconf_diag(&L->d, s->file, s->line, "[%s] set both username and password (digest toward the trunk), or neither",
+			   t->name);
+	if (t->transport == TCONF_TP_TLS && c->ninterfaces && !(c->interfaces[0].transports & TCONF_TP_TLS))
+		tconf_diag(&L->d, s->file, s->line, "[%s] transport = tls needs tls in the transports of "
+			   "interface [%s] (SIP leaves from the first interface)", t->name, c->interfaces[0].name);
+	if (t->do_register && !t->username)
+		tconf_diag(&L->d, s->file, s->line, "[%s] register = yes needs username and password", t->name);
 	if (!t->interface) {
 		t->interface = c->ninterfaces ? c->interfaces[0].name : NULL;
 		return;

@@ -71,6 +71,9 @@ struct tconf_interface {
 	unsigned transports;        /* TCONF_TP_* bits; default udp,tcp */
 	uint16_t rtp_port_min;      /* default 20000, even */
 	uint16_t rtp_port_max;      /* default 29999 */
+	uint16_t tls_port;          /* SIP over TLS (transports has tls); default 5061 */
+	const char *tls_certificate_dir;  /* agent.pem (key + chain), cafile.pem (trusted CAs) */
+	bool tls_verify_server;     /* check the certificate of TLS peers we connect to */
 };
 
 /* A trunk's DTMF: RFC 4733 events (or in-band when it takes none), or SIP
@@ -83,7 +86,7 @@ enum tconf_dtmf {
 struct tconf_trunk {
 	const char *name;
 	const char *host;           /* IP literal or DNS name */
-	uint16_t port;              /* default 5060 */
+	uint16_t port;              /* 0 = unset: 5060/5061, or NAPTR/SRV for a name */
 	enum tconf_transport transport;   /* default udp */
 	const char *interface;      /* interface name; default: the first interface */
 	bool latch;                 /* learn the media source (default yes); off for trusted trunks */
@@ -105,6 +108,12 @@ struct tconf_trunk {
 	bool pass_diversion;        /* Diversion headers relayed toward it */
 	bool pass_history_info;     /* History-Info headers relayed toward it */
 	enum tconf_dtmf dtmf;       /* how digits reach the trunk; default rfc4733 */
+	/* outbound digest (trunk_auth.c) and registration (trunk_register.c) */
+	const char *username;       /* answer 401/407 from the trunk; NULL = do not */
+	const char *password;
+	const char *realm;          /* only answer challenges of this realm; NULL = any */
+	bool do_register;           /* keep a registration with the trunk ('register') */
+	unsigned register_expiry;   /* s asked for in REGISTER */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s

@@ -26,9 +26,8 @@ static const struct tcs_enum log_levels[] = {
 	{ "error", 0 }, { "warn", 1 }, { "notice", 2 }, { "info", 3 }, { "debug", 4 },
 	{ NULL, 0 },
 };
-/* TLS is left out until interfaces and trunks have certificate keys. */
 static const struct tcs_enum transports[] = {
-	{ "udp", TCONF_TP_UDP }, { "tcp", TCONF_TP_TCP },
+	{ "udp", TCONF_TP_UDP }, { "tcp", TCONF_TP_TCP }, { "tls", TCONF_TP_TLS },
 	{ NULL, 0 },
 };
 static const struct tcs_enum dtmf_modes[] = {
@@ -134,11 +133,19 @@ const struct tcs_key tcs_keys[] = {
 	    "First RTP port (even; RTCP uses the next odd port)."),
 	IFC(rtp_port_max, TCS_PORT, R, 1025, 65535, "29999", NULL, NULL,
 	    "Last RTP/RTCP port."),
+	IFC(tls_port, TCS_PORT, R, 1, 65535, "5061", NULL, NULL,
+	    "SIP over TLS listening port (when transports includes tls)."),
+	IFC(tls_certificate_dir, TCS_STRING, R | PATH, 0, 0, NULL, NULL, "no TLS",
+	    "Directory with agent.pem (private key and certificate chain) and cafile.pem (CAs trusted "
+	    "for the certificates of TLS peers); needed for tls in transports and for TLS trunks."),
+	IFC(tls_verify_server, TCS_BOOL, R, 0, 0, "yes", NULL, NULL,
+	    "Refuse TLS connections to peers (trunks) whose certificate does not chain to cafile.pem; "
+	    "no is for tests only and is logged as a warning. Applies to every TLS trunk of the interface."),
 
 	TRK(host, TCS_HOST, REQ, 0, 0, NULL, NULL, NULL,
-	    "IP address or DNS name of the peer."),
-	TRK(port, TCS_PORT, 0, 1, 65535, "5060", NULL, NULL,
-	    "SIP port of the peer."),
+	    "IP address or DNS name of the peer; a name is resolved per RFC 3263 and calls fail over across its SRV targets."),
+	TRK(port, TCS_PORT, 0, 1, 65535, NULL, NULL, "5060 (5061 for TLS); for a DNS name: NAPTR/SRV",
+	    "SIP port of the peer. Leave unset for a DNS name to use its NAPTR and SRV records (RFC 3263)."),
 	TRK(transport, TCS_ENUM, 0, 0, 0, "udp", transports, NULL,
 	    "SIP transport to the peer."),
 	TRK(interface, TCS_STRING, 0, 0, 0, NULL, NULL, "the first interface",
@@ -181,6 +188,17 @@ const struct tcs_key tcs_keys[] = {
 	TRK(dtmf, TCS_ENUM, 0, 0, 0, "rfc4733", dtmf_modes, NULL,
 	    "How digits reach the trunk: rfc4733 (telephone-events, or tones in the audio when it takes none) or "
 	    "info (SIP INFO, application/dtmf-relay; digits the trunk sends by INFO reach the caller as events)."),
+	TRK(username, TCS_STRING, 0, 0, 0, NULL, NULL, "challenges from the trunk are not answered",
+	    "Digest username for the trunk's 401/407 challenges (MD5 or SHA-256, SHA-256 preferred) and REGISTER."),
+	TRK(password, TCS_STRING, 0, 0, 0, NULL, NULL, "none",
+	    "Digest password for the trunk (with username)."),
+	TRK(realm, TCS_STRING, 0, 0, 0, NULL, NULL, "any realm",
+	    "Only answer challenges of this realm (the credentials are not offered to others)."),
+	{ TCS_TRUNK, "register", TCS_BOOL, 0, 0, 0, "no", NULL, FIELD(tconf_trunk, do_register), NULL,
+	  "Register with the trunk as username (needs username and password); refreshed before expiry, "
+	  "retried with back-off on failure, removed on a clean shutdown." },
+	TRK(register_expiry, TCS_UINT, 0, 60, 86400, "3600", NULL, NULL,
+	    "Seconds of registration asked for; refreshed before what the trunk grants runs out."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),

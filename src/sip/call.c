@@ -17,6 +17,8 @@
 #include "sip/call.h"
 #include "sip/limits.h"
 #include "sip/dtmf_relay.h"
+#include "sip/trunk_auth.h"
+#include "sip/trunk_dns.h"
 #include "sip/trunks.h"
 
 struct tcall_table {
@@ -80,6 +82,13 @@ unsigned tcall_count(const struct tsip *s) { return s->calls ? s->calls->count :
 unsigned tcall_hangup_all(struct tsip *s)
 {
 	struct call *c, *next;
+	/* abandoned attempts that never heard back (a silent trunk, a refused
+	 * TLS peer) would hold the stop for sofia's 32 s INVITE timeout */
+	for (struct tcall_leg *o = s->calls->orphans, *on; o; o = on) {
+		on = o->onext;
+		if (!o->got_provisional)
+			orphan_free(s, o);
+	}
 	for (c = s->calls->head; c; c = next) {
 		next = c->next;
 		snprintf(c->reason, sizeof c->reason, "%s", REASON_SHUTDOWN);
@@ -130,6 +139,7 @@ static void call_free(struct call *c)
 	if (c->upd_saved_valid)
 		nua_destroy_event(c->upd_saved);
 	tconf_unref(c->conf);
+	free(c->b_auth);
 	free(c->a_offer);
 	free(c->a_sdp);
 	free(c);
@@ -546,8 +556,7 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	const char *adv = ifc->advertise ? ifc->advertise : ifc->address;
 	const char *tp = tr->transport == TCONF_TP_TCP ? ";transport=tcp" :
 			 tr->transport == TCONF_TP_TLS ? ";transport=tls" : "";
-	bool v6 = strchr(tr->host, ':') != NULL;
-	char to[256], from[256], ruri[256], hdrs[2048];
+	char to[512], from[256], ruri[512], hdrs[2048];
 	bool anon;
 	sip_t const *sip = c->ev.sip;
 	const char *display = sip && sip->sip_from && sip->sip_from->a_display ? sip->sip_from->a_display : NULL;
@@ -559,16 +568,26 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	if (anon)
 		snprintf(c->caller_out, sizeof c->caller_out, "anonymous");
 	const char *from_user = c->caller_out;
-	snprintf(ruri, sizeof ruri, "sip:%s@%s%s%s:%u%s", c->called_out, v6 ? "[" : "", tr->host,
-		 v6 ? "]" : "", tr->port, tp);
-	snprintf(to, sizeof to, "<sip:%s@%s%s%s:%u>", c->called_out, v6 ? "[" : "", tr->host,
-		 v6 ? "]" : "", tr->port);
+	char hostport[280], proxy[320] = "", dest[320] = "";
+	trunk_uri_host(tr, hostport, sizeof hostport);
+	snprintf(ruri, sizeof ruri, "sip:%s@%s%s", c->called_out, hostport, tp);
+	snprintf(c->b_ruri, sizeof c->b_ruri, "%s", ruri);
+	snprintf(to, sizeof to, "<sip:%s@%s>", c->called_out, hostport);
+	/* a trunk given by name: the resolved target this attempt goes to */
+	if (tdns_target(c->sip, tr, c->dns_idx, proxy, sizeof proxy, dest, sizeof dest) < 0)
+		proxy[0] = dest[0] = 0;
 	if (anon)
 		snprintf(from, sizeof from, "%s", HDR_ANON_FROM);
 	else
 		snprintf(from, sizeof from, "%s%s<sip:%s@%s>", display && !tr->caller_id ? display : "",
 			 display && !tr->caller_id ? " " : "", from_user, adv);
-	c->b.nh = nua_handle(c->sip->nua, &c->b, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
+	char cseq[32];
+	snprintf(cseq, sizeof cseq, "%" PRIu32 " INVITE", c->b_cseq);
+	c->b.nh = nua_handle(c->sip->nua, &c->b, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
+			     TAG_IF(c->b_auth && c->b_call_id[0], SIPTAG_CALL_ID_STR(c->b_call_id)),
+			     TAG_IF(c->b_auth && c->b_cseq, SIPTAG_CSEQ_STR(cseq)),
+			     TAG_IF(proxy[0], NUTAG_PROXY(proxy)),
+			     TAG_END());
 	if (!c->b.nh)
 		return -ENOMEM;
 	c->b_used = true;
@@ -577,8 +596,11 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	nua_invite(c->b.nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mfs),
 		   TAG_IF(hdrs[0], SIPTAG_HEADER_STR(hdrs)),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer->sdp),
+		   TAG_IF(c->b_auth && !c->b_auth_proxy, SIPTAG_AUTHORIZATION_STR(c->b_auth)),
+		   TAG_IF(c->b_auth && c->b_auth_proxy, SIPTAG_PROXY_AUTHORIZATION_STR(c->b_auth)),
 		   TAG_END());
-	LOG_INFO("call %s: %s -> %s via trunk %s (%s)", c->id, from_user, c->called_out, tr->name, ruri);
+	LOG_INFO("call %s: %s -> %s via trunk %s (%s%s%s)", c->id, from_user, c->called_out, tr->name, ruri,
+		 dest[0] ? " to " : "", dest);
 	trunk_acquire(c->sip, tr->name);
 	c->trunk_held = tr->name;
 	return 0;
@@ -629,6 +651,10 @@ static void orphan_event(struct tsip *s, nua_event_t event, int status, nua_hand
 	} else if (event == nua_r_invite && status >= 200 && status < 300) {
 		LOG_INFO("sip: late 200 on an abandoned attempt: ACK and BYE");
 		nua_bye(o->nh, SIPTAG_REASON_STR("SIP;cause=487;text=\"Attempt abandoned\""), TAG_END());
+	} else if (event == nua_r_bye && (status == 401 || status == 407)) {
+		/* nua would wait for credentials for ever: let the attempt go */
+		LOG_INFO("sip: BYE of an abandoned attempt challenged (%d): dropping it", status);
+		orphan_free(s, o);
 	} else if (event == nua_i_state) {
 		int st = -1;
 		tl_gets(tags, NUTAG_CALLSTATE_REF(st), TAG_END());
@@ -637,44 +663,8 @@ static void orphan_event(struct tsip *s, nua_event_t event, int status, nua_hand
 	}
 }
 
-int call_failover(struct call *c, const char *why)
+int call_reoffer_b(struct call *c)
 {
-	const struct tconf_route *r = c->route;
-	const struct tconf_interface *ifb = NULL;
-	size_t i;
-
-	if (!r || c->endpoint != MEDIA_ENDPOINT_NONE)
-		return -ENOENT;
-	const char *cur_if = c->trunk ? c->trunk->interface : NULL;
-	const struct tconf_target *tg = NULL;
-	for (i = c->target + 1; (i = call_route_next(c->sip, c->id, &c->rt, i)) < c->rt.norder; i++) {
-		tg = &r->targets[c->rt.order[i]];
-		if (tg->kind != TCONF_TARGET_TRUNK)
-			continue;
-		const char *nif = tg->trunk->interface;
-		/* the B leg's media sockets are bound on one interface */
-		if ((cur_if || nif) && (!cur_if || !nif || strcmp(cur_if, nif))) {
-			LOG_WARN("call %s: not failing over to trunk %s: it is on another interface",
-				 c->id, tg->trunk->name);
-			continue;
-		}
-		break;
-	}
-	if (i >= c->rt.norder)
-		return -ENOENT;
-	(void)ifb;
-	LOG_NOTICE("call %s: trunk %s failed (%s): failing over to trunk %s", c->id,
-		   c->trunk ? c->trunk->name : "?", why, tg->trunk->name);
-	call_cdr(c, "FAILOVER", c->ev.sip || c->ev.status ? c->ev.status : 408);
-	c->q850 = 0;
-	orphan_b(c);
-	call_timers_stop(c);
-	media_session_offer_rejected(c->media, MEDIA_LEG_B);
-	c->target = i;
-	c->attempt++;
-	clock_gettime(CLOCK_REALTIME, &c->ts_attempt);
-	c->trunk = tg->trunk;
-
 	struct media_sdp out = { 0 };
 	int rc = c->a_offer ? media_session_offer(c->media, MEDIA_LEG_A, c->a_offer, c->a_offer_len, &out)
 			    : media_session_local_offer(c->media, MEDIA_LEG_B, &out);
@@ -687,6 +677,61 @@ int call_failover(struct call *c, const char *why)
 		return rc;
 	call_timer_start(c, &c->t_setup, c->conf->calls.setup_timeout, EV_T_SETUP);
 	return 0;
+}
+
+int call_failover(struct call *c, const char *why)
+{
+	const struct tconf_route *r = c->route;
+	const struct tconf_interface *ifb = NULL;
+	size_t i = 0;
+
+	if (!r || c->endpoint != MEDIA_ENDPOINT_NONE)
+		return -ENOENT;
+	/* a trunk given by name first tries its other DNS targets (RFC 3263) */
+	bool next_dns = c->trunk && c->dns_idx + 1 < tdns_count(c->sip, c->trunk);
+	const char *cur_if = c->trunk ? c->trunk->interface : NULL;
+	const struct tconf_target *tg = NULL;
+	for (i = c->target + 1; !next_dns && (i = call_route_next(c->sip, c->id, &c->rt, i)) < c->rt.norder;
+	     i++) {
+		tg = &r->targets[c->rt.order[i]];
+		if (tg->kind != TCONF_TARGET_TRUNK)
+			continue;
+		const char *nif = tg->trunk->interface;
+		/* the B leg's media sockets are bound on one interface */
+		if ((cur_if || nif) && (!cur_if || !nif || strcmp(cur_if, nif))) {
+			LOG_WARN("call %s: not failing over to trunk %s: it is on another interface",
+				 c->id, tg->trunk->name);
+			continue;
+		}
+		break;
+	}
+	if (!next_dns && i >= c->rt.norder)
+		return -ENOENT;
+	(void)ifb;
+	if (next_dns)
+		LOG_NOTICE("call %s: trunk %s target %zu failed (%s): trying its next DNS target", c->id,
+			   c->trunk->name, c->dns_idx + 1, why);
+	else
+		LOG_NOTICE("call %s: trunk %s failed (%s): failing over to trunk %s", c->id,
+			   c->trunk ? c->trunk->name : "?", why, tg->trunk->name);
+	call_cdr(c, "FAILOVER", c->ev.sip || c->ev.status ? c->ev.status : 408);
+	c->q850 = 0;
+	orphan_b(c);
+	call_timers_stop(c);
+	media_session_offer_rejected(c->media, MEDIA_LEG_B);
+	if (next_dns) {
+		c->dns_idx++;
+	} else {
+		c->target = i;
+		c->trunk = tg->trunk;
+		c->dns_idx = 0;
+	}
+	c->attempt++;
+	clock_gettime(CLOCK_REALTIME, &c->ts_attempt);
+	free(c->b_auth);            /* credentials were for the last target */
+	c->b_auth = NULL;
+	c->b_auth_tries = 0;
+	return call_reoffer_b(c);
 }
 
 static int media_error_status(struct tsip *s, int rc, const char **phrase)
@@ -969,8 +1014,16 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 			call_fsm_feed(c, c->ev.sdp ? EV_B_EARLY_MEDIA : EV_B_PROGRESS);
 		} else {
 			leg->got_provisional = true;
+			if (status == 401 || status == 407) {
+				call_b_challenged(c, leg, nh);
+				return;
+			}
 			call_fsm_feed(c, status < 300 ? EV_B_ANSWER : EV_B_REJECT);
 		}
+		return;
+	case nua_r_bye:
+		if (!is_a && (status == 401 || status == 407))
+			call_b_bye_challenged(c, leg, nh);
 		return;
 	case nua_i_ack:
 		call_fsm_feed(c, EV_ACK);

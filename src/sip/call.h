@@ -124,6 +124,16 @@ struct call {
 	char reason[64];
 
 	su_timer_t *t_setup, *t_noanswer, *t_maxdur;
+
+	/* outbound digest toward the current trunk (trunk_auth.h) */
+	char *b_auth;               /* credentials for B's next INVITE (malloc'd), or NULL */
+	bool b_auth_proxy;          /* ... as Proxy-Authorization */
+	unsigned b_auth_tries;      /* challenges answered for the current target */
+	char b_ruri[512];           /* Request-URI of B's INVITE (the digest uri) */
+	char b_call_id[128];        /* the challenged INVITE's Call-ID, kept for the answer */
+	uint32_t b_cseq;            /* CSeq for the answer; 0 = sofia's own */
+	size_t dns_idx;             /* which DNS target of the trunk (trunk_dns.h) */
+	unsigned b_bye_auth_tries;  /* challenges to our BYE answered */
 };
 
 /* call_fsm.c */
@@ -151,6 +161,17 @@ void call_maybe_free(struct call *c);
 /* Give up on the current B leg and try the route's next trunk. Returns 0 when
  * a new INVITE went out, -ENOENT when no target is left. */
 int call_failover(struct call *c, const char *why);
+/* Offer again (A's offer, or ours for a local offer) and INVITE c->trunk
+ * on a new B leg; starts the setup timer. 0 or <0. */
+int call_reoffer_b(struct call *c);
+
+/* call_auth.c: the trunk's digest challenges on the B leg (trunk_auth.h).
+ * B's INVITE got 401/407 (c->ev, handle nh): answered with a new INVITE, or
+ * the trunk has failed (the FSM sees EV_B_REJECT). */
+void call_b_challenged(struct call *c, struct tcall_leg *leg, nua_handle_t *nh);
+/* Our BYE on B got 401/407: answered once (MD5, by nua), else the leg is
+ * let go (nua would wait for credentials for ever). */
+void call_b_bye_challenged(struct call *c, struct tcall_leg *leg, nua_handle_t *nh);
 int call_map_status(const struct call *c, int status);
 /* B (or the endpoint) answered: counters and times. */
 void call_answered(struct call *c);

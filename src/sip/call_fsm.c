@@ -104,13 +104,16 @@ static int act_b_answer(struct call *c)
 	return NEXT;
 }
 
-/* Failover (routes with several trunks): on 408, 5xx or no response at all,
+/* Failover (routes with several trunks): on 408, 5xx, an unanswerable
+ * 401/407 (no or refused credentials) or no response at all,
  * before any early media reached A. Never on 4xx/6xx answers such as 486,
  * 404 or 603: the callee was reached and said no. */
 static bool should_fail_over(const struct call *c)
 {
 	int st = c->ev.status;
-	return c->state != CS_EARLY && (st == 408 || (st >= 500 && st < 600) || !c->ev.sip);
+	return c->state != CS_EARLY && (st == 408 || (st >= 500 && st < 600) || !c->ev.sip ||
+					/* a challenge we could not answer: that trunk is unusable */
+					((st == 401 || st == 407) && c->trunk));
 }
 
 /* A Q.850 cause in a Reason header from B goes into the call record. */

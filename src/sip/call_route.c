@@ -57,7 +57,8 @@ static const struct tconf_trunk *trunk_of(const tconf_t *c, const char *ip, unsi
 		const struct tconf_trunk *t = &c->trunks[i];
 		if (strcmp(t->host, ip))
 			continue;
-		if (t->transport == TCONF_TP_UDP && t->port != port)
+		/* an unset port is SIP's default (5060) */
+		if (t->transport == TCONF_TP_UDP && (t->port ? t->port : 5060) != port)
 			continue;
 		return t;
 	}

@@ -3,11 +3,14 @@ noinst_LIBRARIES += src/sip/libtsip.a
 src_sip_libtsip_a_CPPFLAGS = $(AM_CPPFLAGS) $(SOFIA_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(SSL_CFLAGS)
 src_sip_libtsip_a_SOURCES = \
 	src/sip/sip_thread.c src/sip/sip_thread.h src/sip/sip_internal.h \
-	src/sip/call.c src/sip/call.h src/sip/call_fsm.c src/sip/trunks.c src/sip/trunks.h \
+	src/sip/call.c src/sip/call.h src/sip/call_fsm.c src/sip/call_auth.c src/sip/trunks.c src/sip/trunks.h \
 	src/sip/call_route.c src/sip/call_route.h src/sip/limits.c src/sip/limits.h \
 	src/sip/hdrpolicy.c src/sip/hdrpolicy.h \
 	src/sip/sip_metrics.c src/sip/sip_metrics.h \
 	src/sip/digest.c src/sip/digest.h src/sip/nonce.c src/sip/nonce.h \
+	src/sip/digest_client.c src/sip/digest_client.h src/sip/trunk_auth.c src/sip/trunk_auth.h \
+	src/sip/trunk_register.c src/sip/trunk_register.h \
+	src/sip/trunk_dns.c src/sip/trunk_dns.h src/sip/srv_order.c src/sip/srv_order.h \
 	src/sip/banlist.c src/sip/banlist.h \
 	src/sip/registrar.c src/sip/registrar_file.c src/sip/registrar.h \
 	src/sip/ws_frame.c src/sip/ws_frame.h src/sip/ws_handshake.c src/sip/ws_handshake.h \

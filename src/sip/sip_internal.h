@@ -33,6 +33,8 @@ struct tcall_leg;
 
 struct tcall_table;
 struct trunk_table;
+struct trunk_reg_table;
+struct tdns_table;
 struct tcdr;
 
 #define TSIP_NRESULTS 500           /* final response codes 200..699 (metrics) */
@@ -60,6 +62,8 @@ struct tsip {
 	media_core_t *media;        /* borrowed */
 	struct tcall_table *calls;  /* the call core's state */
 	struct trunk_table *trunks; /* live trunk state (trunks.c) */
+	struct trunk_reg_table *regs;    /* outbound registrations (trunk_register.c) */
+	struct tdns_table *dns;     /* trunks' DNS targets (trunk_dns.c) */
 	struct tcdr *cdr;           /* call records, or NULL (owned; follows conf) */
 	struct tlimits *limits;     /* rate buckets and user counts (limits.c; owned) */
 	struct tcdr_sink *const *cdr_sinks; /* CDR modules' writers, NULL-terminated, or NULL (borrowed) */

@@ -15,10 +15,19 @@
 #include "core/cdr.h"
 #include "core/cdr_sink.h"
 #include "core/log.h"
+#include "sip/trunk_dns.h"
+#include "sip/trunk_register.h"
 #include "sip/trunks.h"
 #include "sip/ws_glue.h"
 
 #define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
+
+/* Outbound TLS: the peer's chain must verify against cafile.pem, and its
+ * certificate (CN or subjectAltName) must name the Request-URI's host, i.e.
+ * the trunk's host (the SIP domain, also when SRV points elsewhere, as RFC
+ * 5922 says): sofia 1.12 matches that name against the certificate's
+ * subjects with this policy. */
+#define TLS_VERIFY_POLICY TPTLS_VERIFY_SUBJECTS_OUT
 
 /* How long SIGTERM waits for BYEs to be answered before nua_shutdown. */
 #define STOP_GRACE_MS 3000
@@ -39,8 +48,24 @@ static int queue_wakeup(struct tsip *s, su_wait_t *w, su_wakeup_arg_t *arg)
  * our log at debug level so a confused admin sees one format. */
 static void sofia_logger(void *stream, char const *fmt, va_list ap)
 {
+	static int tls_lines;       /* lines still to come of a certificate error */
+	char msg[512];
 	(void)stream;
-	tlogv(TLOG_DEBUG, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\r\n")] = 0;
+	/* sofia says why it refused a TLS peer's certificate only at its debug
+	 * level: an admin must see it (the depth, issuer, subject and OpenSSL's
+	 * reason lines; or a name that does not match) */
+	if (strstr(msg, "Error with certificate at depth"))
+		tls_lines = 4;
+	if (tls_lines > 0 || strstr(msg, "Peer Subject Mismatch")) {
+		const char *p = msg + strspn(msg, " -");
+		LOG_WARN("sip: TLS peer certificate refused: %s", p);
+		if (tls_lines > 0)
+			tls_lines--;
+		return;
+	}
+	tlog(TLOG_DEBUG, "%s", msg);
 }
 
 /* user_agent = none: no User-Agent or Server header at all. */
@@ -84,6 +109,11 @@ static void nua_callback(nua_event_t event, int status, char const *phrase,
 		if (trunks_on_options(s, nh, status))
 			return;
 		break;
+	case nua_r_register:
+	case nua_r_unregister:
+		if (trunk_reg_on_response(s, nh, status, phrase, sip))
+			return;
+		break;
 	case nua_r_shutdown:
 		if (status >= 200) {
 			LOG_INFO("sip: stack shut down (%d %s)", status, phrase);
@@ -119,6 +149,18 @@ static void listener_url(const struct tconf_interface *ifc, char *buf, size_t le
 			 ifc->sip_port, tp);
 }
 
+/* The TLS listener: sips:ADVERTISE:TLS_PORT[;maddr=BIND]. */
+static void tls_listener_url(const struct tconf_interface *ifc, char *buf, size_t len)
+{
+	const char *adv = ifc->advertise ? ifc->advertise : ifc->address;
+	bool v6 = strchr(adv, ':') != NULL, v6b = strchr(ifc->address, ':') != NULL;
+	if (strcmp(adv, ifc->address))
+		snprintf(buf, len, "sips:%s%s%s:%u;maddr=%s%s%s", v6 ? "[" : "", adv, v6 ? "]" : "",
+			 ifc->tls_port, v6b ? "[" : "", ifc->address, v6b ? "]" : "");
+	else
+		snprintf(buf, len, "sips:%s%s%s:%u", v6 ? "[" : "", adv, v6 ? "]" : "", ifc->tls_port);
+}
+
 static int stack_create(struct tsip *s)
 {
 	const tconf_t *c = s->conf;
@@ -131,8 +173,23 @@ static int stack_create(struct tsip *s)
 		LOG_WARN("sip: only interface '%s' carries SIP in this version; "
 			 "the other %zu interfaces are used for media only", ifc->name, c->ninterfaces - 1);
 
+	/* SIP over TLS: a sips listener; outbound TLS (trunks) uses its context */
+	bool tls = (ifc->transports & TCONF_TP_TLS) && ifc->tls_certificate_dir;
+	char sips[300] = "";
+	if (tls) {
+		tls_listener_url(ifc, sips, sizeof sips);
+		if (!ifc->tls_verify_server)
+			LOG_WARN("sip: tls_verify_server = no on interface %s: certificates of TLS trunks are "
+				 "NOT checked; anyone on the path can pose as the carrier (use only for tests)",
+				 ifc->name);
+	}
 	s->nua = nua_create(s->root, nua_callback, s,
 			    NUTAG_URL(url),
+			    TAG_IF(tls, NUTAG_SIPS_URL(sips)),
+			    TAG_IF(tls, NUTAG_CERTIFICATE_DIR(ifc->tls_certificate_dir)),
+			    TAG_IF(tls, TPTAG_TLS_VERIFY_POLICY(ifc->tls_verify_server ?
+							       TLS_VERIFY_POLICY : TPTLS_VERIFY_NONE)),
+			    TAG_IF(tls, TPTAG_TLS_VERIFY_DEPTH(9)),
 			    NUTAG_APPL_METHOD("OPTIONS, UPDATE"),
 			    NUTAG_MEDIA_ENABLE(0),       /* SDP is ours, not soa's */
 			    NUTAG_AUTOANSWER(0),
@@ -154,7 +211,7 @@ static int stack_create(struct tsip *s)
 			url, strerror(errno), ifc->sip_port, ifc->address);
 		return errno ? -errno : -EADDRINUSE;
 	}
-	LOG_NOTICE("sip: listening on %s (interface %s)", url, ifc->name);
+	LOG_NOTICE("sip: listening on %s%s%s (interface %s)", url, tls ? " and " : "", sips, ifc->name);
 	return 0;
 }
 
@@ -205,7 +262,8 @@ static void *sip_main(void *arg)
 	cdr_follow_conf(s);
 	if (s->q_reg < 0 || (rc = tcall_table_new(s)) < 0 || (rc = stack_create(s)) < 0 ||
 	    (rc = tsip_ws_listen(s)) < 0 ||
-	    (rc = trunks_init(s)) < 0) {
+	    (rc = trunks_init(s)) < 0 || (rc = trunk_reg_init(s)) < 0 ||
+	    (rc = tdns_init(s)) < 0) {
 		set_start_state(s, s->q_reg < 0 ? -ENOMEM : rc);
 		goto out;
 	}
@@ -214,6 +272,8 @@ static void *sip_main(void *arg)
 
 out:
 	stop_timers_free(s);
+	trunk_reg_free(s);
+	tdns_free(s);
 	trunks_free(s);
 	if (s->nua)
 		nua_destroy(s->nua);
@@ -308,7 +368,7 @@ static void stop_poll(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 {
 	struct tsip *s = arg;
 	(void)m;
-	if (tcall_count(s) == 0) {
+	if (tcall_count(s) == 0 && trunk_reg_busy(s) == 0) {
 		stop_timers_free(s);
 		shutdown_now(s);
 	} else {
@@ -323,11 +383,13 @@ static void msg_stop(void *arg)
 		return;
 	s->stopping = true;
 	unsigned left = tcall_hangup_all(s);
-	if (left == 0) {
+	unsigned regs = trunk_reg_stop(s);   /* un-REGISTER from the trunks */
+	if (left == 0 && regs == 0) {
 		shutdown_now(s);
 		return;
 	}
-	LOG_NOTICE("sip: hanging up %u call(s) before shutting down", left);
+	if (left)
+		LOG_NOTICE("sip: hanging up %u call(s) before shutting down", left);
 	s->stop_grace = su_timer_create(su_root_task(s->root), STOP_GRACE_MS);
 	s->stop_poll = su_timer_create(su_root_task(s->root), 50);
 	su_timer_set(s->stop_grace, stop_grace_expired, s);

@@ -9,6 +9,8 @@
 #include <jansson.h>
 
 #include "core/log.h"
+#include "sip/trunk_dns.h"
+#include "sip/trunk_register.h"
 #include "sip/trunks.h"
 
 #define TICK_MS 500
@@ -83,12 +85,11 @@ static void probe_failed(struct trunk_state *ts, const char *why)
 
 static void send_probe(struct tsip *s, const struct tconf_trunk *t, struct trunk_state *ts)
 {
-	bool v6 = strchr(t->host, ':') != NULL;
 	const char *tp = t->transport == TCONF_TP_TCP ? ";transport=tcp" :
 			 t->transport == TCONF_TP_TLS ? ";transport=tls" : "";
-	char uri[256];
-	snprintf(uri, sizeof uri, "sip:%s%s%s:%u%s", v6 ? "[" : "", t->host, v6 ? "]" : "",
-		 t->port, tp);
+	char uri[320], hostport[280];
+	trunk_uri_host(t, hostport, sizeof hostport);
+	snprintf(uri, sizeof uri, "sip:%s%s", hostport, tp);
 	ts->probe = nua_handle(s->nua, NULL, NUTAG_URL(uri), SIPTAG_TO_STR(uri), TAG_END());
 	if (!ts->probe)
 		return;
@@ -232,8 +233,10 @@ static void list_trunks(tsip_t *s, void *arg)
 		const char *state = !t->options_interval ? "unmonitored" :
 				    !ts || !ts->probes ? "unknown" : ts->down ? "down" : "up";
 		char addr[300];
-		snprintf(addr, sizeof addr, "%s:%u", t->host, t->port);
-		json_array_append_new(arr, json_pack(
+		trunk_uri_host(t, addr, sizeof addr);
+		long reg_left;
+		const char *reg = trunk_reg_state(s, t->name, &reg_left);
+		json_t *o = json_pack(
 			"{s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I}",
 			"name", t->name, "address", addr,
 			"transport", t->transport == TCONF_TP_TCP ? "tcp" :
@@ -242,7 +245,21 @@ static void list_trunks(tsip_t *s, void *arg)
 			"channels", ts ? (int)ts->active : 0, "max_channels", (int)t->max_channels,
 			"options_rtt_ms", (json_int_t)(ts ? ts->rtt_ms : -1),
 			"state_for_s", (json_int_t)(ts ? now - ts->since : 0),
-			"calls_total", (json_int_t)(ts ? ts->calls : 0)));
+			"calls_total", (json_int_t)(ts ? ts->calls : 0));
+		if (o && reg) {
+			json_object_set_new(o, "registration", json_string(reg));
+			json_object_set_new(o, "registration_expires_s", json_integer(reg_left));
+		}
+		size_t nd = tdns_count(s, t);
+		json_t *targets = o && nd ? json_array() : NULL;
+		for (size_t k = 0; targets && k < nd; k++) {
+			char url[320], label[320];
+			if (tdns_target(s, t, k, url, sizeof url, label, sizeof label) == 0)
+				json_array_append_new(targets, json_string(label));
+		}
+		if (targets)
+			json_object_set_new(o, "dns_targets", targets);
+		json_array_append_new(arr, o);
 	}
 }
 

@@ -97,3 +97,13 @@ check_PROGRAMS += tests/unit/test_dtmf_relay
 tests_unit_test_dtmf_relay_SOURCES = tests/unit/test_dtmf_relay.c
 tests_unit_test_dtmf_relay_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_dtmf_relay_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test_digest_client
+tests_unit_test_digest_client_SOURCES = tests/unit/test_digest_client.c
+tests_unit_test_digest_client_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(SSL_CFLAGS)
+tests_unit_test_digest_client_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test_srv_order
+tests_unit_test_srv_order_SOURCES = tests/unit/test_srv_order.c
+tests_unit_test_srv_order_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_srv_order_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)

@@ -372,8 +372,8 @@ START_TEST(range_and_enum_errors)
 		     "t.conf:5: [general] max_open_files: '99999999999' is not a number (256..1048576)");
 	expect_error(IFACE "[general]\nlog_level = loud\n",
 		     "t.conf:5: [general] log_level: 'loud' is not one of: error, warn, notice, info, debug");
-	expect_error("[lo]\ntype = interface\naddress = 127.0.0.1\ntransports = udp, tls\n",
-		     "t.conf:4: [lo] transports: 'tls' is not one of: udp, tcp");
+	expect_error("[lo]\ntype = interface\naddress = 127.0.0.1\ntransports = udp, sctp\n",
+		     "t.conf:4: [lo] transports: 'sctp' is not one of: udp, tcp, tls");
 	expect_error("[lo]\ntype = interface\naddress = 127.0.0.1\nsip_port = 70000\n",
 		     "t.conf:4: [lo] sip_port: 70000 is out of range (1..65535)");
 	expect_error(IFACE "[general]\ncontrol_socket_mode = 0999\n",
@@ -1027,6 +1027,34 @@ START_TEST(man_page_lists_every_key)
 }
 END_TEST
 
+/* Trunk digest, registration and TLS keys (issue 6). */
+START_TEST(trunk_auth_tls_keys)
+{
+	tconf_t *c = load_ok(IFACE "[t]\ntype = trunk\nhost = sip.example.net\nusername = u\n"
+			     "password = p\nregister = yes\nregister_expiry = 600\n");
+	ck_assert_str_eq(c->trunks[0].username, "u");
+	ck_assert(c->trunks[0].do_register);
+	ck_assert_uint_eq(c->trunks[0].register_expiry, 600);
+	ck_assert_uint_eq(c->trunks[0].port, 0);      /* unset: SRV for a name */
+	ck_assert(c->interfaces[0].tls_verify_server);
+	ck_assert_uint_eq(c->interfaces[0].tls_port, 5061);
+	tconf_unref(c);
+	expect_error(IFACE "[t]\ntype = trunk\nhost = h\nusername = u\n",
+		     "t.conf:4: [t] set both username and password (digest toward the trunk), or neither");
+	expect_error(IFACE "[t]\ntype = trunk\nhost = h\nregister = yes\n",
+		     "t.conf:4: [t] register = yes needs username and password");
+	expect_error(IFACE "[t]\ntype = trunk\nhost = h\ntransport = tls\n",
+		     "t.conf:4: [t] transport = tls needs tls in the transports of interface [lo] "
+		     "(SIP leaves from the first interface)");
+	expect_error("[lo]\ntype = interface\naddress = 127.0.0.1\ntransports = udp, tls\n",
+		     "t.conf:1: [lo] transports has tls: set tls_certificate_dir (a directory with agent.pem and cafile.pem)");
+	c = load_ok("[lo]\ntype = interface\naddress = 127.0.0.1\ntransports = udp, tls\n"
+		    "tls_certificate_dir = /etc/tandem/tls\n[t]\ntype = trunk\nhost = h\ntransport = tls\n");
+	ck_assert_int_eq(c->trunks[0].transport, TCONF_TP_TLS);
+	tconf_unref(c);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1046,6 +1074,7 @@ static Suite *config_suite(void)
 			      refcount_threads } },
 		{ "lookup", { route_longest_prefix, route_lookup_matches_linear_scan, response_map } },
 		{ "users", { users_good, users_errors } },
+		{ "trunks", { trunk_auth_tls_keys } },
 		{ "output", { print_round_trip, schema_consistent, man_page_lists_every_key } },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
