@@ -15,9 +15,13 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-BUILD_DEPS="build-essential autoconf automake pkg-config libsofia-sip-ua-dev libsrtp2-dev
+BUILD_DEPS="build-essential autoconf automake pkg-config dpkg-dev libsofia-sip-ua-dev libsrtp2-dev
  libopus-dev libspandsp-dev libtiff-dev libevent-dev libssl-dev libjansson-dev check libbcg729-dev"
 TEST_DEPS="sip-tester clang libclang-rt-14-dev iproute2 procps jq baresip-core prometheus curl kamailio logrotate man-db groff-base systemd"
+
+# Private, static libsrtp2 on OpenSSL (contrib/srtp-openssl.sh); tandemd links
+# it statically, so the installed daemon does not need this directory.
+SRTP_PREFIX=${SRTP_PREFIX:-$top/build/.deps/srtp2-openssl}
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -36,8 +40,11 @@ build() { # dir [configure args]
 	local dir=$1; shift
 	[ -x "$top/configure" ] && [ "$top/configure" -nt "$top/configure.ac" ] || autoreconf -fi >/dev/null
 	mkdir -p "$dir"
+	# libsrtp2 on OpenSSL (Debian's is on NSS and slows down with many live
+	# sessions): built once from Debian's source package, then cached.
+	bash "$top/contrib/srtp-openssl.sh" "$SRTP_PREFIX"
 	( cd "$dir"
-	  [ -f Makefile ] || "$top/configure" -q --enable-werror "$@"
+	  [ -f Makefile ] || "$top/configure" -q --enable-werror --with-srtp="$SRTP_PREFIX" "$@"
 	  make -j"$(nproc)" >/dev/null
 	  make -j"$(nproc)" check TESTS= >/dev/null )
 }

@@ -14,3 +14,9 @@ tests_bench_bench_xcode_LDADD = $(TMEDIA_LIBS) $(TCORE_LIBS) $(M_LIBS)
 # RTP both ways for the calls sipp sets up in tests/bench/cps.sh -m
 check_PROGRAMS += tests/bench/rtpload
 tests_bench_rtpload_SOURCES = tests/bench/rtpload.c
+# SRTP protect/unprotect cost at 1, 1,000 and 4,000 live sessions in the
+# libsrtp2 tandemd links (doc/webrtc.md).
+check_PROGRAMS += tests/bench/bench_srtp
+tests_bench_bench_srtp_SOURCES = tests/bench/bench_srtp.c
+tests_bench_bench_srtp_CPPFLAGS = $(AM_CPPFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
+tests_bench_bench_srtp_LDADD = $(SRTP_LIBS) $(SSL_LIBS)
