@@ -16,7 +16,13 @@ src_media_libtmedia_a_SOURCES += \
 	src/media/transcode_relay.c src/media/transcode_sess.h src/media/transcode_sess.c \
 	src/media/jitter.h src/media/jitter.c src/media/dtmf.h src/media/dtmf.c \
 	src/media/dtmf_iw.h src/media/dtmf_iw.c
-TMEDIA_LIBS = src/media/libtmedia.a $(SOFIA_LIBS) $(EVENT_LIBS) $(SPANDSP_LIBS) $(M_LIBS) $(PTHREAD_LIBS)
+# WebRTC media: STUN, ICE-lite, SRTP (SDES and DTLS-keyed), DTLS-SRTP.
+src_media_libtmedia_a_CPPFLAGS += $(SRTP_CFLAGS) $(SSL_CFLAGS)
+src_media_libtmedia_a_SOURCES += \
+	src/media/stun.h src/media/stun.c src/media/ice.h src/media/ice.c \
+	src/media/srtp.h src/media/srtp.c src/media/dtls.h src/media/dtls.c
+TMEDIA_LIBS = src/media/libtmedia.a $(SOFIA_LIBS) $(EVENT_LIBS) $(SPANDSP_LIBS) $(SRTP_LIBS) $(SSL_LIBS) \
+	$(M_LIBS) $(PTHREAD_LIBS)
 # SDP model, parse (sofia-sip), print, anchoring rewrite, local-endpoint models.
 src_media_libtmedia_a_SOURCES += \
 	src/media/sdp.h src/media/sdp_priv.h src/media/sdp.c src/media/sdp_parse.c \

@@ -34,3 +34,9 @@ tests_media_test_transcode_LDADD = $(MEDIA_TEST_LDADD)
 # Read at run time by test_transcode (ASan builds), and the jitter buffer's
 # fuzz target (tests/fuzz/run-fuzz.sh builds it).
 EXTRA_DIST += tests/media/spandsp.supp tests/fuzz/fuzz_jitter.c tests/fuzz/fuzz_dtmf_iw.c
+# WebRTC media units: STUN, ICE-lite, SDES/SRTP, DTLS-SRTP (in memory).
+check_PROGRAMS += tests/media/test_webrtc
+tests_media_test_webrtc_SOURCES = tests/media/test_webrtc.c
+tests_media_test_webrtc_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
+tests_media_test_webrtc_LDADD = $(MEDIA_TEST_LDADD)
+EXTRA_DIST += tests/fuzz/fuzz_stun.c tests/fuzz/fuzz_sdes.c
