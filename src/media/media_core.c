@@ -28,6 +28,11 @@ int media_core_new(const tconf_t *conf, unsigned nworkers, media_core_t **out)
 	mc->workers = calloc(nworkers, sizeof *mc->workers);
 	if (!mc->ifaces || !mc->workers)
 		goto fail;
+	if ((rc = mdtls_cert_new(NULL, NULL, &mc->dtls)) < 0) {
+		LOG_ERR("media: cannot generate the DTLS certificate");
+		goto fail;
+	}
+	rc = -ENOMEM;
 	for (size_t i = 0; i < conf->ninterfaces; i++) {
 		const struct tconf_interface *ifc = &conf->interfaces[i];
 		struct mc_iface *m = &mc->ifaces[mc->nifaces];
@@ -77,6 +82,7 @@ void media_core_free(media_core_t *mc)
 	}
 	free(mc->ifaces);
 	free(mc->workers);
+	mdtls_cert_free(mc->dtls);
 	free(mc);
 }
 

@@ -5,6 +5,7 @@
 
 #include <stdatomic.h>
 
+#include "media/dtls.h"
 #include "media/endpoint.h"
 #include "media/media.h"
 #include "media/portpool.h"
@@ -29,6 +30,8 @@ struct media_core {
 	/* Codecs known (owner threads read it; set before any session). */
 	struct xcat cat;
 	atomic_uint transcoding, max_transcoded;
+	/* DTLS identity (generated at start or loaded), read-only for workers. */
+	struct mdtls_cert *dtls;
 };
 
 /* The pool of an interface: matched by pointer into the snapshot the core was

@@ -10,6 +10,7 @@
 
 #include "media/dtmf.h"
 #include "media/relay.h"
+#include "media/relay_sec.h"
 #include "media/rtp.h"
 
 enum rlatch { RL_NONE = 0, RL_ANY, RL_SIGNALLED };
@@ -20,6 +21,9 @@ enum {
 	RP_LATCHED = 1 << 1,
 	RP_CHANGED = 1 << 2,
 	RP_TIMEOUT = 1 << 3,
+	RP_SECURE = 1 << 4,         /* reason in pend_why: the SRTP suite */
+	RP_SECFAIL = 1 << 5,        /* reason in pend_why */
+	RP_CONSENT = 1 << 6,
 };
 
 #define RL_IDLE_TAKEOVER_MS 500     /* a silent NAT latch may move inside the window */
@@ -51,6 +55,7 @@ struct rleg {
 	struct rsock_rx rx_rtp;
 	_Atomic uint64_t pin, pout, bin, bout, drop;
 	struct rtp_outmap out;              /* the stream we send toward this leg's peer */
+	struct rsec *sec;                   /* secure transport (relay_sec.h), NULL: plain */
 	struct rleg_conf conf;              /* hot head, cold tail (payload types) */
 
 	/* -- control path -- */
@@ -69,6 +74,7 @@ struct rleg {
 	/* Pending events for the owner, and the address they refer to. */
 	unsigned pend;
 	na_addr_t pend_addr;
+	char pend_why[48];
 	/* The media plan for packets arriving on this leg (relay.h). */
 	struct rmap map;
 };

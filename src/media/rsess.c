@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -79,6 +80,9 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 		{ RP_LATCHED, MEDIA_EV_LATCHED },
 		{ RP_CHANGED, MEDIA_EV_SOURCE_CHANGED },
 		{ RP_TIMEOUT, MEDIA_EV_TIMEOUT },
+		{ RP_SECURE, MEDIA_EV_SECURE },
+		{ RP_SECFAIL, MEDIA_EV_SECURITY_FAILED },
+		{ RP_CONSENT, MEDIA_EV_CONSENT_LOST },
 	};
 	struct rsess *s = arg;
 
@@ -90,7 +94,9 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 			if (!(pend & order[k].bit))
 				continue;
 			struct media_event ev = { .type = order[k].type, .leg = (enum media_leg)i };
-			if (order[k].type != MEDIA_EV_TIMEOUT)
+			if (order[k].bit & (RP_SECURE | RP_SECFAIL | RP_CONSENT))
+				snprintf(ev.addr, sizeof ev.addr, "%s", l->pend_why);
+			else if (order[k].type != MEDIA_EV_TIMEOUT)
 				na_format(&l->pend_addr, ev.addr, sizeof ev.addr);
 			s->notify(s->owner, &ev);
 		}
@@ -163,6 +169,7 @@ static void free_session(struct rsess *s)
 		event_free(s->ev_notify);
 	for (int i = 0; i < 2; i++) {
 		struct rleg *l = &s->leg[i];
+		rsec_free(l);
 		if (l->ev_rtp)
 			event_free(l->ev_rtp);
 		if (l->ev_rtcp)
@@ -272,6 +279,8 @@ static void do_conf(void *arg)
 	for (int i = 0; i < 2; i++) {
 		apply_leg(s, &s->leg[i], &m->c.leg[i], now);
 		s->leg[i].map = m->c.map[i];
+		if (s->leg[i].ep == MEDIA_ENDPOINT_NONE)
+			rsec_apply(&s->leg[i], &m->c.sec[i], now);
 	}
 	xrelay_apply(s, m->c.xc, m->c.xc_keep);
 	s->timed_out = false;
