@@ -116,8 +116,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	if (s->c.ice && ice_lite_consent_expired(&s->ice, now, ICE_CONSENT_TIMEOUT_MS))
 		fail(l, RP_CONSENT, "no ICE consent check for 30 s");
-	else if (s->fast && (!s->dtls || s->srtp))
-		set_tick(l, false);
+	if (!s->dead)
+		set_tick(l, s->dtls && !s->srtp);
 }
 
 void rsec_free(struct rleg *l)
