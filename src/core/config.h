@@ -57,6 +57,15 @@ enum tconf_transport {
 	TCONF_TP_TLS = 1 << 2,
 };
 
+/* Transport security a leg accepts and offers (media.h: enum media_security,
+ * same order). */
+enum tconf_media_security {
+	TCONF_MSEC_OPTIONAL = 0,
+	TCONF_MSEC_NONE,
+	TCONF_MSEC_SDES,
+	TCONF_MSEC_DTLS,
+};
+
 struct tconf_interface {
 	const char *name;
 	const char *address;        /* bind address (IPv4/IPv6 literal) */
@@ -80,6 +89,7 @@ struct tconf_trunk {
 	unsigned strip;             /* digits removed from the front of the called number */
 	const char *prepend;        /* prefix added after strip; NULL = none */
 	const char *caller_id;      /* fixed calling number toward the trunk; NULL = pass */
+	enum tconf_media_security media_security;  /* default optional */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s
@@ -137,6 +147,7 @@ struct tconf_media {
 	unsigned hold_timeout;      /* s of no RTP while on hold; 0 = off */
 	unsigned latch_window;      /* s after setup/re-offer in which a source may be learnt */
 	unsigned max_transcoded;    /* calls transcoding at once; 0 = unlimited */
+	const char *dtls_cert, *dtls_key;  /* PEM files; NULL: generated at start */
 };
 
 struct tconf_calls {

@@ -28,6 +28,11 @@ static const struct tcs_enum transports[] = {
 	{ "udp", TCONF_TP_UDP }, { "tcp", TCONF_TP_TCP },
 	{ NULL, 0 },
 };
+static const struct tcs_enum media_security[] = {
+	{ "optional", TCONF_MSEC_OPTIONAL }, { "none", TCONF_MSEC_NONE },
+	{ "sdes", TCONF_MSEC_SDES }, { "dtls", TCONF_MSEC_DTLS },
+	{ NULL, 0 },
+};
 const struct tcs_enum tcs_section_types[] = {
 	{ "interface", TCS_INTERFACE }, { "trunk", TCS_TRUNK }, { "user", TCS_USER },
 	{ NULL, 0 },
@@ -84,6 +89,10 @@ const struct tcs_key tcs_keys[] = {
 	    "Seconds after setup or a re-offer in which a leg's media source may be learnt."),
 	MED(max_transcoded, TCS_UINT, 0, 0, 1000000, "0", NULL, NULL,
 	    "Most calls transcoding at once (then new calls that need it get 503); 0 = unlimited."),
+	MED(dtls_cert, TCS_STRING, R | PATH, 0, 0, NULL, NULL, "a self-signed certificate generated at start",
+	    "PEM certificate for DTLS-SRTP (browsers check only its a=fingerprint)."),
+	MED(dtls_key, TCS_STRING, R | PATH, 0, 0, NULL, NULL, "the generated key",
+	    "PEM private key of dtls_cert."),
 
 	CAL(setup_timeout, TCS_UINT, 0, 1, 300, "10", NULL, NULL,
 	    "Seconds a trunk may stay silent before its first provisional response; then the next target is tried."),
@@ -130,6 +139,9 @@ const struct tcs_key tcs_keys[] = {
 	    "Prefix put in front of the called number (after strip), e.g. + or a carrier code."),
 	TRK(caller_id, TCS_DIGITS, 0, 0, 0, NULL, NULL, "the caller's own number",
 	    "Calling number presented to the trunk in From (a fixed caller-ID rewrite)."),
+	TRK(media_security, TCS_ENUM, 0, 0, 0, "optional", media_security, NULL,
+	    "Media transport security toward the trunk: optional (offer RTP/AVP, accept SRTP), "
+	    "none (plain RTP only), sdes (RTP/SAVP with a=crypto required), dtls (DTLS-SRTP with ICE-lite required)."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),

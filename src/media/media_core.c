@@ -86,6 +86,24 @@ void media_core_free(media_core_t *mc)
 	free(mc);
 }
 
+int media_core_set_dtls_cert(media_core_t *mc, const char *cert_file, const char *key_file)
+{
+	struct mdtls_cert *c;
+
+	if (!cert_file || !key_file) {
+		LOG_ERR("media: [media] dtls_cert and dtls_key go together: set both, or neither "
+			"(a certificate is generated at start)");
+		return -EINVAL;
+	}
+	int rc = mdtls_cert_new(cert_file, key_file, &c);
+	if (rc < 0)
+		return rc;
+	mdtls_cert_free(mc->dtls);
+	mc->dtls = c;
+	LOG_INFO("media: DTLS certificate from %s, %s", cert_file, mdtls_cert_fingerprint(c));
+	return 0;
+}
+
 void media_core_set_codecs(media_core_t *mc, const tmodules_t *mods)
 {
 	char list[256] = "";

@@ -28,6 +28,7 @@ struct tcall_table {
 #define REASON_SHUTDOWN "Q.850;cause=41;text=\"Gateway shutting down\""
 #define REASON_MAXDUR   "Q.850;cause=102;text=\"Maximum call duration reached\""
 #define REASON_RTP      "Q.850;cause=102;text=\"RTP timeout\""
+#define REASON_MEDIASEC "Q.850;cause=47;text=\"media security failed\""
 
 /* --- table ----------------------------------------------------------------- */
 
@@ -371,6 +372,9 @@ void call_timers_stop(struct call *c)
 
 /* --- media events ----------------------------------------------------------- */
 
+_Static_assert((int)MEDIA_SEC_DTLS == (int)TCONF_MSEC_DTLS && (int)MEDIA_SEC_SDES == (int)TCONF_MSEC_SDES &&
+	       (int)MEDIA_SEC_NONE == (int)TCONF_MSEC_NONE, "media_security enums differ");
+
 static void on_media_event(media_session_t *ms, const struct media_event *ev, void *arg)
 {
 	struct call *c = arg;
@@ -383,6 +387,21 @@ static void on_media_event(media_session_t *ms, const struct media_event *ev, vo
 		c->ev.sdp = NULL;
 		c->ev.leg = NULL;
 		call_fsm_feed(c, EV_MEDIA_TIMEOUT);
+		break;
+	case MEDIA_EV_SECURITY_FAILED:
+	case MEDIA_EV_CONSENT_LOST:
+		/* DTLS failed (fingerprint mismatch, handshake timeout) or the
+		 * browser stopped its ICE consent checks: the media is gone. */
+		LOG_NOTICE("call %s: leg %c: %s: %s: hanging up", c->id, ev->leg == MEDIA_LEG_A ? 'A' : 'B',
+			   ev->type == MEDIA_EV_CONSENT_LOST ? "ICE consent lost" : "DTLS-SRTP failed", ev->addr);
+		snprintf(c->reason, sizeof c->reason, "%s", REASON_MEDIASEC);
+		c->ev.sip = NULL;
+		c->ev.sdp = NULL;
+		c->ev.leg = NULL;
+		call_fsm_feed(c, EV_MEDIA_TIMEOUT);
+		break;
+	case MEDIA_EV_SECURE:
+		LOG_INFO("call %s: leg %c: DTLS-SRTP up (%s)", c->id, ev->leg == MEDIA_LEG_A ? 'A' : 'B', ev->addr);
 		break;
 	case MEDIA_EV_LATCHED:
 	case MEDIA_EV_SOURCE_CHANGED:
@@ -786,7 +805,10 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 			[MEDIA_LEG_B] = { .iface = ifb ? ifb : ifa,
 					  .latch = c->trunk ? c->trunk->latch : true,
 					  .endpoint = c->endpoint,
-					  .codecs = c->trunk ? c->trunk->codecs : NULL },
+					  .codecs = c->trunk ? c->trunk->codecs : NULL,
+					  /* same order as enum tconf_media_security */
+					  .security = c->trunk ? (enum media_security)c->trunk->media_security
+							       : MEDIA_SEC_OPTIONAL },
 		},
 		.rtp_timeout = conf->media.rtp_timeout,
 		.hold_timeout = conf->media.hold_timeout,
