@@ -8,6 +8,8 @@
 #          880 Hz) answers: A hears 880 Hz, B hears 440 Hz; B's SDP is plain
 #          RTP/AVP; tandemd logs "DTLS-SRTP up"; ICE was answered (baresip
 #          logs its established pair).
+#   opus   the same with A speaking Opus only, to trunk4 (codecs = PCMU):
+#          tandemd transcodes Opus <-> PCMU between DTLS-SRTP and plain RTP.
 #   sdes   baresip A (RTP/SAVP, a=crypto) calls trunk2 (media_security =
 #          sdes), where baresip B (RTP/SAVP) answers: SRTP on both legs with
 #          different keys, both tones measured.
@@ -30,7 +32,7 @@ fi
 tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 
-CASES=${WEBRTC_CASES:-dtls sdes refuse}
+CASES=${WEBRTC_CASES:-dtls opus sdes refuse}
 ICE_ADDR=10.99.0.1
 TONE_A=440 TONE_B=880
 BARESIP=${BARESIP:-baresip}
@@ -55,7 +57,7 @@ preflight() {
 	ip addr add "$ICE_ADDR/32" dev lo || { tl_fail "add $ICE_ADDR to lo"; tl_done; }
 }
 
-# bs_conf NAME SIP_PORT FREQ USER ANSWERMODE RTP_PORTS MEDIAENC MEDIANAT MUX
+# bs_conf NAME SIP_PORT FREQ USER ANSWERMODE RTP_PORTS MEDIAENC MEDIANAT MUX [CODECS]
 bs_conf() {
 	local d="$TL_TMP/$1" params="" ifc=127.0.0.1
 	mkdir -p "$d/rec"
@@ -80,6 +82,7 @@ jitter_buffer_delay	1-5
 rtp_stats		no
 module_path		/usr/lib/baresip/modules
 module			g711.so
+module			opus.so
 module			ausine.so
 module			alsa.so
 module			sndfile.so
@@ -93,7 +96,7 @@ ringback_disabled	yes
 snd_path		$d/rec
 ice_debug		yes
 CONF
-	echo "<sip:$4@127.0.0.1>;regint=0;answermode=$5;audio_codecs=pcmu$params" >"$d/accounts"
+	echo "<sip:$4@127.0.0.1>;regint=0;answermode=$5;audio_codecs=${10:-pcmu}$params" >"$d/accounts"
 }
 
 bs_start() {
@@ -159,11 +162,12 @@ why() {
 	tail -n 15 "$TANDEMD_LOG" | sed 's/^/    /'
 }
 
-# two_party CASE NUMBER B_PORT ENC_A NAT_A MUX_A ENC_B: A calls NUMBER, B answers
+# two_party CASE NUMBER B_PORT ENC_A NAT_A MUX_A ENC_B [CODECS_A]: A calls
+# NUMBER, B (PCMU) answers
 two_party() {
 	local c=$1 pa; pa=$(tl_port)
 	bs_conf "$c-b" "$3" "$TONE_B" "$2" auto 20100-20199 "$7" "" no
-	bs_conf "$c-a" "$pa" "$TONE_A" alice manual 20000-20099 "$4" "$5" "$6"
+	bs_conf "$c-a" "$pa" "$TONE_A" alice manual 20000-20099 "$4" "$5" "$6" "${8:-pcmu}"
 	bs_start "$c-b" "$3" || { tl_fail "$c: baresip B starts"; return 1; }
 	PID_B=$BS_PID
 	bs_start "$c-a" "$pa" -e "/dial sip:$2@127.0.0.1:$TL_SIP_PORT" || { tl_fail "$c: baresip A starts"; return 1; }
@@ -187,6 +191,20 @@ case_dtls() {
 		 ! awk "/INVITE sip:9100/,/^a=sendrecv/" "$1" | grep -Eq "a=(fingerprint|ice-ufrag|crypto)"' _ "$TL_TMP/$c-b.log"
 	tl_check "$c: A got UDP/TLS/RTP/SAVPF with a=ice-lite and a=setup:passive" bash -c \
 		'grep -q "UDP/TLS/RTP/SAVPF" "$1" && grep -q "a=ice-lite" "$1" && grep -q "a=setup:passive" "$1"' _ "$TL_TMP/$c-a.log"
+}
+
+# The browser's usual case: Opus over DTLS-SRTP, transcoded to a PCMU-only
+# carrier (trunk4: codecs = PCMU).
+case_opus() {
+	local c=opus
+	two_party $c 9400 "$TRUNK4_PORT" dtls_srtp ice yes "" opus/48000/2 || return
+	bs_stop "$PID_A"; bs_stop "$PID_B"
+	check_heard $c $c-a "$TONE_B"
+	check_heard $c $c-b "$TONE_A"
+	tl_check "$c: A encodes and decodes Opus" bash -c \
+		'grep -q "Set audio encoder: opus 48000Hz" "$1" && grep -q "Set audio decoder: opus 48000Hz" "$1"' _ "$TL_TMP/$c-a.log"
+	tl_check "$c: B encodes and decodes PCMU" bash -c \
+		'grep -q "Set audio encoder: PCMU 8000Hz" "$1" && grep -q "Set audio decoder: PCMU 8000Hz" "$1"' _ "$TL_TMP/$c-b.log"
 }
 
 case_sdes() {
@@ -226,6 +244,7 @@ TL_SIP_PORT=$(tl_port)
 TL_TRUNK_PORT=$(tl_port)
 TRUNK2_PORT=$(tl_port)
 TRUNK3_PORT=$(tl_port)
+TRUNK4_PORT=$(tl_port)
 TL_TRUNKS="media_security = none
 
 [trunk2](carrier)
@@ -236,10 +255,18 @@ media_security = sdes
 [trunk3](carrier)
 host = 127.0.0.1
 port = $TRUNK3_PORT
-media_security = dtls" \
+media_security = dtls
+
+[trunk4](carrier)
+host = 127.0.0.1
+port = $TRUNK4_PORT
+codecs = PCMU
+media_security = none" \
 TL_ROUTES="91 = trunk1
 92 = trunk2
-93 = trunk3" tl_conf "$TL_TMP/conf"
+93 = trunk3
+94 = trunk4" tl_conf "$TL_TMP/conf"
+sed -i -E "s/^modules = .*/modules = mod_g711, mod_opus/" "$TL_TMP/conf/tandem.conf"
 if ! tl_start_tandemd "$TL_TMP/conf/tandem.conf"; then
 	tl_fail "tandemd starts"
 	tl_done
