@@ -76,6 +76,10 @@ static void transport_follow(struct osec *o, struct rsec_conf *c, const struct m
 		snprintf(c->rufrag, sizeof(c->rufrag), "%s", st->ice_ufrag);
 	}
 	c->mux = o->dec.mux = st->rtcp_mux;
+	if (r->mid[0]) {
+		snprintf(o->mid, sizeof(o->mid), "%s", r->mid);
+		o->bundle = r->bundle;
+	}
 	snprintf(o->dec.mid, sizeof(o->dec.mid), "%s", r->mid);
 	o->dec.bundle = r->bundle;
 }
@@ -138,20 +142,25 @@ int osec_remote_offer(struct osec *o, const struct msdp_stream *st, const struct
 
 void osec_local_offer(struct osec *o, const char *src_proto)
 {
+	enum rsec_kind want = o->policy == MEDIA_SEC_SDES ? RSEC_SDES
+			    : o->policy == MEDIA_SEC_DTLS ? RSEC_DTLS
+			    : o->policy == MEDIA_SEC_OPTIONAL ? o->cur.kind : RSEC_NONE;
+
 	memset(&o->dec, 0, sizeof(o->dec));
 	o->have_pend = false;
-	switch (o->policy) {
-	case MEDIA_SEC_SDES:
+	switch (want) {
+	case RSEC_SDES:
 		snprintf(o->dec.proto, sizeof(o->dec.proto), "RTP/SAVP");
 		for (int i = 0; i < 2; i++)
 			msrtp_crypto_format(&o->sdes[i], o->dec.crypto[i], sizeof(o->dec.crypto[i]));
 		o->dec.ncrypto = 2;
 		break;
-	case MEDIA_SEC_DTLS:
+	case RSEC_DTLS:
 		snprintf(o->dec.proto, sizeof(o->dec.proto), "UDP/TLS/RTP/SAVPF");
 		snprintf(o->dec.setup, sizeof(o->dec.setup), "actpass");
-		snprintf(o->dec.mid, sizeof(o->dec.mid), "0");
-		o->dec.dtls = o->dec.ice = o->dec.mux = o->dec.bundle = true;
+		snprintf(o->dec.mid, sizeof(o->dec.mid), "%s", o->mid[0] ? o->mid : "0");
+		o->dec.dtls = o->dec.ice = o->dec.mux = true;
+		o->dec.bundle = o->mid[0] ? o->bundle : true;
 		break;
 	default:
 		/* Plain RTP: a secure profile from the other leg becomes RTP/AVP. */
@@ -167,7 +176,7 @@ int osec_remote_answer(struct osec *o, const struct msdp_stream *st, const struc
 	struct msrtp_crypto theirs;
 
 	o->have_pend = false;
-	if (o->policy == MEDIA_SEC_SDES) {
+	if (o->dec.ncrypto) {
 		const struct msrtp_crypto *ours = NULL;
 		for (size_t i = 0; i < r->ncrypto && !ours; i++)
 			if (msrtp_crypto_parse(r->crypto[i], strlen(r->crypto[i]), &theirs) == 0)
@@ -180,7 +189,7 @@ int osec_remote_answer(struct osec *o, const struct msdp_stream *st, const struc
 		c.tx = ours->keys;
 		c.rx = theirs.keys;
 		transport_follow(o, &c, st, r);
-	} else if (o->policy == MEDIA_SEC_DTLS) {
+	} else if (o->dec.dtls) {
 		if (!st->fingerprint[0] || !proto_dtls(st->proto))
 			return refuse(o, "an answer without DTLS-SRTP");
 		c.kind = RSEC_DTLS;

@@ -30,6 +30,8 @@ struct osec {
 	struct rsec_conf cur, pend;     /* committed / being negotiated */
 	bool have_pend;
 	uint32_t gen;
+	char mid[32];                   /* the peer's a=mid, kept for our re-offers */
+	bool bundle;
 	/* What the gateway's next SDP on this leg carries. */
 	struct {
 		char proto[32];
@@ -50,10 +52,12 @@ int osec_init(struct osec *o, enum media_security policy, const struct mdtls_cer
  * -ENOTSUP (logged: which policy refused what) when the policy refuses it. */
 int osec_remote_offer(struct osec *o, const struct msdp_stream *st, const struct wsdp_remote *r);
 /* We are about to offer on the leg, from a stream whose profile is
- * 'src_proto': prepare our offer's attributes from the policy. */
+ * 'src_proto': prepare our offer's attributes from the policy (optional:
+ * the transport the leg already uses, so a re-offer to a browser stays
+ * DTLS-SRTP with the same keys and credentials). */
 void osec_local_offer(struct osec *o, const char *src_proto);
 /* The peer answered our offer with 'st'/'r'. -ENOTSUP when the answer
- * lacks what the policy requires or names keys we never offered. */
+ * lacks the transport we offered or names keys we never offered. */
 int osec_remote_answer(struct osec *o, const struct msdp_stream *st, const struct wsdp_remote *r);
 /* The exchange completed / was abandoned. */
 void osec_commit(struct osec *o);

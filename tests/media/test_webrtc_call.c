@@ -228,13 +228,16 @@ static bool payload_ok(const uint8_t *buf, size_t len)
 static void exchange(int sfd, uint16_t sport, struct msrtp *srtp, int pfd, uint16_t pport,
 		     struct msrtp *psrtp, int n, int *at_plain, int *at_secure)
 {
+	static uint16_t base = 100;     /* sequence numbers never repeat (SRTP replay checks) */
 	uint8_t buf[2048];
 	*at_plain = *at_secure = 0;
+	uint16_t first = base;
+	base = (uint16_t)(base + n);
 	for (int k = 0; k < n; k++) {
-		size_t len = make_rtp(buf, 0, (uint16_t)(100 + k), 0xabc);
+		size_t len = make_rtp(buf, 0, (uint16_t)(first + k), 0xabc);
 		ck_assert_int_eq(msrtp_protect(srtp, buf, &len, sizeof(buf)), 0);
 		mt_send_raw(sfd, sport, buf, len);
-		len = make_rtp(buf, 0, (uint16_t)(500 + k), 0xdef);
+		len = make_rtp(buf, 0, (uint16_t)(first + k), 0xdef);
 		if (psrtp)
 			ck_assert_int_eq(msrtp_protect(psrtp, buf, &len, sizeof(buf)), 0);
 		mt_send_raw(pfd, pport, buf, len);
@@ -326,6 +329,38 @@ START_TEST(webrtc_to_g711_both_ways)
 	exchange(p.ph.rtp, p.gw_port, p.srtp, b.rtp, gb, NULL, 100, &at_plain, &at_secure);
 	ck_assert_msg(at_plain >= 95, "WebRTC -> G.711: %d of 100", at_plain);
 	ck_assert_msg(at_secure >= 95, "G.711 -> WebRTC: %d of 100", at_secure);
+	/* The carrier re-offers (a re-INVITE): the browser is re-offered
+	 * DTLS-SRTP with the same fingerprint and ICE credentials, answers
+	 * active, and the keys in place keep working (no new handshake). */
+	struct media_sdp out;
+	const char *sb2 = mt_sdp(b.port, "0 101", "sendrecv", 2);
+	ck_assert_int_eq(media_session_offer(s, MEDIA_LEG_B, sb2, strlen(sb2), &out), 0);
+	ck_assert(out.is_offer);
+	ck_assert_msg(strstr(out.sdp, " UDP/TLS/RTP/SAVPF "), "%s", out.sdp);
+	char v[160];
+	ck_assert(sdp_attr(out.sdp, "setup", v, sizeof(v)));
+	ck_assert_str_eq(v, "actpass");
+	ck_assert(sdp_attr(out.sdp, "fingerprint", v, sizeof(v)));
+	ck_assert_str_eq(v, p.gw_fp);
+	ck_assert(sdp_attr(out.sdp, "ice-ufrag", v, sizeof(v)));
+	ck_assert_str_eq(v, p.gw_ufrag);
+	ck_assert(sdp_attr(out.sdp, "mid", v, sizeof(v)));
+	ck_assert_str_eq(v, "0");
+	media_sdp_clear(&out);
+	char reans[2048];
+	snprintf(reans, sizeof(reans), "%s", peer_offer(&p, NULL));
+	char *act = strstr(reans, "a=setup:actpass");
+	snprintf(act, sizeof(reans) - (size_t)(act - reans), "a=setup:active\r\na=mid:0\r\na=sendrecv\r\n"
+		 "a=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n");
+	ck_assert_int_eq(media_session_answer(s, MEDIA_LEG_A, reans, strlen(reans), &out), 0);
+	media_sdp_clear(&out);
+	exchange(p.ph.rtp, p.gw_port, p.srtp, b.rtp, gb, NULL, 50, &at_plain, &at_secure);
+	struct media_leg_stats st[2];
+	media_session_stats(s, st);
+	ck_assert_msg(at_plain >= 47 && at_secure >= 47, "after the re-offer: %d / %d of 50 "
+		      "(A in %lu out %lu drop %lu, B in %lu out %lu drop %lu)", at_plain, at_secure,
+		      (unsigned long)st[0].packets_in, (unsigned long)st[0].packets_out, (unsigned long)st[0].dropped,
+		      (unsigned long)st[1].packets_in, (unsigned long)st[1].packets_out, (unsigned long)st[1].dropped);
 	/* Consent keeps going with further checks (no event). */
 	ck_assert(peer_check(&p, p.gw_pwd, false, false));
 	ck_assert_int_eq(mt_count_events(&g_owner, MEDIA_EV_SECURITY_FAILED, -1), 0);
