@@ -56,8 +56,8 @@ int media_core_new(const tconf_t *conf, unsigned nworkers, media_core_t **out)
 			goto fail;
 		mc->nworkers++;
 	}
-	LOG_INFO("media: %u worker%s, %zu interface%s", mc->nworkers, mc->nworkers == 1 ? "" : "s",
-		 mc->nifaces, mc->nifaces == 1 ? "" : "s");
+	LOG_INFO("media: %u worker%s, %zu interface%s; SRTP: %s", mc->nworkers, mc->nworkers == 1 ? "" : "s",
+		 mc->nifaces, mc->nifaces == 1 ? "" : "s", msrtp_describe());
 	*out = mc;
 	return 0;
 fail:

@@ -142,6 +142,14 @@ int msrtp_keys_random(enum msrtp_suite suite, struct msrtp_keys *out)
 	return 0;
 }
 
+const char *msrtp_describe(void)
+{
+	static char d[96];
+	if (!d[0])
+		snprintf(d, sizeof(d), "%s on %s", srtp_get_version_string(), TANDEM_SRTP_BACKEND);
+	return d;
+}
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_rc;
 

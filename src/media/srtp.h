@@ -52,6 +52,10 @@ int msrtp_crypto_format(const struct msrtp_crypto *c, char *out, size_t outsz);
 /* Fresh random keys for 'suite'. 0 or -EIO. */
 int msrtp_keys_random(enum msrtp_suite suite, struct msrtp_keys *out);
 
+/* "libsrtp2 2.5.0 on openssl": the library version and the crypto backend
+ * configure found (static string). */
+const char *msrtp_describe(void);
+
 /* libsrtp2 init, once per process. 0 or -EIO. */
 int msrtp_global_init(void);
 

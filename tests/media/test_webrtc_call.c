@@ -12,6 +12,8 @@
  *   - a DTLS handshake that never starts ends it after the handshake
  *     timeout (MEDIA_EV_SECURITY_FAILED "DTLS handshake timeout");
  *   - SDES both ways (RTP/SAVP with a=crypto on both legs, AES_CM and GCM);
+ *   - with WEBRTC_CONSENT set (slow tier), only: the browser stops its ICE
+ *     checks, consent is lost after 30 s and nothing more is sent to it;
  *   - media_security policies refusing what they must. */
 #include "config.h"
 
@@ -420,6 +422,36 @@ START_TEST(webrtc_dtls_never_completes)
 }
 END_TEST
 
+/* Slow (30 s): the browser stops its consent checks. */
+START_TEST(webrtc_consent_lost)
+{
+	struct peer p;
+	struct mt_phone b;
+	media_session_t *s;
+	uint16_t gb;
+	int at_plain, at_secure;
+	peer_open(&p);
+	mt_phone_open(&b);
+	webrtc_to_plain(&p, &b, peer_offer(&p, NULL), &s, &gb);
+	ck_assert(peer_check(&p, p.gw_pwd, true, false));
+	ck_assert_int_eq(peer_dtls(&p, p.gw_fp, 5000), MDTLS_CONNECTED);
+	exchange(p.ph.rtp, p.gw_port, p.srtp, b.rtp, gb, NULL, 20, &at_plain, &at_secure);
+	ck_assert(at_plain >= 18 && at_secure >= 18);
+	uint64_t t0 = mt_now_ms();
+	int i = mt_wait_event(&g_owner, MEDIA_EV_CONSENT_LOST, MEDIA_LEG_A, 40000);
+	ck_assert_int_ge(i, 0);
+	uint64_t waited = mt_now_ms() - t0;
+	ck_assert_msg(waited >= 28000 && waited <= 33000, "consent lost after %lu ms", (unsigned long)waited);
+	/* The gateway stopped sending to the browser. */
+	mt_drain(p.ph.rtp);
+	exchange(p.ph.rtp, p.gw_port, p.srtp, b.rtp, gb, NULL, 10, &at_plain, &at_secure);
+	ck_assert_int_eq(at_secure, 0);
+	media_session_destroy(s);
+	mt_phone_close(&b);
+	peer_close(&p);
+}
+END_TEST
+
 static const char *sdes_sdp(uint16_t port, const char *crypto, const char *crypto2)
 {
 	static char buf[1024];
@@ -584,13 +616,19 @@ int main(void)
 	TCase *tc = tcase_create("calls");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 40);
-	tcase_add_test(tc, webrtc_to_g711_both_ways);
-	tcase_add_test(tc, webrtc_fingerprint_mismatch);
-	tcase_add_test(tc, webrtc_dtls_never_completes);
-	tcase_add_test(tc, sdes_both_legs_cm80);
-	tcase_add_test(tc, sdes_both_legs_gcm_to_cm80);
-	tcase_add_test(tc, policy_refusals);
-	tcase_add_test(tc, webrtc_to_echo);
+	if (getenv("WEBRTC_CONSENT")) {
+		/* The slow tier's run: consent freshness only. */
+		tcase_set_timeout(tc, 60);
+		tcase_add_test(tc, webrtc_consent_lost);
+	} else {
+		tcase_add_test(tc, webrtc_to_g711_both_ways);
+		tcase_add_test(tc, webrtc_fingerprint_mismatch);
+		tcase_add_test(tc, webrtc_dtls_never_completes);
+		tcase_add_test(tc, sdes_both_legs_cm80);
+		tcase_add_test(tc, sdes_both_legs_gcm_to_cm80);
+		tcase_add_test(tc, policy_refusals);
+		tcase_add_test(tc, webrtc_to_echo);
+	}
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
