@@ -13,6 +13,8 @@
 #   sdes   baresip A (RTP/SAVP, a=crypto) calls trunk2 (media_security =
 #          sdes), where baresip B (RTP/SAVP) answers: SRTP on both legs with
 #          different keys, both tones measured.
+#   sdes_avp  A uses baresip's best-effort SDES (RTP/AVP with a=crypto):
+#          answered with a=crypto, SRTP on leg A, RTP/SAVP on trunk2.
 #   refuse baresip A with plain RTP calls trunk3 (media_security = dtls):
 #          tandemd offers B only DTLS-SRTP; plain baresip B refuses it, so
 #          the call fails (488) and never connects in clear.
@@ -32,7 +34,7 @@ fi
 tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 
-CASES=${WEBRTC_CASES:-dtls opus sdes refuse}
+CASES=${WEBRTC_CASES:-dtls opus sdes sdes_avp refuse}
 ICE_ADDR=10.99.0.1
 TONE_A=440 TONE_B=880
 BARESIP=${BARESIP:-baresip}
@@ -216,6 +218,19 @@ case_sdes() {
 	tl_check "$c: both legs are RTP/SAVP with a=crypto" bash -c \
 		'grep -q "m=audio [0-9]* RTP/SAVP " "$1" && grep -q "a=crypto:" "$1" &&
 		 grep -q "m=audio [0-9]* RTP/SAVP " "$2" && grep -q "a=crypto:" "$2"' _ "$TL_TMP/$c-a.log" "$TL_TMP/$c-b.log"
+}
+
+# baresip's best-effort SDES (mediaenc=srtp): RTP/AVP with a=crypto from A,
+# answered with a=crypto on leg A; trunk2 still gets RTP/SAVP.
+case_sdes_avp() {
+	local c=sdes_avp
+	two_party $c 9201 "$TRUNK2_PORT" srtp "" no srtp-mand || return
+	bs_stop "$PID_A"; bs_stop "$PID_B"
+	check_heard $c $c-a "$TONE_B"
+	check_heard $c $c-b "$TONE_A"
+	tl_check "$c: A offered RTP/AVP with a=crypto; tandemd's 200 answers with a=crypto" bash -c \
+		'grep -A40 "^INVITE sip:9201" "$1" | grep -q "m=audio [0-9]* RTP/AVP " &&
+		 grep -A40 "SIP/2.0 200 OK" "$1" | grep -q "a=crypto:"' _ "$TL_TMP/$c-a.log"
 }
 
 case_refuse() {
