@@ -179,8 +179,12 @@ void rsec_apply(struct rleg *l, const struct rsec_conf *c, uint64_t now)
 	if (rc < 0) {
 		LOG_ERR("media: cannot set up %s on a leg: %s", c->kind == RSEC_DTLS ? "DTLS-SRTP" : "SRTP",
 			rc == -ENOMEM ? "out of memory" : "bad keys or fingerprint");
-		if (l->sec)
+		if (l->sec) {
 			fail(l, RP_SECFAIL, "secure transport set-up failed");
+		} else {
+			snprintf(l->pend_why, sizeof(l->pend_why), "secure transport set-up failed");
+			rsess_pend(l, RP_SECFAIL, NULL);
+		}
 	}
 }
 
