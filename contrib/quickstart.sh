@@ -17,7 +17,7 @@ cd "$top"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config dpkg-dev libsofia-sip-ua-dev libsrtp2-dev
  libopus-dev libspandsp-dev libtiff-dev libevent-dev libssl-dev libjansson-dev check libbcg729-dev"
-TEST_DEPS="sip-tester clang libclang-rt-14-dev iproute2 procps jq baresip-core prometheus curl kamailio logrotate man-db groff-base systemd"
+TEST_DEPS="sip-tester openssl clang libclang-rt-14-dev iproute2 procps jq baresip-core prometheus curl kamailio logrotate man-db groff-base systemd"
 
 # Private, static libsrtp2 on OpenSSL (contrib/srtp-openssl.sh); tandemd links
 # it statically, so the installed daemon does not need this directory.

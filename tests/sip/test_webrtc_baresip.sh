@@ -7,7 +7,8 @@
 #          trunk1 (media_security = none), where baresip B (plain PCMU,
 #          880 Hz) answers: A hears 880 Hz, B hears 440 Hz; B's SDP is plain
 #          RTP/AVP; tandemd logs "DTLS-SRTP up"; ICE was answered (baresip
-#          logs its established pair).
+#          logs its established pair); the configured dtls_cert's
+#          fingerprint is the one A gets.
 #   opus   the same with A speaking Opus only, to trunk4 (codecs = PCMU):
 #          tandemd transcodes Opus <-> PCMU between DTLS-SRTP and plain RTP.
 #   sdes   baresip A (RTP/SAVP, a=crypto) calls trunk2 (media_security =
@@ -191,6 +192,8 @@ case_dtls() {
 	tl_check "$c: B was offered plain RTP/AVP (no fingerprint, no ICE)" bash -c \
 		'awk "/INVITE sip:9100/,/^a=sendrecv/" "$1" | grep -q "m=audio [0-9]* RTP/AVP " &&
 		 ! awk "/INVITE sip:9100/,/^a=sendrecv/" "$1" | grep -Eq "a=(fingerprint|ice-ufrag|crypto)"' _ "$TL_TMP/$c-b.log"
+	tl_check "$c: A was given the configured certificate's fingerprint (${DTLS_FP:-no openssl})" \
+		grep -q "a=fingerprint:sha-256 ${DTLS_FP:-none}" "$TL_TMP/$c-a.log"
 	tl_check "$c: A got UDP/TLS/RTP/SAVPF with a=ice-lite and a=setup:passive" bash -c \
 		'grep -q "UDP/TLS/RTP/SAVPF" "$1" && grep -q "a=ice-lite" "$1" && grep -q "a=setup:passive" "$1"' _ "$TL_TMP/$c-a.log"
 }
@@ -282,6 +285,15 @@ TL_ROUTES="91 = trunk1
 93 = trunk3
 94 = trunk4" tl_conf "$TL_TMP/conf"
 sed -i -E "s/^modules = .*/modules = mod_g711, mod_opus/" "$TL_TMP/conf/tandem.conf"
+# A configured DTLS certificate (instead of the generated one): its
+# fingerprint is what the WebRTC side must be given.
+DTLS_FP=
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=tandem-test \
+	-days 2 -keyout "$TL_TMP/dtls.key" -out "$TL_TMP/dtls.crt" >/dev/null 2>&1; then
+	sed -i -E "s|^\[media\]|[media]\ndtls_cert = $TL_TMP/dtls.crt\ndtls_key = $TL_TMP/dtls.key|" \
+		"$TL_TMP/conf/tandem.conf"
+	DTLS_FP=$(openssl x509 -in "$TL_TMP/dtls.crt" -noout -fingerprint -sha256 | sed 's/.*=//')
+fi
 if ! tl_start_tandemd "$TL_TMP/conf/tandem.conf"; then
 	tl_fail "tandemd starts"
 	tl_done
