@@ -19,6 +19,9 @@
 #   refuse baresip A with plain RTP calls trunk3 (media_security = dtls):
 #          tandemd offers B only DTLS-SRTP; plain baresip B refuses it, so
 #          the call fails (488) and never connects in clear.
+#   nodtls a WebRTC-style sipp caller to the echo (600) that never starts
+#          DTLS: after the 10 s handshake timeout tandemd logs why and
+#          sends BYE.
 #
 # Like test_baresip.sh it runs in a private network namespace (baresip binds
 # RTP on every address).
@@ -35,7 +38,7 @@ fi
 tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 
-CASES=${WEBRTC_CASES:-dtls opus sdes sdes_avp refuse}
+CASES=${WEBRTC_CASES:-dtls opus sdes sdes_avp refuse nodtls}
 ICE_ADDR=10.99.0.1
 TONE_A=440 TONE_B=880
 BARESIP=${BARESIP:-baresip}
@@ -255,6 +258,21 @@ case_refuse() {
 	tl_check "$c: A never hears anything in clear" bash -c '! ls "$1"/rec/dump-*-dec.wav >/dev/null 2>&1 ||
 		[ "$(stat -c %s "$1"/rec/dump-*-dec.wav)" -lt 16044 ]' _ "$TL_TMP/$c-a"
 	bs_stop "$PID_A"; bs_stop "$PID_B"
+}
+
+# A WebRTC caller (sipp) that never starts DTLS: the handshake timeout
+# (10 s) ends the call with a log line and a BYE.
+case_nodtls() {
+	local c=nodtls t0 rc ms
+	t0=$(date +%s%N)
+	SIPP_RECV_TIMEOUT=20000 SIPP_TIMEOUT=30 sipp_fg $c-caller uac_webrtc_no_dtls.xml -s 600 -m 1 \
+		-key mport "$(tl_port)" -key mfile "$TL_TMP/$c.m" "127.0.0.1:$TL_SIP_PORT"
+	rc=$? ms=$(elapsed_ms "$t0")
+	tl_eq "$c: the call is answered (a=setup:passive) and then gets tandemd's BYE" "$rc" 0
+	tl_check "$c: ... after the 10 s DTLS handshake timeout (call took $ms ms)" in_range "$ms" 9000 16000
+	tl_check "$c: tandemd logs why it hung up" \
+		grep -q "leg A: DTLS-SRTP failed: DTLS handshake timeout: hanging up" "$TANDEMD_LOG"
+	[ "$rc" = 0 ] || sipp_why $c-caller 2>/dev/null
 }
 
 preflight
