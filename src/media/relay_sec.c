@@ -168,10 +168,36 @@ static int build(struct rleg *l, const struct rsec_conf *c, uint64_t now)
 	return 0;
 }
 
+/* Same transport but for the ICE credentials: an ICE restart. */
+static bool ice_restart_only(const struct rsec_conf *a, const struct rsec_conf *b)
+{
+	struct rsec_conf x = *a, y = *b;
+	if (!a->ice || !b->ice)
+		return false;
+	x.gen = y.gen = 0;
+	struct rsec_conf *v[2] = { &x, &y };
+	for (int i = 0; i < 2; i++) {
+		memset(v[i]->lufrag, 0, sizeof(v[i]->lufrag));
+		memset(v[i]->lpwd, 0, sizeof(v[i]->lpwd));
+		memset(v[i]->rufrag, 0, sizeof(v[i]->rufrag));
+	}
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
 void rsec_apply(struct rleg *l, const struct rsec_conf *c, uint64_t now)
 {
 	if (l->sec && l->sec->c.gen == c->gen)
 		return;
+	if (l->sec && !l->sec->dead && ice_restart_only(&l->sec->c, c)) {
+		/* New credentials, the selection forgotten until the peer's new
+		 * checks; DTLS and SRTP keys carry on. */
+		struct rsec *s = l->sec;
+		s->c = *c;
+		memcpy(s->ice.lufrag, c->lufrag, sizeof(s->ice.lufrag));
+		memcpy(s->ice.lpwd, c->lpwd, sizeof(s->ice.lpwd));
+		ice_lite_set_remote(&s->ice, c->rufrag, now);
+		return;
+	}
 	rsec_free(l);
 	if (!c->gen)
 		return;

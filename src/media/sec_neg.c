@@ -134,6 +134,15 @@ int osec_remote_offer(struct osec *o, const struct msdp_stream *st, const struct
 	if (dtls || sdes) {
 		snprintf(o->dec.proto, sizeof(o->dec.proto), "%s", st->proto);
 		transport_follow(o, &c, st, r);
+		/* ICE restart (a new peer ufrag): we answer with new credentials
+		 * too (RFC 8839 4.4.1.1); keys and the DTLS association stay. */
+		if (o->cur.ice && c.ice && strcmp(o->cur.rufrag, c.rufrag) != 0) {
+			struct ice_lite tmp;
+			if (ice_lite_init(&tmp, 0) == 0) {
+				memcpy(o->lufrag, tmp.lufrag, sizeof(o->lufrag));
+				memcpy(o->lpwd, tmp.lpwd, sizeof(o->lpwd));
+			}
+		}
 	}
 	o->pend = c;
 	o->have_pend = true;

@@ -74,6 +74,8 @@ static bool sdp_attr(const char *sdp, const char *name, char *out, size_t outsz)
 }
 
 /* The WebRTC-side test peer. */
+static const char *g_ufrag = "brws";   /* its ICE ufrag (changed by a restart) */
+
 struct peer {
 	struct mt_phone ph;
 	struct mdtls_cert *cert;
@@ -108,12 +110,12 @@ static const char *peer_offer(struct peer *p, const char *fp)
 		 "m=audio %u UDP/TLS/RTP/SAVPF 0 101\r\nc=IN IP4 127.0.0.1\r\n"
 		 "a=rtcp:9 IN IP4 0.0.0.0\r\n"
 		 "a=candidate:1 1 udp 2122260223 127.0.0.1 %u typ host generation 0\r\n"
-		 "a=ice-ufrag:brws\r\na=ice-pwd:browserpassword0123456789\r\n"
+		 "a=ice-ufrag:%s\r\na=ice-pwd:browserpassword0123456789\r\n"
 		 "a=ice-options:trickle\r\na=fingerprint:%s\r\na=setup:actpass\r\n"
 		 "a=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\n"
 		 "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
 		 "a=ssrc:1111 cname:peer\r\n",
-		 p->ph.port, p->ph.port, fp ? fp : mdtls_cert_fingerprint(p->cert));
+		 p->ph.port, p->ph.port, g_ufrag, fp ? fp : mdtls_cert_fingerprint(p->cert));
 	return buf;
 }
 
@@ -148,7 +150,7 @@ static bool peer_check(struct peer *p, const char *pwd, bool nominate, bool corr
 	char user[80];
 	for (int i = 0; i < 12; i++)
 		tid[i] = (uint8_t)rand();
-	snprintf(user, sizeof(user), "%s:brws", p->gw_ufrag);
+	snprintf(user, sizeof(user), "%s:%s", p->gw_ufrag, g_ufrag);
 	int n = stun_binding_request(req, sizeof(req), tid, user, 1845501695, nominate, 77, pwd, strlen(pwd));
 	ck_assert_int_gt(n, 0);
 	if (corrupt_fp)
@@ -363,8 +365,34 @@ START_TEST(webrtc_to_g711_both_ways)
 		      "(A in %lu out %lu drop %lu, B in %lu out %lu drop %lu)", at_plain, at_secure,
 		      (unsigned long)st[0].packets_in, (unsigned long)st[0].packets_out, (unsigned long)st[0].dropped,
 		      (unsigned long)st[1].packets_in, (unsigned long)st[1].packets_out, (unsigned long)st[1].dropped);
+	/* ICE restart from the browser (a re-offer with a new ufrag): the
+	 * answer has new credentials of ours and the same fingerprint; the old
+	 * credentials stop working, the new ones select the path again, and the
+	 * SRTP keys carry on without a new handshake. */
+	char old_ufrag[32], old_pwd[64];
+	snprintf(old_ufrag, sizeof(old_ufrag), "%s", p.gw_ufrag);
+	snprintf(old_pwd, sizeof(old_pwd), "%s", p.gw_pwd);
+	g_ufrag = "rst2";
+	const char *ro = peer_offer(&p, NULL);
+	ck_assert_int_eq(media_session_offer(s, MEDIA_LEG_A, ro, strlen(ro), &out), 0);
+	media_sdp_clear(&out);
+	const char *sb3 = mt_sdp(b.port, "0 101", "sendrecv", 3);
+	ck_assert_int_eq(media_session_answer(s, MEDIA_LEG_B, sb3, strlen(sb3), &out), 0);
+	char fp_before[128];
+	snprintf(fp_before, sizeof(fp_before), "%s", p.gw_fp);
+	peer_take_answer(&p, out.sdp);
+	media_sdp_clear(&out);
+	ck_assert_str_eq(p.gw_fp, fp_before);
+	ck_assert_str_ne(p.gw_ufrag, old_ufrag);
+	ck_assert_str_ne(p.gw_pwd, old_pwd);
+	ck_assert(!peer_check(&p, old_pwd, true, false));
+	ck_assert(peer_check(&p, p.gw_pwd, true, false));
+	exchange(p.ph.rtp, p.gw_port, p.srtp, b.rtp, gb, NULL, 50, &at_plain, &at_secure);
+	ck_assert_msg(at_plain >= 47 && at_secure >= 47, "after the ICE restart: %d / %d of 50", at_plain, at_secure);
+	ck_assert_int_eq(mt_count_events(&g_owner, MEDIA_EV_SECURE, MEDIA_LEG_A), 1);
 	/* Consent keeps going with further checks (no event). */
 	ck_assert(peer_check(&p, p.gw_pwd, false, false));
+	g_ufrag = "brws";
 	ck_assert_int_eq(mt_count_events(&g_owner, MEDIA_EV_SECURITY_FAILED, -1), 0);
 	ck_assert_int_eq(mt_count_events(&g_owner, MEDIA_EV_CONSENT_LOST, -1), 0);
 	media_session_destroy(s);
