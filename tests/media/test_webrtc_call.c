@@ -333,6 +333,21 @@ START_TEST(webrtc_to_g711_both_ways)
 	exchange(p.ph.rtp, p.gw_port, p.srtp, b.rtp, gb, NULL, 100, &at_plain, &at_secure);
 	ck_assert_msg(at_plain >= 95, "WebRTC -> G.711: %d of 100", at_plain);
 	ck_assert_msg(at_secure >= 95, "G.711 -> WebRTC: %d of 100", at_secure);
+	/* DTMF from the browser (RFC 4733 over SRTP) reaches the carrier as
+	 * plain telephone-events: digit 5, end bit on the last three. */
+	int events = 0;
+	for (int k = 0; k < 6; k++) {
+		uint8_t ev[64] = { 0x80, 101, 0x30, (uint8_t)k, 0, 0, 0x10, 0, 0, 0, 0x0e, 0x0e,
+				   5, k >= 3 ? 0x8a : 0x0a, 0, (uint8_t)(160 * (k + 1)) };
+		size_t el = 16;
+		ck_assert_int_eq(msrtp_protect(p.srtp, ev, &el, sizeof(ev)), 0);
+		mt_send_raw(p.ph.rtp, p.gw_port, ev, el);
+		int r = mt_recv(b.rtp, ev, sizeof(ev), 300, NULL);
+		if (r == 16 && (ev[1] & 0x7f) == 101 && ev[12] == 5)
+			events++;
+	}
+	ck_assert_msg(events == 6, "telephone-events at the carrier: %d of 6", events);
+
 	/* The carrier re-offers (a re-INVITE): the browser is re-offered
 	 * DTLS-SRTP with the same fingerprint and ICE credentials, answers
 	 * active, and the keys in place keep working (no new handshake). */
