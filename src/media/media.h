@@ -242,6 +242,7 @@ struct media_leg_stats {
 	char local[64];             /* our advertised "ip:port" */
 	bool on_hold;
 	bool transcoded;            /* the call is transcoded (same on both legs) */
+	char security[16];          /* "rtp", "sdes-srtp" or "dtls-srtp" (agreed) */
 };
 /* Snapshot of a session's counters (read from the owner thread). Counters are
  * live (atomics written by the worker); 'remote' follows LATCHED and

@@ -881,6 +881,8 @@ void media_session_stats(media_session_t *s, struct media_leg_stats out[2])
 		snprintf(out[i].local, sizeof out[i].local, "%s", l->local);
 		out[i].on_hold = l->wconf.negotiated && l->wconf.hold;
 		out[i].transcoded = s->x.xcoding;
+		snprintf(out[i].security, sizeof out[i].security, "%s",
+			 l->sec.cur.kind == RSEC_DTLS ? "dtls-srtp" : l->sec.cur.kind == RSEC_SDES ? "sdes-srtp" : "rtp");
 	}
 }
 

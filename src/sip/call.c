@@ -966,10 +966,10 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 
 static json_t *leg_json(const struct media_leg_stats *st, const char *kind)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:s}",
 			 "kind", kind, "codec", st->codec, "remote", st->remote, "local", st->local,
 			 "packets_in", (json_int_t)st->packets_in, "packets_out", (json_int_t)st->packets_out,
-			 "dropped", (json_int_t)st->dropped, "on_hold", st->on_hold);
+			 "dropped", (json_int_t)st->dropped, "on_hold", st->on_hold, "security", st->security);
 }
 
 static void list_calls(tsip_t *s, void *arg)

@@ -186,8 +186,11 @@ two_party() {
 }
 
 case_dtls() {
-	local c=dtls
+	local c=dtls call
 	two_party $c 9100 "$TL_TRUNK_PORT" dtls_srtp ice yes "" || return
+	call=$(tl_ctl --json calls | jq -c '[.calls[] | select(.called == "9100")][0] // empty')
+	tl_eq "$c: tandemctl calls shows leg A dtls-srtp, leg B rtp" \
+		"$(jq -r '"\(.leg_a.security) \(.leg_b.security)"' <<<"${call:-null}")" "dtls-srtp rtp"
 	bs_stop "$PID_A"; bs_stop "$PID_B"
 	check_heard $c $c-a "$TONE_B"
 	check_heard $c $c-b "$TONE_A"
@@ -216,8 +219,11 @@ case_opus() {
 }
 
 case_sdes() {
-	local c=sdes
+	local c=sdes call
 	two_party $c 9200 "$TRUNK2_PORT" srtp-mand "" no srtp-mand || return
+	call=$(tl_ctl --json calls | jq -c '[.calls[] | select(.called == "9200")][0] // empty')
+	tl_eq "$c: tandemctl calls shows both legs sdes-srtp" \
+		"$(jq -r '"\(.leg_a.security) \(.leg_b.security)"' <<<"${call:-null}")" "sdes-srtp sdes-srtp"
 	bs_stop "$PID_A"; bs_stop "$PID_B"
 	check_heard $c $c-a "$TONE_B"
 	check_heard $c $c-b "$TONE_A"
