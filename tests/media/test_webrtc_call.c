@@ -653,6 +653,43 @@ START_TEST(webrtc_to_echo)
 }
 END_TEST
 
+START_TEST(webrtc_to_milliwatt)
+{
+	struct peer p;
+	struct media_session_opts o;
+	struct media_sdp out;
+	media_session_t *s;
+	peer_open(&p);
+	mt_opts(&o, &g_conf, &g_owner);
+	o.leg[MEDIA_LEG_B].endpoint = MEDIA_ENDPOINT_MILLIWATT;
+	ck_assert_int_eq(media_session_new(g_mc, &o, &s), 0);
+	const char *offer = peer_offer(&p, NULL);
+	ck_assert_int_eq(media_session_offer(s, MEDIA_LEG_A, offer, strlen(offer), &out), 0);
+	peer_take_answer(&p, out.sdp);
+	media_sdp_clear(&out);
+	ck_assert(peer_check(&p, p.gw_pwd, true, false));
+	ck_assert_int_eq(peer_dtls(&p, p.gw_fp, 5000), MDTLS_CONNECTED);
+	/* The tone arrives encrypted: 1 s of it, every frame authenticated,
+	 * never in clear. */
+	uint8_t buf[2048];
+	int tone = 0, clear = 0;
+	uint64_t end = mt_now_ms() + 1000;
+	while (mt_now_ms() < end) {
+		int r = mt_recv(p.ph.rtp, buf, sizeof(buf), 50, NULL);
+		if (r <= 0 || buf[0] < 128 || buf[0] > 191)
+			continue;
+		size_t l = (size_t)r;
+		if (l == 172)
+			clear++;
+		if (msrtp_unprotect(p.srtp, buf, &l) == 0 && l == 172 && (buf[1] & 0x7f) == 0)
+			tone++;
+	}
+	ck_assert_msg(tone >= 40 && clear == 0, "milliwatt frames: %d decrypted, %d in clear", tone, clear);
+	media_session_destroy(s);
+	peer_close(&p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("webrtc_call");
@@ -671,6 +708,7 @@ int main(void)
 		tcase_add_test(tc, sdes_both_legs_gcm_to_cm80);
 		tcase_add_test(tc, policy_refusals);
 		tcase_add_test(tc, webrtc_to_echo);
+		tcase_add_test(tc, webrtc_to_milliwatt);
 	}
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
