@@ -8,7 +8,9 @@
 #                                ends with "N passed, M failed"
 #   contrib/quickstart.sh build  install build deps and build only
 #
-# Needs root or sudo for apt-get. Builds in ./build (and ./build-asan).
+# Needs root or sudo for apt-get. Builds in ./build (and ./build-asan); the
+# first build also rebuilds Debian's libsrtp2 source package on OpenSSL into
+# build/.deps/srtp2-openssl (contrib/srtp-openssl.sh; cached afterwards).
 # Environment: TIERS=fast,slow,... limits the test tiers; FUZZ_SECONDS sets
 # the time each fuzz target runs after replaying its corpus (default 20).
 set -euo pipefail
