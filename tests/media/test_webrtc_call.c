@@ -75,6 +75,7 @@ static bool sdp_attr(const char *sdp, const char *name, char *out, size_t outsz)
 
 /* The WebRTC-side test peer. */
 static const char *g_ufrag = "brws";   /* its ICE ufrag (changed by a restart) */
+static const char *g_setup = "actpass"; /* its a=setup in offers */
 
 struct peer {
 	struct mt_phone ph;
@@ -111,11 +112,11 @@ static const char *peer_offer(struct peer *p, const char *fp)
 		 "a=rtcp:9 IN IP4 0.0.0.0\r\n"
 		 "a=candidate:1 1 udp 2122260223 127.0.0.1 %u typ host generation 0\r\n"
 		 "a=ice-ufrag:%s\r\na=ice-pwd:browserpassword0123456789\r\n"
-		 "a=ice-options:trickle\r\na=fingerprint:%s\r\na=setup:actpass\r\n"
+		 "a=ice-options:trickle\r\na=fingerprint:%s\r\na=setup:%s\r\n"
 		 "a=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\n"
 		 "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
 		 "a=ssrc:1111 cname:peer\r\n",
-		 p->ph.port, p->ph.port, g_ufrag, fp ? fp : mdtls_cert_fingerprint(p->cert));
+		 p->ph.port, p->ph.port, g_ufrag, fp ? fp : mdtls_cert_fingerprint(p->cert), g_setup);
 	return buf;
 }
 
@@ -126,7 +127,7 @@ static void peer_take_answer(struct peer *p, const char *ans)
 	ck_assert(sdp_attr(ans, "ice-pwd", p->gw_pwd, sizeof(p->gw_pwd)));
 	ck_assert(sdp_attr(ans, "fingerprint", p->gw_fp, sizeof(p->gw_fp)));
 	ck_assert(sdp_attr(ans, "setup", setup, sizeof(setup)));
-	ck_assert_str_eq(setup, "passive");
+	ck_assert_str_eq(setup, strcmp(g_setup, "passive") == 0 ? "active" : "passive");
 	ck_assert(sdp_attr(ans, "ice-lite", NULL, 0));
 	ck_assert(sdp_attr(ans, "rtcp-mux", NULL, 0));
 	ck_assert(sdp_attr(ans, "mid", setup, sizeof(setup)));
@@ -179,7 +180,8 @@ static enum mdtls_state peer_dtls(struct peer *p, const char *gw_fp, int ms)
 	uint8_t buf[2048];
 	size_t n;
 	if (!p->dtls) {
-		ck_assert_int_eq(mdtls_new(p->cert, true, gw_fp, &p->dtls), 0);
+		/* The peer is the DTLS client unless it offered passive. */
+		ck_assert_int_eq(mdtls_new(p->cert, strcmp(g_setup, "passive") != 0, gw_fp, &p->dtls), 0);
 		ck_assert_int_eq(mdtls_start(p->dtls), 0);
 	}
 	uint64_t end = mt_now_ms() + (uint64_t)ms;
@@ -653,6 +655,34 @@ START_TEST(webrtc_to_echo)
 }
 END_TEST
 
+/* A peer that offers a=setup:passive: the gateway answers active and sends
+ * the ClientHello, but only once ICE has selected a path. */
+START_TEST(webrtc_peer_passive)
+{
+	struct peer p;
+	struct mt_phone b;
+	media_session_t *s;
+	uint16_t gb;
+	uint8_t buf[2048];
+	int at_plain, at_secure;
+	g_setup = "passive";
+	peer_open(&p);
+	mt_phone_open(&b);
+	webrtc_to_plain(&p, &b, peer_offer(&p, NULL), &s, &gb);
+	/* No ClientHello before a check selected where to send it. */
+	ck_assert_int_lt(mt_recv(p.ph.rtp, buf, sizeof(buf), 300, NULL), 0);
+	ck_assert(peer_check(&p, p.gw_pwd, true, false));
+	ck_assert_int_eq(peer_dtls(&p, p.gw_fp, 5000), MDTLS_CONNECTED);
+	ck_assert_int_ge(mt_wait_event(&g_owner, MEDIA_EV_SECURE, MEDIA_LEG_A, 2000), 0);
+	exchange(p.ph.rtp, p.gw_port, p.srtp, b.rtp, gb, NULL, 40, &at_plain, &at_secure);
+	ck_assert_msg(at_plain >= 37 && at_secure >= 37, "%d / %d of 40", at_plain, at_secure);
+	media_session_destroy(s);
+	mt_phone_close(&b);
+	peer_close(&p);
+	g_setup = "actpass";
+}
+END_TEST
+
 START_TEST(webrtc_to_milliwatt)
 {
 	struct peer p;
@@ -709,6 +739,7 @@ int main(void)
 		tcase_add_test(tc, policy_refusals);
 		tcase_add_test(tc, webrtc_to_echo);
 		tcase_add_test(tc, webrtc_to_milliwatt);
+		tcase_add_test(tc, webrtc_peer_passive);
 	}
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
