@@ -16,6 +16,8 @@
 #          different keys, both tones measured.
 #   sdes_avp  A uses baresip's best-effort SDES (RTP/AVP with a=crypto):
 #          answered with a=crypto, SRTP on leg A, RTP/SAVP on trunk2.
+#   dtls_out  tandemd offers DTLS-SRTP (actpass, ICE-lite) to trunk3, where
+#          baresip B answers with ICE + DTLS-SRTP; a plain caller A.
 #   refuse baresip A with plain RTP calls trunk3 (media_security = dtls):
 #          tandemd offers B only DTLS-SRTP; plain baresip B refuses it, so
 #          the call fails (488) and never connects in clear.
@@ -38,7 +40,7 @@ fi
 tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 
-CASES=${WEBRTC_CASES:-dtls opus sdes sdes_avp refuse nodtls}
+CASES=${WEBRTC_CASES:-dtls opus sdes sdes_avp dtls_out refuse nodtls}
 ICE_ADDR=10.99.0.1
 TONE_A=440 TONE_B=880
 BARESIP=${BARESIP:-baresip}
@@ -243,6 +245,32 @@ case_sdes_avp() {
 	tl_check "$c: A offered RTP/AVP with a=crypto; tandemd's 200 answers with a=crypto" bash -c \
 		'grep -A40 "^INVITE sip:9201" "$1" | grep -q "m=audio [0-9]* RTP/AVP " &&
 		 grep -A40 "SIP/2.0 200 OK" "$1" | grep -q "a=crypto:"' _ "$TL_TMP/$c-a.log"
+}
+
+# tandemd as the offerer of DTLS-SRTP: a plain PCMU caller to trunk3
+# (media_security = dtls), where baresip B answers with ICE + DTLS-SRTP.
+case_dtls_out() {
+	local c=dtls_out pa call; pa=$(tl_port)
+	bs_conf "$c-b" "$TRUNK3_PORT" "$TONE_B" 9301 auto 20100-20199 dtls_srtp ice yes
+	bs_conf "$c-a" "$pa" "$TONE_A" alice manual 20000-20099 "" "" no
+	bs_start "$c-b" "$TRUNK3_PORT" || { tl_fail "$c: baresip B starts"; return; }
+	PID_B=$BS_PID
+	bs_start "$c-a" "$pa" -e "/dial sip:9301@127.0.0.1:$TL_SIP_PORT" || { tl_fail "$c: baresip A starts"; return; }
+	PID_A=$BS_PID
+	if wait_heard "$c-a" 2 150 && wait_heard "$c-b" 2 50; then
+		tl_ok "$c: B (ICE + DTLS-SRTP) answers tandemd's DTLS offer; both record 2 s of audio"
+	else
+		tl_fail "$c: B (ICE + DTLS-SRTP) answers tandemd's DTLS offer; both record 2 s of audio (within 15 s)"
+	fi
+	call=$(tl_ctl --json calls | jq -c '[.calls[] | select(.called == "9301")][0] // empty')
+	tl_eq "$c: tandemctl calls shows leg A rtp, leg B dtls-srtp" \
+		"$(jq -r '"\(.leg_a.security) \(.leg_b.security)"' <<<"${call:-null}")" "rtp dtls-srtp"
+	bs_stop "$PID_A"; bs_stop "$PID_B"
+	check_heard $c $c-a "$TONE_B"
+	check_heard $c $c-b "$TONE_A"
+	tl_check "$c: tandemd offered B a=setup:actpass with a=ice-lite" bash -c \
+		'grep -q "a=setup:actpass" "$1" && grep -q "a=ice-lite" "$1"' _ "$TL_TMP/$c-b.log"
+	tl_check "$c: tandemd logs DTLS-SRTP up on leg B" grep -q "leg B: DTLS-SRTP up" "$TANDEMD_LOG"
 }
 
 case_refuse() {
