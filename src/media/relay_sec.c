@@ -30,6 +30,13 @@ struct rsec {
 	na_addr_t dtls_peer;            /* where DTLS records go without ICE */
 };
 
+/* Counted like the relay's own drops: per leg and per worker. */
+static void drop(struct rleg *l)
+{
+	mw_add(&l->drop, 1);
+	mw_add(&l->w->dropped, 1);
+}
+
 static void fail(struct rleg *l, unsigned what, const char *why)
 {
 	struct rsec *s = l->sec;
@@ -61,7 +68,7 @@ static void dtls_flush(struct rleg *l)
 		return;                 /* stays queued until we know where */
 	while ((n = mdtls_output(s->dtls, buf, sizeof(buf))) > 0)
 		if (sendto(l->fd_rtp, buf, n, MSG_DONTWAIT, &to->sa, na_len(to)) < 0)
-			mw_add(&l->drop, 1);
+			drop(l);
 }
 
 static void set_tick(struct rleg *l, bool fast)
@@ -221,16 +228,16 @@ static void on_stun(struct rleg *l, const uint8_t *buf, size_t len, const na_add
 	unsigned ev = 0;
 
 	if (!s->c.ice || s->dead) {
-		mw_add(&l->drop, 1);
+		drop(l);
 		return;
 	}
 	int n = ice_lite_on_stun(&s->ice, buf, len, from, now, resp, sizeof(resp), &ev);
 	if (n <= 0) {
-		mw_add(&l->drop, 1);
+		drop(l);
 		return;
 	}
 	if (sendto(l->fd_rtp, resp, (size_t)n, MSG_DONTWAIT, &from->sa, na_len(from)) < 0)
-		mw_add(&l->drop, 1);
+		drop(l);
 	if (ev & ICE_EV_SELECTED) {
 		rsess_pend(l, l->got_first ? RP_CHANGED : RP_LATCHED, from);
 		dtls_flush(l);          /* a ClientHello waiting for a path */
@@ -241,7 +248,7 @@ static void on_dtls(struct rleg *l, const uint8_t *buf, size_t len, const na_add
 {
 	struct rsec *s = l->sec;
 	if (!s->dtls || s->dead) {
-		mw_add(&l->drop, 1);
+		drop(l);
 		return;
 	}
 	if (!s->c.ice) {
@@ -259,7 +266,7 @@ int rsec_in(struct rleg *l, uint8_t *buf, size_t *len, const na_addr_t *from, ui
 	uint8_t b0 = buf[0];
 
 	if (*len == 0 || !l->conf.negotiated) {
-		mw_add(&l->drop, 1);
+		drop(l);
 		return 0;
 	}
 	if (b0 < 4) {
@@ -271,12 +278,12 @@ int rsec_in(struct rleg *l, uint8_t *buf, size_t *len, const na_addr_t *from, ui
 		return 0;
 	}
 	if (b0 < 128 || b0 > 191 || *len < 12 || !s->srtp || s->dead) {
-		mw_add(&l->drop, 1);
+		drop(l);
 		return 0;
 	}
 	if (buf[1] >= 192 && buf[1] <= 223) {   /* RTCP (RFC 5761 4) */
 		if (!s->c.mux || msrtp_unprotect_rtcp(s->srtp, buf, len) < 0) {
-			mw_add(&l->drop, 1);
+			drop(l);
 		} else {
 			mw_add(&l->pin, 1);
 			mw_add(&l->bin, *len);
@@ -285,7 +292,7 @@ int rsec_in(struct rleg *l, uint8_t *buf, size_t *len, const na_addr_t *from, ui
 		return 0;
 	}
 	if (msrtp_unprotect(s->srtp, buf, len) < 0) {
-		mw_add(&l->drop, 1);
+		drop(l);
 		return 0;
 	}
 	return 1;
@@ -300,7 +307,7 @@ void rsec_in_rtcp(struct rleg *l, uint8_t *buf, size_t len, const na_addr_t *fro
 		l->last_any = now;
 		return;
 	}
-	mw_add(&l->drop, 1);
+	drop(l);
 }
 
 int rsec_out(struct rleg *l, uint8_t *buf, size_t *len, size_t cap)
