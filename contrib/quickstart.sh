@@ -8,16 +8,22 @@
 #                                ends with "N passed, M failed"
 #   contrib/quickstart.sh build  install build deps and build only
 #
-# Needs root or sudo for apt-get. Builds in ./build (and ./build-asan).
+# Needs root or sudo for apt-get. Builds in ./build (and ./build-asan); the
+# first build also rebuilds Debian's libsrtp2 source package on OpenSSL into
+# build/.deps/srtp2-openssl (contrib/srtp-openssl.sh; cached afterwards).
 # Environment: TIERS=fast,slow,... limits the test tiers; FUZZ_SECONDS sets
 # the time each fuzz target runs after replaying its corpus (default 20).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-BUILD_DEPS="build-essential autoconf automake pkg-config libsofia-sip-ua-dev libsrtp2-dev
+BUILD_DEPS="build-essential autoconf automake pkg-config dpkg-dev libsofia-sip-ua-dev libsrtp2-dev
  libopus-dev libspandsp-dev libtiff-dev libevent-dev libssl-dev libjansson-dev check libbcg729-dev libpq-dev"
 TEST_DEPS="sip-tester python3 openssl chromium clang libclang-rt-14-dev iproute2 procps jq baresip-core prometheus curl kamailio logrotate man-db groff-base systemd tshark postgresql dnsmasq-base socat"
+
+# Private, static libsrtp2 on OpenSSL (contrib/srtp-openssl.sh); tandemd links
+# it statically, so the installed daemon does not need this directory.
+SRTP_PREFIX=${SRTP_PREFIX:-$top/build/.deps/srtp2-openssl}
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -36,8 +42,11 @@ build() { # dir [configure args]
 	local dir=$1; shift
 	[ -x "$top/configure" ] && [ "$top/configure" -nt "$top/configure.ac" ] || autoreconf -fi >/dev/null
 	mkdir -p "$dir"
+	# libsrtp2 on OpenSSL (Debian's is on NSS and slows down with many live
+	# sessions): built once from Debian's source package, then cached.
+	bash "$top/contrib/srtp-openssl.sh" "$SRTP_PREFIX"
 	( cd "$dir"
-	  [ -f Makefile ] || "$top/configure" -q --enable-werror "$@"
+	  [ -f Makefile ] || "$top/configure" -q --enable-werror --with-srtp="$SRTP_PREFIX" "$@"
 	  make -j"$(nproc)" >/dev/null
 	  make -j"$(nproc)" check TESTS= >/dev/null )
 }

@@ -8,3 +8,4 @@ nodist_man5_MANS = doc/tandem.conf.5
 CLEANFILES += doc/tandem.conf.5
 doc/tandem.conf.5: src/core/gen_confman$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) doc && src/core/gen_confman$(EXEEXT) > $@.tmp && mv $@.tmp $@
+EXTRA_DIST += doc/webrtc.md

@@ -500,6 +500,9 @@ static int start(struct daemon *d)
 		return rc;
 	}
 	media_core_set_codecs(d->media, d->modules);
+	if ((d->conf->media.dtls_cert || d->conf->media.dtls_key) &&
+	    (rc = media_core_set_dtls_cert(d->media, d->conf->media.dtls_cert, d->conf->media.dtls_key)) < 0)
+		return rc;
 	if ((rc = start_cdr_sinks(d)) < 0)
 		return rc;
 	if ((rc = tsip_start(d->conf, d->media, &d->sip)) < 0)

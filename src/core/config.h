@@ -63,6 +63,15 @@ enum tconf_transport {
 	TCONF_TP_TLS = 1 << 2,
 };
 
+/* Transport security a leg accepts and offers (media.h: enum media_security,
+ * same order). */
+enum tconf_media_security {
+	TCONF_MSEC_OPTIONAL = 0,
+	TCONF_MSEC_NONE,
+	TCONF_MSEC_SDES,
+	TCONF_MSEC_DTLS,
+};
+
 struct tconf_interface {
 	const char *name;
 	const char *address;        /* bind address (IPv4/IPv6 literal) */
@@ -114,6 +123,7 @@ struct tconf_trunk {
 	const char *realm;          /* only answer challenges of this realm; NULL = any */
 	bool do_register;           /* keep a registration with the trunk ('register') */
 	unsigned register_expiry;   /* s asked for in REGISTER */
+	enum tconf_media_security media_security;  /* default optional */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s
@@ -205,6 +215,7 @@ struct tconf_media {
 	unsigned latch_window;      /* s after setup/re-offer in which a source may be learnt */
 	unsigned max_transcoded;    /* calls transcoding at once; 0 = unlimited */
 	unsigned rtcp_interval;     /* ms: own RTCP report interval (RFC 3550 Tmin); restart-only */
+	const char *dtls_cert, *dtls_key;  /* PEM files; NULL: generated at start */
 };
 
 struct tconf_calls {

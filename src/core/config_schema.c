@@ -34,6 +34,11 @@ static const struct tcs_enum dtmf_modes[] = {
 	{ "rfc4733", TCONF_DTMF_RFC4733 }, { "info", TCONF_DTMF_INFO },
 	{ NULL, 0 },
 };
+static const struct tcs_enum media_security[] = {
+	{ "optional", TCONF_MSEC_OPTIONAL }, { "none", TCONF_MSEC_NONE },
+	{ "sdes", TCONF_MSEC_SDES }, { "dtls", TCONF_MSEC_DTLS },
+	{ NULL, 0 },
+};
 const struct tcs_enum tcs_section_types[] = {
 	{ "interface", TCS_INTERFACE }, { "trunk", TCS_TRUNK }, { "user", TCS_USER },
 	{ "route", TCS_ROUTE },
@@ -110,6 +115,10 @@ const struct tcs_key tcs_keys[] = {
 	MED(rtcp_interval, TCS_UINT, R, 100, 60000, "5000", NULL, NULL,
 	    "Milliseconds between the RTCP reports tandemd sends on transcoded calls, before "
 	    "RFC 3550 randomisation (x0.5..1.5 / 1.22); 5000 is the RFC minimum."),
+	MED(dtls_cert, TCS_STRING, R | PATH, 0, 0, NULL, NULL, "a self-signed certificate generated at start",
+	    "PEM certificate for DTLS-SRTP (browsers check only its a=fingerprint)."),
+	MED(dtls_key, TCS_STRING, R | PATH, 0, 0, NULL, NULL, "the generated key",
+	    "PEM private key of dtls_cert."),
 
 	CAL(setup_timeout, TCS_UINT, 0, 1, 300, "10", NULL, NULL,
 	    "Seconds a trunk may stay silent before its first provisional response; then the next target is tried."),
@@ -199,6 +208,9 @@ const struct tcs_key tcs_keys[] = {
 	  "retried with back-off on failure, removed on a clean shutdown." },
 	TRK(register_expiry, TCS_UINT, 0, 60, 86400, "3600", NULL, NULL,
 	    "Seconds of registration asked for; refreshed before what the trunk grants runs out."),
+	TRK(media_security, TCS_ENUM, 0, 0, 0, "optional", media_security, NULL,
+	    "Media transport security toward the trunk: optional (offer RTP/AVP, accept SRTP), "
+	    "none (plain RTP only), sdes (RTP/SAVP with a=crypto required), dtls (DTLS-SRTP with ICE-lite required)."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),

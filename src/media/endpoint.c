@@ -60,6 +60,11 @@ static void on_tone(evutil_socket_t fd, short what, void *arg)
 	s->tone_frame++;
 	s->tone_ts += TONE_FRAME;
 	s->tone_started = true;
+	if (p->sec && rsec_out(p, buf, &len, MW_BUFSZ) < 0) {
+		mw_add(&p->drop, 1);        /* SRTP keys not in place yet */
+		mw_add(&w->dropped, 1);
+		return;
+	}
 	if (sendto(p->fd_rtp, buf, len, MSG_DONTWAIT, (const struct sockaddr *)to, na_len(to)) < 0) {
 		mw_add(&p->drop, 1);
 		mw_add(&w->dropped, 1);

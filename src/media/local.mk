@@ -25,7 +25,15 @@ src_media_libtmedia_a_SOURCES += \
 src_media_libtmedia_a_SOURCES += src/media/cng.h src/media/cng.c
 # DTMF by SIP INFO: events reported to the call core, digits from it sent as events.
 src_media_libtmedia_a_SOURCES += src/media/dtmf_info.h src/media/dtmf_info.c
-TMEDIA_LIBS = src/media/libtmedia.a $(SOFIA_LIBS) $(EVENT_LIBS) $(SPANDSP_LIBS) $(M_LIBS) $(PTHREAD_LIBS)
+# WebRTC media: STUN, ICE-lite, SRTP (SDES and DTLS-keyed), DTLS-SRTP.
+src_media_libtmedia_a_CPPFLAGS += $(SRTP_CFLAGS) $(SSL_CFLAGS)
+src_media_libtmedia_a_SOURCES += \
+	src/media/stun.h src/media/stun.c src/media/ice.h src/media/ice.c \
+	src/media/srtp.h src/media/srtp.c src/media/dtls.h src/media/dtls.c \
+	src/media/sdp_webrtc.h src/media/sdp_webrtc.c src/media/sec_neg.h src/media/sec_neg.c \
+	src/media/relay_sec.h src/media/relay_sec.c
+TMEDIA_LIBS = src/media/libtmedia.a $(SOFIA_LIBS) $(EVENT_LIBS) $(SPANDSP_LIBS) $(SRTP_LIBS) $(SSL_LIBS) \
+	$(M_LIBS) $(PTHREAD_LIBS)
 # SDP model, parse (sofia-sip), print, anchoring rewrite, local-endpoint models.
 src_media_libtmedia_a_SOURCES += \
 	src/media/sdp.h src/media/sdp_priv.h src/media/sdp.c src/media/sdp_parse.c \

@@ -22,9 +22,12 @@
  * struct media_sdp are malloc'd and owned by the caller (free()).
  *
  * Media path rules (the worker side; details in relay.h and endpoint.h):
- *   - One stream per session is relayed: the first audio stream over RTP/AVP
- *     or RTP/AVPF; other streams go out rejected (port 0). SRTP and non-RTP
- *     streams are not relayed yet (-ENOTSUP when nothing else is offered).
+ *   - One stream per session is relayed: the first audio stream over an RTP
+ *     profile; other streams go out rejected (port 0). Secure profiles
+ *     (RTP/SAVP, UDP/TLS/RTP/SAVPF) and a=crypto are terminated per leg
+ *     (SDES-SRTP, DTLS-SRTP with ICE-lite; media_security and
+ *     doc/webrtc.md); non-RTP streams are not relayed (-ENOTSUP when
+ *     nothing else is offered).
  *   - Latching (latch = true): within latch_window s after a leg's first
  *     negotiation, or after its signalled address changes, a packet from the
  *     signalled address latches at once (and wins over an earlier latch,
@@ -138,6 +141,25 @@ enum media_event_type {
 	MEDIA_EV_TIMEOUT,           /* no RTP for rtp_timeout (or hold_timeout when on hold) */
 	MEDIA_EV_DTMF,              /* a digit for a dtmf_info leg (digit, duration_ms):
 				     * send it there as SIP INFO */
+	/* Secure transport (media_security, doc/webrtc.md); addr carries the
+	 * detail: the SRTP suite, or why it failed. */
+	MEDIA_EV_SECURE,            /* DTLS-SRTP keys are in place on a leg */
+	MEDIA_EV_SECURITY_FAILED,   /* DTLS failed (fingerprint mismatch, handshake
+	                             * timeout, alert): end the call */
+	MEDIA_EV_CONSENT_LOST,      /* ICE consent expired (RFC 7675): media to the
+	                             * leg stopped; end the call */
+};
+
+/* What a leg accepts and offers for media transport security.
+ * OPTIONAL: accept plain RTP, SDES-SRTP or DTLS-SRTP (ICE-lite) as offered;
+ * offer plain RTP/AVP. NONE: plain RTP only (secure-only offers get 488).
+ * SDES: RTP/SAVP with a=crypto required and offered. DTLS: DTLS-SRTP with
+ * ICE-lite and rtcp-mux required and offered (UDP/TLS/RTP/SAVPF). */
+enum media_security {
+	MEDIA_SEC_OPTIONAL = 0,
+	MEDIA_SEC_NONE,
+	MEDIA_SEC_SDES,
+	MEDIA_SEC_DTLS,
 };
 
 struct media_event {
@@ -157,6 +179,7 @@ struct media_leg_opts {
 	const char *const *codecs;  /* offer preference for this leg (NULL = all known) */
 	bool dtmf_info;             /* digits go to this leg as SIP INFO (MEDIA_EV_DTMF),
 				     * never as RFC 4733 events or tones */
+	enum media_security security;
 };
 
 struct media_session_opts {
@@ -182,6 +205,10 @@ struct media_sdp {
  * media_core_set_codecs() it knows G.711 only and never transcodes.
  * Returns 0 and *out, or a negative errno. */
 int media_core_new(const tconf_t *conf, unsigned nworkers, media_core_t **out);
+/* The DTLS certificate of the core (media_core_new generates one), or
+ * replace it with one loaded from PEM files before the first session.
+ * 0, or -EINVAL with a log line naming the files. */
+int media_core_set_dtls_cert(media_core_t *mc, const char *cert_file, const char *key_file);
 /* Stop the workers and free. Every session must already be destroyed. */
 void media_core_free(media_core_t *mc);
 
@@ -262,6 +289,7 @@ struct media_leg_stats {
 	double remote_fraction;     /* 0..1, its latest interval */
 	double remote_jitter_ms;
 	uint64_t rtcp_sent, rtcp_received;
+	char security[16];          /* "rtp", "sdes-srtp" or "dtls-srtp" (agreed) */
 };
 /* Snapshot of a session's counters (read from the owner thread). Counters are
  * live (atomics written by the worker); 'remote' follows LATCHED and

@@ -29,6 +29,11 @@ int media_core_new(const tconf_t *conf, unsigned nworkers, media_core_t **out)
 	mc->workers = calloc(nworkers, sizeof *mc->workers);
 	if (!mc->ifaces || !mc->workers)
 		goto fail;
+	if ((rc = mdtls_cert_new(NULL, NULL, &mc->dtls)) < 0) {
+		LOG_ERR("media: cannot generate the DTLS certificate");
+		goto fail;
+	}
+	rc = -ENOMEM;
 	for (size_t i = 0; i < conf->ninterfaces; i++) {
 		const struct tconf_interface *ifc = &conf->interfaces[i];
 		struct mc_iface *m = &mc->ifaces[mc->nifaces];
@@ -52,8 +57,8 @@ int media_core_new(const tconf_t *conf, unsigned nworkers, media_core_t **out)
 			goto fail;
 		mc->nworkers++;
 	}
-	LOG_INFO("media: %u worker%s, %zu interface%s", mc->nworkers, mc->nworkers == 1 ? "" : "s",
-		 mc->nifaces, mc->nifaces == 1 ? "" : "s");
+	LOG_INFO("media: %u worker%s, %zu interface%s; SRTP: %s", mc->nworkers, mc->nworkers == 1 ? "" : "s",
+		 mc->nifaces, mc->nifaces == 1 ? "" : "s", msrtp_describe());
 	*out = mc;
 	return 0;
 fail:
@@ -78,7 +83,26 @@ void media_core_free(media_core_t *mc)
 	}
 	free(mc->ifaces);
 	free(mc->workers);
+	mdtls_cert_free(mc->dtls);
 	free(mc);
+}
+
+int media_core_set_dtls_cert(media_core_t *mc, const char *cert_file, const char *key_file)
+{
+	struct mdtls_cert *c;
+
+	if (!cert_file || !key_file) {
+		LOG_ERR("media: [media] dtls_cert and dtls_key go together: set both, or neither "
+			"(a certificate is generated at start)");
+		return -EINVAL;
+	}
+	int rc = mdtls_cert_new(cert_file, key_file, &c);
+	if (rc < 0)
+		return rc;
+	mdtls_cert_free(mc->dtls);
+	mc->dtls = c;
+	LOG_INFO("media: DTLS certificate from %s, %s", cert_file, mdtls_cert_fingerprint(c));
+	return 0;
 }
 
 void media_core_set_codecs(media_core_t *mc, const tmodules_t *mods)

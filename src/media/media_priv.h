@@ -5,6 +5,7 @@
 
 #include <stdatomic.h>
 
+#include "media/dtls.h"
 #include "media/endpoint.h"
 #include "media/media.h"
 #include "media/media_quality.h"
@@ -32,6 +33,8 @@ struct media_core {
 	atomic_uint transcoding, max_transcoded;
 	unsigned rtcp_interval_ms;          /* own RTCP reports (conf, restart-only) */
 	struct media_quality quality;       /* ended legs, for metrics */
+	/* DTLS identity (generated at start or loaded), read-only for workers. */
+	struct mdtls_cert *dtls;
 };
 
 /* The pool of an interface: matched by pointer into the snapshot the core was

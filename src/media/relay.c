@@ -94,6 +94,8 @@ static void queue_send(struct mworker *w, int i, int slot, size_t len,
 
 const na_addr_t *relay_rtp_target(const struct rleg *l)
 {
+	if (l->sec && rsec_has_ice(l))
+		return rsec_ice_target(l);
 	if (l->latch && l->lstate != RL_NONE)
 		return &l->src;
 	return l->conf.have_addr ? &l->conf.rtp : NULL;
@@ -182,7 +184,21 @@ void relay_send_own(struct rleg *l, const uint8_t *buf, size_t len)
 {
 	struct mworker *w = l->w;
 	const na_addr_t *to = relay_rtp_target(l);
+	uint8_t sbuf[MW_BUFSZ];
 
+	if (l->sec && to) {
+		/* SRTP: protect a copy (the caller's buffer may be shared). */
+		if (len > sizeof sbuf - MSRTP_TRAILER) {
+			count_drop(l, w);
+			return;
+		}
+		memcpy(sbuf, buf, len);
+		if (rsec_out(l, sbuf, &len, sizeof sbuf) < 0) {
+			count_drop(l, w);
+			return;
+		}
+		buf = sbuf;
+	}
 	if (!to || l->fd_rtp < 0 ||
 	    sendto(l->fd_rtp, buf, len, MSG_DONTWAIT, &to->sa, na_len(to)) < 0) {
 		count_drop(l, w);
@@ -269,12 +285,23 @@ void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 	for (int i = 0; i < n; i++) {
 		size_t len = w->rmsg[i].msg_len;
 		struct rtp_hdr h;
-		if (!(w->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) && in->conf.rtcp_mux &&
-		    relay_mux_rtcp(in, w->buf[i], len, &w->rname[i], now))
+		bool ice = false;
+		if (w->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			count_drop(in, w);
 			continue;
-		if ((w->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-		    rtp_parse(w->buf[i], len, &h) < 0 ||
-		    !accept_rtp(in, &w->rname[i], now)) {
+		}
+		if (in->sec) {
+			/* STUN, DTLS and SRTCP stop here; SRTP comes out plain. ICE
+			 * legs take media from any source that authenticates: the
+			 * target is the pair the checks selected. */
+			if (rsec_in(in, w->buf[i], &len, &w->rname[i], now) <= 0)
+				continue;
+			ice = rsec_has_ice(in);
+		} else if (in->conf.rtcp_mux && relay_mux_rtcp(in, w->buf[i], len, &w->rname[i], now)) {
+			continue;
+		}
+		if (rtp_parse(w->buf[i], len, &h) < 0 ||
+		    (!ice && !accept_rtp(in, &w->rname[i], now))) {
 			count_drop(in, w);
 			continue;
 		}
@@ -302,6 +329,10 @@ void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 		/* The clock rate matters only when the source changes. */
 		uint32_t rate = dst->out.started && h.ssrc == dst->out.src_ssrc ? 0 : pt_rate(in, h.pt);
 		rtp_outmap_apply(&dst->out, w->buf[i], &h, now, rate);
+		if (dst->sec && rsec_out(dst, w->buf[i], &len, MW_BUFSZ) < 0) {
+			count_drop(in, w);
+			continue;
+		}
 		queue_send(w, i, nsend++, len, to);
 	}
 	rtcpleg_publish(in);
@@ -343,9 +374,9 @@ static const na_addr_t *rtcp_in(struct rleg *in, uint8_t *buf, size_t len, const
 	mw_add(&in->bin, len);
 	in->last_any = now;
 	rtcpleg_rtcp_in(in, buf, len, in->map.xcode);
-	/* Endpoints and transcoders consume RTCP; so does ptime conversion,
-	 * whose packet counts and sequence numbers differ per leg. */
-	if (o->ep != MEDIA_ENDPOINT_NONE || in->map.xcode || in->rp || o->rp)
+	/* Endpoints, transcoders and secure legs consume RTCP; so does ptime
+	 * conversion, whose packet counts and sequence numbers differ per leg. */
+	if (o->ep != MEDIA_ENDPOINT_NONE || in->map.xcode || in->rp || o->rp || o->sec)
 		return NULL;
 	const na_addr_t *to = relay_rtcp_target(o, fd);
 	if (!to) {
@@ -398,6 +429,10 @@ void relay_on_rtcp(evutil_socket_t fd, short what, void *arg)
 		if (w->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			count_drop(in, w);
 			continue;
+		}
+		if (in->sec) {
+			rsec_in_rtcp(in, w->buf[i], len, &w->rname[i], now);
+			continue;       /* SRTCP is terminated, not relayed */
 		}
 		const na_addr_t *to = rtcp_in(in, w->buf[i], len, &w->rname[i], now, &ofd);
 		if (to)

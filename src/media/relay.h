@@ -37,6 +37,7 @@
 
 #include "media/media.h"
 #include "media/netaddr.h"
+#include "media/relay_sec.h"
 #include "media/worker.h"
 
 struct mpool;
@@ -98,6 +99,7 @@ struct rpk;
 struct rsess_conf {
 	struct rleg_conf leg[2];
 	struct rmap map[2];         /* by incoming leg */
+	struct rsec_conf sec[2];    /* transport security per leg (gen 0: plain) */
 	/* A new transcoder (owned by the message, then by the worker), or NULL:
 	 * with map[].xcode and xc_keep the worker keeps the one it has, without
 	 * xc_keep it drops it. */

@@ -12,6 +12,7 @@
 #include "media/dtmf_info.h"
 #include "media/relay.h"
 #include "media/rtcp_leg.h"
+#include "media/relay_sec.h"
 #include "media/rtp.h"
 #include "media/xticker.h"
 
@@ -23,6 +24,9 @@ enum {
 	RP_LATCHED = 1 << 1,
 	RP_CHANGED = 1 << 2,
 	RP_TIMEOUT = 1 << 3,
+	RP_SECURE = 1 << 4,         /* reason in pend_why: the SRTP suite */
+	RP_SECFAIL = 1 << 5,        /* reason in pend_why */
+	RP_CONSENT = 1 << 6,
 };
 
 #define RL_IDLE_TAKEOVER_MS 500     /* a silent NAT latch may move inside the window */
@@ -55,6 +59,7 @@ struct rleg {
 	_Atomic uint64_t pin, pout, bin, bout, drop;
 	struct rtp_outmap out;              /* the stream we send toward this leg's peer */
 	struct rpk *rp;                     /* ptime conversion of what arrives here, or NULL */
+	struct rsec *sec;                   /* secure transport (relay_sec.h), NULL: plain */
 	struct rleg_conf conf;              /* hot head, cold tail (payload types) */
 
 	/* -- control path -- */
@@ -73,6 +78,7 @@ struct rleg {
 	/* Pending events for the owner, and the address they refer to. */
 	unsigned pend;
 	na_addr_t pend_addr;
+	char pend_why[48];
 	/* The media plan for packets arriving on this leg (relay.h). */
 	struct rmap map;
 	struct rtcp_leg rc;                 /* reception stats, RTCP (rtcp_leg.h) */

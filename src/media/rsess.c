@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -81,6 +82,9 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 		{ RP_LATCHED, MEDIA_EV_LATCHED },
 		{ RP_CHANGED, MEDIA_EV_SOURCE_CHANGED },
 		{ RP_TIMEOUT, MEDIA_EV_TIMEOUT },
+		{ RP_SECURE, MEDIA_EV_SECURE },
+		{ RP_SECFAIL, MEDIA_EV_SECURITY_FAILED },
+		{ RP_CONSENT, MEDIA_EV_CONSENT_LOST },
 	};
 	struct rsess *s = arg;
 
@@ -92,7 +96,9 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
 			if (!(pend & order[k].bit))
 				continue;
 			struct media_event ev = { .type = order[k].type, .leg = (enum media_leg)i };
-			if (order[k].type != MEDIA_EV_TIMEOUT)
+			if (order[k].bit & (RP_SECURE | RP_SECFAIL | RP_CONSENT))
+				snprintf(ev.addr, sizeof ev.addr, "%s", l->pend_why);
+			else if (order[k].type != MEDIA_EV_TIMEOUT)
 				na_format(&l->pend_addr, ev.addr, sizeof ev.addr);
 			s->notify(s->owner, &ev);
 		}
@@ -167,6 +173,7 @@ static void free_session(struct rsess *s)
 		event_free(s->ev_notify);
 	for (int i = 0; i < 2; i++) {
 		struct rleg *l = &s->leg[i];
+		rsec_free(l);
 		if (l->ev_rtp)
 			event_free(l->ev_rtp);
 		if (l->ev_rtcp)
@@ -278,6 +285,8 @@ static void do_conf(void *arg)
 		apply_leg(s, &s->leg[i], &m->c.leg[i], now);
 		s->leg[i].map = m->c.map[i];
 		s->leg[i].rp = rpk_replace(s->leg[i].rp, m->c.rp[i]);
+		if (s->leg[i].ep == MEDIA_ENDPOINT_NONE)
+			rsec_apply(&s->leg[i], &m->c.sec[i], now);
 	}
 	xrelay_apply(s, m->c.xc, m->c.xc_keep);
 	s->timed_out = false;

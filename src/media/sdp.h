@@ -196,8 +196,9 @@ char *msdp_anchor(const struct msdp *remote, const struct msdp_local *local,
 
 /* For local endpoints (echo, milliwatt): the answer to 'offer' as a model to
  * pass to msdp_anchor() (which fills in the gateway's address, ports and
- * origin). The first active audio stream with a plain RTP profile (RTP/AVP or
- * RTP/AVPF; no SRTP) is accepted with the first offered of PCMU/8000 and
+ * origin). The first active audio stream with a UDP RTP profile (RTP/AVP,
+ * RTP/AVPF, or a secure one: the session terminates SRTP on the caller's leg
+ * and adds its keys, sec_neg.h) is accepted with the first offered of PCMU/8000 and
  * PCMA/8000, plus telephone-event/8000 if offered, ptime 20, direction
  * reversed (sendonly -> recvonly; an old-style hold counts as sendonly);
  * every other stream is rejected (port 0). *pt_out (may be NULL) gets the

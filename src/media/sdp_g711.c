@@ -15,10 +15,14 @@
 #define LOCAL_PTIME 20
 #define TE_PT 101
 
-/* Local endpoints speak plain RTP only: no SRTP keys to answer with. */
+/* UDP RTP profiles. Secure ones are terminated on the caller's leg (its
+ * keys are added by the session: sec_neg.h), so the endpoint itself only
+ * ever sees plain RTP. */
 static bool plain_rtp(const char *proto)
 {
-	return strcasecmp(proto, "RTP/AVP") == 0 || strcasecmp(proto, "RTP/AVPF") == 0;
+	return strcasecmp(proto, "RTP/AVP") == 0 || strcasecmp(proto, "RTP/AVPF") == 0 ||
+	       strcasecmp(proto, "RTP/SAVP") == 0 || strcasecmp(proto, "RTP/SAVPF") == 0 ||
+	       strcasecmp(proto, "UDP/TLS/RTP/SAVP") == 0 || strcasecmp(proto, "UDP/TLS/RTP/SAVPF") == 0;
 }
 
 static const struct msdp_codec *first_g711(const struct msdp_stream *st)

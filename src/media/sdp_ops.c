@@ -28,9 +28,13 @@ static const struct known_codec {
 };
 static const char *const default_prefs[] = { "PCMU", "PCMA", "G722", "opus", NULL };
 
+/* UDP RTP profiles: plain, or secure ones the gateway terminates (the leg's
+ * media_security decides whether it accepts them: sec_neg.h). */
 static bool is_rtp_proto(const char *proto)
 {
-	return strcmp(proto, "RTP/AVP") == 0 || strcmp(proto, "RTP/AVPF") == 0;
+	return strcmp(proto, "RTP/AVP") == 0 || strcmp(proto, "RTP/AVPF") == 0 ||
+	       strcmp(proto, "RTP/SAVP") == 0 || strcmp(proto, "RTP/SAVPF") == 0 ||
+	       strcmp(proto, "UDP/TLS/RTP/SAVP") == 0 || strcmp(proto, "UDP/TLS/RTP/SAVPF") == 0;
 }
 
 static bool is_aux(const struct msdp_codec *c)

@@ -18,7 +18,7 @@
 
 /* The stream the gateway relays: the first audio stream over RTP/AVP or
  * RTP/AVPF with a port, else the first such stream of any media; -1 if none
- * (SRTP and non-RTP streams are not relayed yet). */
+ * (non-RTP streams are not relayed; secure profiles are terminated per leg). */
 int sdpo_pick_stream(const struct msdp *m);
 
 /* Reject (port 0) every stream but 'keep'. */

@@ -40,6 +40,8 @@
 #include "media/dtmf_iw.h"
 #include "media/repack_relay.h"
 #include "media/sdp_ops.h"
+#include "media/sdp_webrtc.h"
+#include "media/sec_neg.h"
 #include "media/transcode.h"
 #include "media/transcode_sess.h"
 
@@ -77,6 +79,7 @@ struct oleg {
 
 	/* Owner-side copies for media_session_stats. */
 	char codec[32], remote[64], local[64];
+	struct osec sec;                /* transport security (sec_neg.h) */
 };
 
 struct media_session {
@@ -206,6 +209,8 @@ static int setup_legs(media_session_t *s, const struct media_session_opts *o,
 		ri->latch[i] = l->latch;
 		if (copy_codecs(lo->codecs, &l->codecs) < 0)
 			return -ENOMEM;
+		if (osec_init(&l->sec, lo->security, s->mc->dtls, s->label, i) < 0)
+			return -EIO;
 		if (l->ep != MEDIA_ENDPOINT_NONE)
 			continue;
 		l->pool = mcore_pool(s->mc, lo->iface);
@@ -421,7 +426,19 @@ static int anchor_for(media_session_t *s, int leg, const struct msdp *m, bool is
 
 	for (int k = 0; k < MSDP_MAX_STREAMS; k++)
 		loc.ports[k] = l->port;
-	char *txt = msdp_anchor(m, &loc, &l->origin, &len);
+	if (is_offer) {
+		const char *proto = NULL;
+		for (size_t k = 0; k < m->nstreams && !proto; k++)
+			if (m->streams[k].port)
+				proto = m->streams[k].proto;
+		osec_local_offer(&l->sec, proto);
+	}
+	char *plain = msdp_anchor(m, &loc, &l->origin, &len);
+	if (!plain)
+		return -ENOMEM;
+	/* The leg's own transport: profile, keys, ICE-lite, mux, mid. */
+	char *txt = osec_decorate(&l->sec, plain, len, loc.advertise, l->port, &len);
+	free(plain);
 	if (!txt)
 		return -ENOMEM;
 	out->sdp = txt;
@@ -472,6 +489,7 @@ static void commit(struct oleg *l, char *sdp, int idx, const struct rleg_conf *w
 	l->we_offered_last = we_offered;
 	l->st = OS_STABLE;
 	l->pend_extras = false;
+	osec_commit(&l->sec);
 	if (wc->have_addr)
 		na_format(&wc->rtp, l->remote, sizeof l->remote);
 	else
@@ -492,6 +510,9 @@ static void slot_sync(media_session_t *s)
 static void push_conf(media_session_t *s)
 {
 	struct rsess_conf c = { .leg = { s->leg[0].wconf, s->leg[1].wconf } };
+
+	osec_conf(&s->leg[0].sec, &c.sec[0]);
+	osec_conf(&s->leg[1].sec, &c.sec[1]);
 
 	if (s->leg[0].ep == MEDIA_ENDPOINT_NONE && s->leg[1].ep == MEDIA_ENDPOINT_NONE &&
 	    s->leg[0].agreed.valid && s->leg[1].agreed.valid) {
@@ -548,6 +569,18 @@ static int offer_codecs(media_session_t *s, int from, struct msdp_stream *st, en
 	return rc;
 }
 
+/* The transport security leg 'f''s peer offers in stream 'idx' of its SDP
+ * (sec_neg.h): -ENOTSUP when its media_security refuses it. */
+static int sec_offer(struct oleg *f, const char *sdp, size_t len, const struct msdp *m, int idx)
+{
+	struct wsdp_remote r;
+	if (idx < 0 || (size_t)idx >= m->nstreams)
+		return 0;
+	if (wsdp_remote_parse(sdp, len, idx, &r) < 0)
+		return -EINVAL;
+	return osec_remote_offer(&f->sec, &m->streams[idx], &r);
+}
+
 /* Offer toward a local endpoint: answer it here. */
 static int offer_to_endpoint(media_session_t *s, int from, const char *sdp, size_t len,
 			     struct msdp *m, struct media_sdp *out)
@@ -563,6 +596,8 @@ static int offer_to_endpoint(media_session_t *s, int from, const char *sdp, size
 	rc = sdpo_endpoint_answer(m, o->ep, ans, &idx, &ec.ep_pt, &ec.ep_law, &ec.ep_send);
 	if (rc == 0)
 		rc = wconf_from(f, m, idx, &wc);
+	if (rc == 0)
+		rc = sec_offer(f, sdp, len, m, idx);
 	if (rc == 0)
 		rc = anchor_for(s, from, ans, false, stream_at(m, idx) && stream_at(m, idx)->rtcp_mux, out);
 	if (rc)
@@ -606,6 +641,8 @@ int media_session_offer(media_session_t *s, enum media_leg from, const char *sdp
 		goto out;
 	}
 	rc = wconf_from(f, m, idx, &wc);
+	if (rc == 0)
+		rc = sec_offer(f, sdp, len, m, idx);
 	if (rc)
 		goto out;
 	sdpo_only_stream(m, idx);
@@ -724,6 +761,11 @@ int media_session_answer(media_session_t *s, enum media_leg from, const char *sd
 	if (rc)
 		return rc;
 	rc = wconf_from(f, m, idx, &wc);
+	if (rc == 0 && stream_at(m, idx) && m->streams[idx].port) {
+		struct wsdp_remote r;
+		rc = wsdp_remote_parse(sdp, len, idx, &r) < 0 ? -EINVAL
+			: osec_remote_answer(&f->sec, &m->streams[idx], &r);
+	}
 	if (rc)
 		goto out;
 	dup = dup_sdp(sdp, len);
@@ -832,7 +874,9 @@ void media_session_offer_rejected(media_session_t *s, enum media_leg to)
 		free(o->pend);
 		o->pend = NULL;
 		o->st = OS_STABLE;
+		osec_rollback(&o->sec);
 	}
+	osec_rollback(&t->sec);
 	t->st = OS_STABLE;
 	t->pend_extras = false;
 	slot_sync(s);
@@ -869,6 +913,8 @@ void media_session_stats(media_session_t *s, struct media_leg_stats out[2])
 		out[i].on_hold = l->wconf.negotiated && l->wconf.hold;
 		out[i].transcoded = s->x.xcoding;
 		rsess_leg_quality(s->rs, i, &out[i]);
+		snprintf(out[i].security, sizeof out[i].security, "%s",
+			 l->sec.cur.kind == RSEC_DTLS ? "dtls-srtp" : l->sec.cur.kind == RSEC_SDES ? "sdes-srtp" : "rtp");
 	}
 }
 

@@ -32,6 +32,7 @@ struct tcall_table {
 #define REASON_SHUTDOWN "Q.850;cause=41;text=\"Gateway shutting down\""
 #define REASON_MAXDUR   "Q.850;cause=102;text=\"Maximum call duration reached\""
 #define REASON_RTP      "Q.850;cause=102;text=\"RTP timeout\""
+#define REASON_MEDIASEC "Q.850;cause=47;text=\"media security failed\""
 
 /* --- table ----------------------------------------------------------------- */
 
@@ -433,6 +434,8 @@ static void recv_info_dtmf(struct call *c, bool is_a, sip_t const *sip)
 	LOG_DEBUG("call %s: digit %c (%u ms) by SIP INFO from leg B", c->id, digit, ms);
 	media_session_dtmf(c->media, MEDIA_LEG_B, digit, ms);
 }
+_Static_assert((int)MEDIA_SEC_DTLS == (int)TCONF_MSEC_DTLS && (int)MEDIA_SEC_SDES == (int)TCONF_MSEC_SDES &&
+	       (int)MEDIA_SEC_NONE == (int)TCONF_MSEC_NONE, "media_security enums differ");
 
 static void on_media_event(media_session_t *ms, const struct media_event *ev, void *arg)
 {
@@ -449,6 +452,21 @@ static void on_media_event(media_session_t *ms, const struct media_event *ev, vo
 		break;
 	case MEDIA_EV_DTMF:
 		send_info_dtmf(c, ev);
+		break;
+	case MEDIA_EV_SECURITY_FAILED:
+	case MEDIA_EV_CONSENT_LOST:
+		/* DTLS failed (fingerprint mismatch, handshake timeout) or the
+		 * browser stopped its ICE consent checks: the media is gone. */
+		LOG_NOTICE("call %s: leg %c: %s: %s: hanging up", c->id, ev->leg == MEDIA_LEG_A ? 'A' : 'B',
+			   ev->type == MEDIA_EV_CONSENT_LOST ? "ICE consent lost" : "DTLS-SRTP failed", ev->addr);
+		snprintf(c->reason, sizeof c->reason, "%s", REASON_MEDIASEC);
+		c->ev.sip = NULL;
+		c->ev.sdp = NULL;
+		c->ev.leg = NULL;
+		call_fsm_feed(c, EV_MEDIA_TIMEOUT);
+		break;
+	case MEDIA_EV_SECURE:
+		LOG_INFO("call %s: leg %c: DTLS-SRTP up (%s)", c->id, ev->leg == MEDIA_LEG_A ? 'A' : 'B', ev->addr);
 		break;
 	case MEDIA_EV_LATCHED:
 	case MEDIA_EV_SOURCE_CHANGED:
@@ -894,7 +912,10 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 					  .latch = c->trunk ? c->trunk->latch : true,
 					  .endpoint = c->endpoint,
 					  .codecs = c->trunk ? c->trunk->codecs : NULL,
-					  .dtmf_info = c->trunk && c->trunk->dtmf == TCONF_DTMF_INFO },
+					  .dtmf_info = c->trunk && c->trunk->dtmf == TCONF_DTMF_INFO,
+					  /* same order as enum tconf_media_security */
+					  .security = c->trunk ? (enum media_security)c->trunk->media_security
+							       : MEDIA_SEC_OPTIONAL },
 		},
 		.rtp_timeout = conf->media.rtp_timeout,
 		.hold_timeout = conf->media.hold_timeout,
@@ -1062,10 +1083,11 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 
 static json_t *leg_json(const struct media_leg_stats *st, const char *kind)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b}",
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:s}",
 			      "kind", kind, "codec", st->codec, "remote", st->remote, "local", st->local,
 			      "packets_in", (json_int_t)st->packets_in, "packets_out", (json_int_t)st->packets_out,
-			      "dropped", (json_int_t)st->dropped, "on_hold", st->on_hold);
+			      "dropped", (json_int_t)st->dropped, "on_hold", st->on_hold,
+			      "security", st->security);
 	/* Quality (rtcp_leg.h); round trip and MOS only when known. */
 	if (j && st->rtp_expected) {
 		json_object_set_new(j, "rtp_lost", json_integer((json_int_t)st->rtp_lost));

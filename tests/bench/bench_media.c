@@ -1,6 +1,10 @@
 /* bench_media - relay cost of the media core against a minimal relay.
  *
- *   bench_media [-n CALLS] [-d SECONDS] [-w WORKERS] [-p PORTMIN]
+ *   bench_media [-n CALLS] [-d SECONDS] [-w WORKERS] [-p PORTMIN] [-S]
+ *
+ * -S: SDES-SRTP on both legs (RTP/SAVP, AES_CM_128_HMAC_SHA1_80): the phones
+ * protect what they send, the core unprotects and protects again with the
+ * other leg's keys (the minimal relay still forwards blindly).
  *
  * A generator thread plays 2 phones per call (one UDP socket each, 20 ms
  * pacing, 50 packets/s, 172-byte G.711 packets, sent with sendmmsg and
@@ -44,6 +48,7 @@
 #include "core/log.h"
 #include "core/queue.h"
 #include "media/media.h"
+#include "media/srtp.h"
 
 #define PKT_LEN 172
 #define TICK_US 2000                /* generator tick; 10 slots = 20 ms */
@@ -56,7 +61,10 @@ struct phone {
 	struct sockaddr_in dst;     /* the relay's socket for this leg */
 	uint32_t ssrc, ts;
 	uint16_t seq;
+	struct msrtp *srtp;         /* -S: this phone's SRTP, NULL: plain */
 };
+
+static bool g_srtp;
 
 struct call {
 	struct phone p[2];          /* [0] caller side, [1] callee side */
@@ -97,8 +105,8 @@ static long rss_bytes(void)
 
 static void send_one(struct phone *p)
 {
-	uint8_t pkt[PKT_LEN];
-	struct iovec iov = { pkt, sizeof pkt };
+	uint8_t pkt[PKT_LEN + MSRTP_TRAILER];
+	struct iovec iov = { pkt, PKT_LEN };
 	struct mmsghdr m = { .msg_hdr = { .msg_name = &p->dst, .msg_namelen = sizeof p->dst,
 					  .msg_iov = &iov, .msg_iovlen = 1 } };
 
@@ -113,6 +121,8 @@ static void send_one(struct phone *p)
 	memset(pkt + 12, 0xd5, PKT_LEN - 12);
 	p->seq++;
 	p->ts += 160;
+	if (p->srtp && msrtp_protect(p->srtp, pkt, &iov.iov_len, sizeof pkt) < 0)
+		return;
 	(void)sendmmsg(p->fd, &m, 1, 0);
 }
 
@@ -201,8 +211,10 @@ static void gen_stop(struct gen *g)
 	atomic_store(&g->run, false);
 	pthread_join(g->th, NULL);
 	for (int i = 0; i < g->n; i++)
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < 2; k++) {
 			close(g->calls[i].p[k].fd);
+			msrtp_free(g->calls[i].p[k].srtp);
+		}
 	close(g->tfd);
 	close(g->epfd);
 	free(g->calls);
@@ -293,15 +305,44 @@ static void minrelay_stop(struct minrelay *r)
 
 /* ---- the media core ---- */
 
-static const char *phone_sdp(uint16_t port)
+/* crypto: -S, the phone's own a=crypto value ("" for plain). */
+static const char *phone_sdp(uint16_t port, const char *crypto)
 {
 	static char buf[512];
 	snprintf(buf, sizeof buf,
 		 "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-		 "m=audio %u RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
-		 "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\n",
-		 (unsigned)port);
+		 "m=audio %u RTP/%sAVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+		 "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\n%s%s%s",
+		 (unsigned)port, crypto[0] ? "S" : "", crypto[0] ? "a=crypto:" : "", crypto,
+		 crypto[0] ? "\r\n" : "");
 	return buf;
+}
+
+/* -S: a phone's key as an a=crypto value (tag 1, AES_CM_128_HMAC_SHA1_80). */
+static const char *phone_key(struct msrtp_keys *k, char *line, size_t n)
+{
+	struct msrtp_crypto c = { .tag = 1 };
+	line[0] = '\0';
+	if (!g_srtp)
+		return line;
+	if (msrtp_keys_random(MSRTP_AES_CM_128_HMAC_SHA1_80, &c.keys) < 0 ||
+	    msrtp_crypto_format(&c, line, n) < 0)
+		bench_die("SRTP key");
+	*k = c.keys;
+	return line;
+}
+
+/* -S: the gateway's key toward a phone (tag 1 in the SDP it sent), and the
+ * phone's SRTP from it. */
+static void phone_srtp(struct phone *p, const struct msrtp_keys *own, const char *gw_sdp)
+{
+	struct msrtp_crypto gw;
+	const char *l = strstr(gw_sdp, "a=crypto:1 ");
+	if (!g_srtp)
+		return;
+	if (!l || msrtp_crypto_parse(l + 9, strcspn(l + 9, "\r\n"), &gw) < 0 ||
+	    msrtp_new(own, &gw.keys, &p->srtp) < 0)
+		bench_die("the gateway's a=crypto");
 }
 
 static media_session_t **ours_setup(media_core_t *mc, struct gen *g,
@@ -317,24 +358,29 @@ static media_session_t **ours_setup(media_core_t *mc, struct gen *g,
 	for (int k = 0; k < 2; k++) {
 		o.leg[k].iface = ifc;
 		o.leg[k].latch = true;
+		o.leg[k].security = g_srtp ? MEDIA_SEC_SDES : MEDIA_SEC_OPTIONAL;
 	}
 	for (int i = 0; i < g->n; i++) {
 		struct call *c = &g->calls[i];
 		const char *sdp;
+		struct msrtp_keys ka, kb;
+		char line[128];
 		int rc = media_session_new(mc, &o, &s[i]);
 		if (rc) {
 			errno = -rc;
 			bench_die("media_session_new (port range too small for -n?)");
 		}
-		sdp = phone_sdp(c->p[0].port);
+		sdp = phone_sdp(c->p[0].port, phone_key(&ka, line, sizeof line));
 		if (media_session_offer(s[i], MEDIA_LEG_A, sdp, strlen(sdp), &out))
 			bench_die("media_session_offer");
 		bench_lo_addr(&c->p[1].dst, bench_sdp_port(out.sdp));
+		sdp = phone_sdp(c->p[1].port, phone_key(&kb, line, sizeof line));
+		phone_srtp(&c->p[1], &kb, out.sdp);
 		media_sdp_clear(&out);
-		sdp = phone_sdp(c->p[1].port);
 		if (media_session_answer(s[i], MEDIA_LEG_B, sdp, strlen(sdp), &out))
 			bench_die("media_session_answer");
 		bench_lo_addr(&c->p[0].dst, bench_sdp_port(out.sdp));
+		phone_srtp(&c->p[0], &ka, out.sdp);
 		media_sdp_clear(&out);
 	}
 	return s;
@@ -385,7 +431,7 @@ static void measure(struct gen *g, const char *threads, int seconds, long rss0, 
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_media [-n CALLS] [-d SECONDS] [-w WORKERS] [-p PORTMIN]\n");
+	fprintf(stderr, "usage: bench_media [-n CALLS] [-d SECONDS] [-w WORKERS] [-p PORTMIN] [-S]\n");
 	exit(2);
 }
 
@@ -393,12 +439,13 @@ int main(int argc, char **argv)
 {
 	int ncalls = 300, seconds = 10, workers = 1, pmin = 40000, opt;
 
-	while ((opt = getopt(argc, argv, "n:d:w:p:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:w:p:Sh")) != -1) {
 		switch (opt) {
 		case 'n': ncalls = atoi(optarg); break;
 		case 'd': seconds = atoi(optarg); break;
 		case 'w': workers = atoi(optarg); break;
 		case 'p': pmin = atoi(optarg); break;
+		case 'S': g_srtp = true; break;
 		default: usage();
 		}
 	}
@@ -448,8 +495,9 @@ int main(int argc, char **argv)
 
 	double ratio = mini.cpu_us_per_pkt > 0 ? ours.cpu_us_per_pkt / mini.cpu_us_per_pkt : 0;
 	printf("media bench: %d calls, both directions, 50 pps per leg (%d pps relayed), "
-	       "%d s measured per relay, %d worker%s\n",
-	       ncalls, ncalls * 100, seconds, workers, workers == 1 ? "" : "s");
+	       "%d s measured per relay, %d worker%s%s\n",
+	       ncalls, ncalls * 100, seconds, workers, workers == 1 ? "" : "s",
+	       g_srtp ? ", SDES-SRTP both legs (the minimal relay forwards it blindly)" : "");
 	printf("%-26s %14s %14s\n", "", "tandem", "minimal");
 	printf("%-26s %14llu %14llu\n", "packets sent", (unsigned long long)ours.sent,
 	       (unsigned long long)mini.sent);

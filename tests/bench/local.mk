@@ -24,3 +24,10 @@ tests_bench_rtpload_SOURCES = tests/bench/rtpload.c
 check_PROGRAMS += tests/bench/bench_route
 tests_bench_bench_route_SOURCES = tests/bench/bench_route.c
 tests_bench_bench_route_LDADD = $(TCORE_LIBS)
+
+# SRTP protect/unprotect cost at 1, 1,000 and 4,000 live sessions in the
+# libsrtp2 tandemd links (doc/webrtc.md).
+check_PROGRAMS += tests/bench/bench_srtp
+tests_bench_bench_srtp_SOURCES = tests/bench/bench_srtp.c
+tests_bench_bench_srtp_CPPFLAGS = $(AM_CPPFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
+tests_bench_bench_srtp_LDADD = $(SRTP_LIBS) $(SSL_LIBS)

@@ -50,3 +50,16 @@ check_PROGRAMS += tests/media/test_rtcp_flow
 tests_media_test_rtcp_flow_SOURCES = tests/media/test_rtcp_flow.c tests/media/mtest.c tests/media/mtest.h
 tests_media_test_rtcp_flow_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
 tests_media_test_rtcp_flow_LDADD = $(MEDIA_TEST_LDADD)
+
+# WebRTC media units: STUN, ICE-lite, SDES/SRTP, DTLS-SRTP (in memory).
+check_PROGRAMS += tests/media/test_webrtc
+tests_media_test_webrtc_SOURCES = tests/media/test_webrtc.c
+tests_media_test_webrtc_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
+tests_media_test_webrtc_LDADD = $(MEDIA_TEST_LDADD)
+EXTRA_DIST += tests/fuzz/fuzz_stun.c tests/fuzz/fuzz_sdes.c tests/fuzz/fuzz_sdp_webrtc.c
+# Secure legs through the media API: WebRTC (ICE-lite, DTLS-SRTP) <-> G.711,
+# SDES both ways, bad input (fingerprint mismatch, no handshake, policies).
+check_PROGRAMS += tests/media/test_webrtc_call
+tests_media_test_webrtc_call_SOURCES = tests/media/test_webrtc_call.c tests/media/mtest.c tests/media/mtest.h
+tests_media_test_webrtc_call_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
+tests_media_test_webrtc_call_LDADD = $(MEDIA_TEST_LDADD)

@@ -322,7 +322,7 @@ START_TEST(answer_g711_unsupported)
 {
 	static const char *const bodies[] = {
 		HDR "c=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n",
-		HDR "c=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/SAVP 0\r\n",
+		HDR "c=IN IP4 192.0.2.1\r\nm=audio 4000 TCP/RTP/AVP 0\r\n",   /* not UDP */
 		HDR "c=IN IP4 192.0.2.1\r\nm=audio 0 RTP/AVP 0\r\nm=video 4000 RTP/AVP 0\r\n",
 	};
 	for (size_t i = 0; i < 3; i++) {
