@@ -10,6 +10,7 @@
  * lives in another, freed by the last tconf_unref().
  */
 #include <config.h>  /* autoconf; "config.h" would find core/config.h */
+#include "core/cidr.h"
 #include "core/config_ini.h"
 #include "core/config_priv.h"
 #include "core/config_schema.h"
@@ -419,12 +420,33 @@ static void check_interface(struct loader *L, const struct ini_section *s, struc
 	}
 }
 
+/* acl: addresses, ranges, or "host" (the trunk's host, an IP literal). */
+static void check_acl(struct loader *L, const struct ini_section *s, const struct tconf_trunk *t)
+{
+	const char *file;
+	unsigned line;
+	struct tcidr r;
+	for (size_t i = 0; t->acl && t->acl[i]; i++) {
+		const char *e = t->acl[i];
+		if (!strcmp(e, "host") ? t->host && tcidr_parse(t->host, &r) == 0 : tcidr_parse(e, &r) == 0)
+			continue;
+		key_loc(L, s, "acl", &file, &line);
+		if (!strcmp(e, "host"))
+			tconf_diag(&L->d, file, line, "[%s] acl: 'host' needs an IP address as host, not '%s'",
+				   s->name, t->host ? t->host : "");
+		else
+			tconf_diag(&L->d, file, line,
+				   "[%s] acl: '%s' is not an IP address or range (e.g. 192.0.2.0/24)", s->name, e);
+	}
+}
+
 static void check_trunk(struct loader *L, const struct ini_section *s, struct tconf_trunk *t)
 {
 	const tconf_t *c = L->c;
 	if (!strcmp(t->name, "echo") || !strcmp(t->name, "milliwatt"))
 		tconf_diag(&L->d, s->file, s->line, "[%s] is the name of a built-in target; pick another trunk name",
 			   t->name);
+	check_acl(L, s, t);
 	if (!t->interface) {
 		t->interface = c->ninterfaces ? c->interfaces[0].name : NULL;
 		return;
@@ -584,7 +606,7 @@ static int parse_targets(struct loader *L, const struct ini_key *k, struct tconf
 			item++;
 		for (size_t n = strlen(item); n && (item[n - 1] == ' ' || item[n - 1] == '\t');)
 			item[--n] = 0;
-		struct tconf_target tg = { TCONF_TARGET_TRUNK, NULL };
+		struct tconf_target tg = { TCONF_TARGET_TRUNK, NULL, NULL };
 		if (!*item) {
 			tconf_diag(&L->d, k->file, k->line, "[%s] %s: empty target in list '%s'", k->section,
 				   k->name, k->value);
@@ -593,12 +615,19 @@ static int parse_targets(struct loader *L, const struct ini_key *k, struct tconf
 			tg.kind = TCONF_TARGET_ECHO;
 		} else if (!strcmp(item, "milliwatt")) {
 			tg.kind = TCONF_TARGET_MILLIWATT;
+		} else if (!strncmp(item, "user:", 5)) {
+			tg.kind = TCONF_TARGET_USER;
+			if (!(tg.user = tconf_user(L->c, item + 5))) {
+				tconf_diag(&L->d, k->file, k->line, "[%s] %s: no user named '%s' (users.conf)",
+					   k->section, k->name, item + 5);
+				ret = -1;
+			}
 		} else if (!(tg.trunk = tconf_trunk(L->c, item))) {
 			unknown_target(L, k, item);
 			ret = -1;
 		}
 		for (size_t i = 0; ret == 0 && i < r->ntargets; i++) {
-			if (t[i].kind == tg.kind && t[i].trunk == tg.trunk) {
+			if (t[i].kind == tg.kind && t[i].trunk == tg.trunk && t[i].user == tg.user) {
 				tconf_diag(&L->d, k->file, k->line, "[%s] %s: target '%s' is listed twice",
 					   k->section, k->name, item);
 				ret = -1;

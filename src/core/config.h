@@ -35,7 +35,8 @@
  *   [auth]               digest realm, nonce lifetime, ban of failing sources
  *   [registrar]          REGISTER expiry bounds, limits, bindings file
  *   [routes]             `prefix = target[, target...]`; target is a trunk
- *                        name or a built-in endpoint: echo, milliwatt.
+ *                        name, a built-in endpoint (echo, milliwatt) or
+ *                        user:NAME (the user's registered phones).
  *                        A prefix is digits with an optional leading '+'
  *                        ("+" alone matches every number starting with '+');
  *                        the key `default` is the catch-all (prefix "").
@@ -80,6 +81,7 @@ struct tconf_trunk {
 	unsigned strip;             /* digits removed from the front of the called number */
 	const char *prepend;        /* prefix added after strip; NULL = none */
 	const char *caller_id;      /* fixed calling number toward the trunk; NULL = pass */
+	const char **acl;           /* trusted sources: IP, IP/bits or "host"; NULL = none */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s
@@ -99,11 +101,13 @@ enum tconf_target_kind {
 	TCONF_TARGET_TRUNK,
 	TCONF_TARGET_ECHO,
 	TCONF_TARGET_MILLIWATT,
+	TCONF_TARGET_USER,          /* every registered contact of a user, in parallel */
 };
 
 struct tconf_target {
 	enum tconf_target_kind kind;
 	const struct tconf_trunk *trunk;  /* for TCONF_TARGET_TRUNK */
+	const struct tconf_user *user;    /* for TCONF_TARGET_USER */
 };
 
 struct tconf_route {
@@ -153,7 +157,11 @@ struct tconf_auth {
 	unsigned ban_window;        /* s in which they must happen */
 	unsigned ban_time;          /* s a ban lasts */
 	bool ban_loopback;          /* also ban 127.0.0.0/8 and ::1 (default no) */
+	unsigned digest_algorithms; /* TCONF_DIGEST_* bits offered in challenges */
+	bool md5_first;             /* list the MD5 challenge before SHA-256 */
 };
+
+enum { TCONF_DIGEST_MD5 = 1 << 0, TCONF_DIGEST_SHA256 = 1 << 1 };
 
 struct tconf_registrar {
 	unsigned min_expires;       /* below: 423 Interval Too Brief */
@@ -162,6 +170,15 @@ struct tconf_registrar {
 	unsigned max_bindings;      /* in all; restart-only */
 	unsigned max_contacts;      /* per address of record; restart-only */
 	const char *bindings_file;  /* bindings saved here and loaded at start; NULL = not kept; restart-only */
+	int keepalive;              /* enum tconf_keepalive: how NAT bindings are kept open */
+	unsigned keepalive_interval; /* s between keepalives to each registered contact */
+	unsigned udp_max_expires;   /* UDP registrations are granted at most this; 0 = max_expires */
+};
+
+enum tconf_keepalive {
+	TCONF_KA_NONE,
+	TCONF_KA_OPTIONS,           /* OPTIONS to every contact (UDP and TCP) */
+	TCONF_KA_CRLF,              /* CRLF pings on TCP connections (RFC 5626 s.4.4.1) */
 };
 
 typedef struct tconf {

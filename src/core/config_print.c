@@ -58,7 +58,9 @@ void tconf_print(const tconf_t *c, FILE *out)
 		const struct tconf_route *r = &c->routes[i];
 		fprintf(out, "%s =", r->prefix[0] ? r->prefix : "default");
 		for (size_t t = 0; t < r->ntargets; t++)
-			fprintf(out, "%s%s", t ? ", " : " ", tconf_target_name(&r->targets[t]));
+			fprintf(out, "%s%s%s", t ? ", " : " ",
+				r->targets[t].kind == TCONF_TARGET_USER ? "user:" : "",
+				tconf_target_name(&r->targets[t]));
 		fputc('\n', out);
 	}
 	fputs("\n[response_map]\n", out);

@@ -28,6 +28,14 @@ static const struct tcs_enum transports[] = {
 	{ "udp", TCONF_TP_UDP }, { "tcp", TCONF_TP_TCP },
 	{ NULL, 0 },
 };
+static const struct tcs_enum digests[] = {
+	{ "md5", TCONF_DIGEST_MD5 }, { "sha256", TCONF_DIGEST_SHA256 },
+	{ NULL, 0 },
+};
+static const struct tcs_enum keepalives[] = {
+	{ "none", TCONF_KA_NONE }, { "options", TCONF_KA_OPTIONS }, { "crlf", TCONF_KA_CRLF },
+	{ NULL, 0 },
+};
 const struct tcs_enum tcs_section_types[] = {
 	{ "interface", TCS_INTERFACE }, { "trunk", TCS_TRUNK }, { "user", TCS_USER },
 	{ NULL, 0 },
@@ -130,6 +138,9 @@ const struct tcs_key tcs_keys[] = {
 	    "Prefix put in front of the called number (after strip), e.g. + or a carrier code."),
 	TRK(caller_id, TCS_DIGITS, 0, 0, 0, NULL, NULL, "the caller's own number",
 	    "Calling number presented to the trunk in From (a fixed caller-ID rewrite)."),
+	TRK(acl, TCS_LIST, 0, 0, 0, NULL, NULL, "nobody: every INVITE from it must authenticate",
+	    "Trusted sources: INVITEs from these addresses (IP, IP/bits, or host = the trunk's host "
+	    "when it is an IP address) are routed without digest authentication."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),
@@ -145,6 +156,10 @@ const struct tcs_key tcs_keys[] = {
 	    "Seconds every request from a banned address is refused with 403."),
 	AUT(ban_loopback, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
 	    "Also ban loopback addresses; off because a local front proxy relays every phone from 127.0.0.1."),
+	AUT(digest_algorithms, TCS_ENUMSET, 0, 0, 0, "sha256,md5", digests, NULL,
+	    "Digest algorithms offered in a challenge (one header each, SHA-256 first as RFC 8760 asks)."),
+	AUT(md5_first, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
+	    "List the MD5 challenge first: for phones that take the first challenge and know only MD5."),
 
 	REG(min_expires, TCS_UINT, 0, 1, 86400, "60", NULL, NULL,
 	    "Shortest registration accepted; a REGISTER asking for less gets 423 Interval Too Brief."),
@@ -158,6 +173,14 @@ const struct tcs_key tcs_keys[] = {
 	    "Most contacts per user; a new one then replaces the user's least recently registered."),
 	REG(bindings_file, TCS_STRING, R | PATH, 0, 0, NULL, NULL, "registrations are lost on restart",
 	    "File the registrations are saved to (atomically) and loaded from at start."),
+	REG(keepalive, TCS_ENUM, 0, 0, 0, "options", keepalives, NULL,
+	    "How NAT bindings of registered phones are kept open: options (an OPTIONS to every "
+	    "contact each keepalive_interval), crlf (CRLF pings on TCP connections) or none."),
+	REG(keepalive_interval, TCS_UINT, 0, 5, 3600, "30", NULL, NULL,
+	    "Seconds between keepalives to each registered contact."),
+	REG(udp_max_expires, TCS_UINT, 0, 0, 604800, "0", NULL, "max_expires",
+	    "Longest registration granted over UDP (a short one makes NATed phones refresh, "
+	    "which keeps their NAT binding open); 0 = max_expires."),
 
 	USR(password, TCS_STRING, 0, 0, 0, NULL, NULL, "ha1_md5 and/or ha1_sha256 instead",
 	    "Password for digest authentication (MD5 and SHA-256)."),
@@ -174,7 +197,8 @@ const struct tcs_key tcs_keys[] = {
 
 	{ TCS_ROUTES, "PREFIX", TCS_LIST, TCS_PATTERN, 0, 0, NULL, NULL, 0, 0, NULL,
 	  "Called numbers starting with PREFIX (digits, optional leading +; default = any number) "
-	  "go to the listed targets, tried in order: trunk names, echo or milliwatt." },
+	  "go to the listed targets, tried in order: trunk names, echo, milliwatt, or user:NAME "
+	  "(every registered phone of user NAME rings at once)." },
 	{ TCS_RESPMAP, "CODE", TCS_UINT, TCS_PATTERN, 300, 699, NULL, NULL, 0, 0, NULL,
 	  "A final response CODE received from a trunk is relayed as the given code instead." },
 };

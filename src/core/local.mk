@@ -10,7 +10,7 @@ src_core_libtcore_a_SOURCES = \
 	src/core/config_print.c src/core/config_priv.h src/core/config_snapshot.c \
 	src/core/modules.c src/core/modules.h \
 	src/core/ctl.c src/core/ctl.h \
-	src/core/cdr.c src/core/cdr.h \
+	src/core/cdr.c src/core/cdr.h src/core/cidr.c src/core/cidr.h \
 	src/core/metrics.c src/core/metrics.h
 TCORE_LIBS = src/core/libtcore.a $(JANSSON_LIBS) $(EVENT_LIBS) $(DL_LIBS) $(PTHREAD_LIBS)
 # Writes tandem.conf(5) from the config schema (see doc/local.mk).

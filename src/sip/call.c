@@ -14,7 +14,10 @@
 
 #include "core/cdr.h"
 #include "core/log.h"
+#include "sip/auth.h"
 #include "sip/call.h"
+#include "sip/fork.h"
+#include "sip/regsip.h"
 #include "sip/trunks.h"
 
 struct tcall_table {
@@ -95,6 +98,7 @@ static const char *final_disposition(const struct call *c)
 static void call_free(struct call *c)
 {
 	struct tcall_table *t = c->sip->calls;
+	fork_abandon_all(c);
 	call_cdr(c, final_disposition(c), c->final_code);
 	if (c->trunk_held)
 		trunk_release(c->sip, c->trunk_held);
@@ -154,7 +158,7 @@ void call_cdr(struct call *c, const char *disposition, int code)
 	memset(st, 0, sizeof st);
 	if (c->media)
 		media_session_stats(c->media, st);
-	const char *target = c->trunk ? c->trunk->name :
+	const char *target = c->trunk ? c->trunk->name : c->callee ? c->callee->name :
 			     c->endpoint == MEDIA_ENDPOINT_ECHO ? "echo" :
 			     c->endpoint == MEDIA_ENDPOINT_MILLIWATT ? "milliwatt" : "";
 	struct tcdr_record r = {
@@ -265,6 +269,7 @@ void call_bye(struct call *c, struct tcall_leg *leg, const char *reason)
  * does, nua's transaction timeout ends the leg; a late 200 gets ACK+BYE. */
 void call_cancel_b(struct call *c)
 {
+	fork_abandon_all(c);
 	if (!c->b.nh || c->b.gone || c->b.bye_sent)
 		return;
 	if (!c->b.got_provisional) {
@@ -515,32 +520,39 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 /* The current B leg is given up on but its INVITE may still be answered:
  * it lives on as an orphan that CANCELs as soon as it may and ACK+BYEs a
  * late 200, so no ghost call is left on the trunk. */
+void call_orphan_handle(struct tsip *s, nua_handle_t *nh, bool got_provisional, bool bye_sent)
+{
+	struct tcall_table *t = s->calls;
+	struct tcall_leg *o = calloc(1, sizeof *o);
+	if (!o) {
+		nua_handle_bind(nh, NULL);
+		nua_handle_destroy(nh);
+		return;
+	}
+	o->which = MEDIA_LEG_B;
+	o->nh = nh;
+	o->got_provisional = got_provisional;
+	o->bye_sent = bye_sent;
+	nua_handle_bind(o->nh, o);
+	if (o->got_provisional && !o->bye_sent) {
+		o->bye_sent = true;
+		nua_cancel(o->nh, TAG_END());
+	}
+	o->onext = t->orphans;
+	if (t->orphans)
+		t->orphans->oprev = o;
+	t->orphans = o;
+}
+
 static void orphan_b(struct call *c)
 {
-	struct tcall_table *t = c->sip->calls;
 	if (c->trunk_held) {
 		trunk_release(c->sip, c->trunk_held);
 		c->trunk_held = NULL;
 	}
-	struct tcall_leg *o = c->b.nh ? calloc(1, sizeof *o) : NULL;
-	if (o) {
-		o->which = MEDIA_LEG_B;
-		o->nh = c->b.nh;
-		o->got_provisional = c->b.got_provisional;
-		o->bye_sent = c->b.bye_sent;
-		nua_handle_bind(o->nh, o);
-		if (o->got_provisional && !o->bye_sent) {
-			o->bye_sent = true;
-			nua_cancel(o->nh, TAG_END());
-		}
-		o->onext = t->orphans;
-		if (t->orphans)
-			t->orphans->oprev = o;
-		t->orphans = o;
-	} else if (c->b.nh) {
-		nua_handle_bind(c->b.nh, NULL);
-		nua_handle_destroy(c->b.nh);
-	}
+	fork_abandon_all(c);
+	if (c->b.nh)
+		call_orphan_handle(c->sip, c->b.nh, c->b.got_provisional, c->b.bye_sent);
 	memset(&c->b, 0, sizeof c->b);
 	c->b.call = c;
 	c->b.which = MEDIA_LEG_B;
@@ -603,6 +615,7 @@ int call_failover(struct call *c, const char *why)
 	call_timers_stop(c);
 	media_session_offer_rejected(c->media, MEDIA_LEG_B);
 	c->target = i;
+	c->callee = NULL;
 	c->attempt++;
 	clock_gettime(CLOCK_REALTIME, &c->ts_attempt);
 	c->trunk = r->targets[i].trunk;
@@ -658,8 +671,13 @@ static void start_call(struct call *c, const char *sdp, size_t sdp_len)
 	c->a_late_offer = !sdp;
 	if (rc < 0 || !out.sdp)
 		goto media_failed;
-	rc = call_invite_b(c, &out);
+	rc = c->callee ? fork_start(c, &out) : call_invite_b(c, &out);
 	media_sdp_clear(&out);
+	if (rc == -ENOENT) {
+		call_fail_a(c, 480, NULL, "the user has no registered phone");
+		c->state = CS_TERMINATING;
+		return;
+	}
 	if (rc < 0) {
 		call_fail_a(c, 500, NULL, "cannot create the outbound leg");
 		c->state = CS_TERMINATING;
@@ -693,6 +711,61 @@ static bool accepts_sdp(sip_accept_t const *ac)
 	return false;
 }
 
+/* Where a called number goes. A user's number (or name) rings the user's
+ * phones, unless a route names exactly that number (then the route decides,
+ * e.g. `201 = user:alice, voicemail`); everything else follows the routes.
+ * The first target that can take a call now is picked: trunks that are down
+ * or full and users with no registered phone are skipped. 0, or -1 when the
+ * INVITE was rejected. */
+static int route_invite(struct tsip *s, const char *called, const struct tconf_route **rp,
+			struct tconf_target *direct, const struct tconf_target **tgp,
+			nua_handle_t *nh, sip_t const *sip)
+{
+	const tconf_t *conf = s->conf;
+	const struct tconf_route *r = tconf_route_lookup(conf, called);
+	const struct tconf_user *u = NULL;
+	if (!r || strcmp(r->prefix, called))
+		u = tconf_user_by_number(conf, called);
+	if (!u && (!r || strcmp(r->prefix, called)))
+		u = tconf_user(conf, called);
+	const struct treg_binding *b;
+	if (u) {
+		if (!tregsip_lookup(s, u, &b, 1)) {
+			reject(s, nh, sip, 480, "Temporarily Unavailable", "the user has no registered phone");
+			return -1;
+		}
+		direct->user = u;
+		*rp = NULL;
+		*tgp = direct;
+		return 0;
+	}
+	if (!r || r->ntargets == 0) {
+		reject(s, nh, sip, 404, "Not Found", "no route");
+		return -1;
+	}
+	size_t ti;
+	const char *busy = NULL;
+	bool unregistered = false;
+	for (ti = 0; ti < r->ntargets; ti++) {
+		const struct tconf_target *t = &r->targets[ti];
+		if (t->kind == TCONF_TARGET_TRUNK ? trunk_usable(s, t->trunk, &busy) :
+		    t->kind != TCONF_TARGET_USER || tregsip_lookup(s, t->user, &b, 1))
+			break;
+		if (t->kind == TCONF_TARGET_USER)
+			unregistered = true;
+	}
+	if (ti == r->ntargets) {
+		if (unregistered && !busy)
+			reject(s, nh, sip, 480, "Temporarily Unavailable", "the user has no registered phone");
+		else
+			reject(s, nh, sip, 503, "Service Unavailable", busy ? busy : "no usable trunk");
+		return -1;
+	}
+	*rp = r;
+	*tgp = &r->targets[ti];
+	return 0;
+}
+
 static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip)
 {
 	const tconf_t *conf = s->conf;
@@ -708,6 +781,18 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		LOG_INFO("INVITE refused: 503 (%s)", s->stopping ? "shutting down" : "draining");
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(s->nua),
 			    SIPTAG_RETRY_AFTER_STR(TSIP_RETRY_AFTER), TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
+	/* Never a free call: a source that is not trusted must be a user */
+	struct tsip_src src;
+	const struct tconf_trunk *from_trunk = NULL;
+	const struct tconf_user *from_user = NULL;
+	if (tsip_request_source(s, sip, &src) < 0) {
+		reject(s, nh, sip, 500, "Server Internal Error", "no source address");
+		return;
+	}
+	if (tauth_check(s, nh, sip, &src, true, &from_trunk, &from_user) == TAUTH_ANSWERED) {
 		nua_handle_destroy(nh);
 		return;
 	}
@@ -735,24 +820,16 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		reject(s, nh, sip, 484, "Address Incomplete", "no number in the Request-URI");
 		return;
 	}
-	const struct tconf_route *r = tconf_route_lookup(conf, called);
-	if (!r || r->ntargets == 0) {
-		reject(s, nh, sip, 404, "Not Found", "no route");
+	if (from_user && !from_user->allow_international &&
+	    (called[0] == '+' || !strncmp(called, "00", 2))) {
+		reject(s, nh, sip, 403, "International Calls Not Allowed", "allow_international = no");
 		return;
 	}
-	/* the first target that can take a call: trunks that are down or full
-	 * are skipped, and with none left the caller hears 503 at once */
-	size_t ti;
-	const char *busy = NULL;
-	for (ti = 0; ti < r->ntargets; ti++)
-		if (r->targets[ti].kind != TCONF_TARGET_TRUNK ||
-		    trunk_usable(s, r->targets[ti].trunk, &busy))
-			break;
-	if (ti == r->ntargets) {
-		reject(s, nh, sip, 503, "Service Unavailable", busy ? busy : "no usable trunk");
+	const struct tconf_route *r = NULL;
+	const struct tconf_target *tg = NULL;
+	struct tconf_target direct = { TCONF_TARGET_USER, NULL, NULL };
+	if (route_invite(s, called, &r, &direct, &tg, nh, sip) < 0)
 		return;
-	}
-	const struct tconf_target *tg = &r->targets[ti];
 
 	struct call *c = call_new(s, nh);
 	if (!c) {
@@ -761,14 +838,20 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	}
 	snprintf(c->called, sizeof c->called, "%s", called);
 	copy_user(c->caller, sizeof c->caller, sip->sip_from ? sip->sip_from->a_url : NULL);
+	if (from_user)
+		/* a user calls as its own number: no spoofing of another's */
+		snprintf(c->caller, sizeof c->caller, "%s",
+			 from_user->number ? from_user->number : from_user->name);
+	c->from_user = from_user;
 	c->ev.sip = sip;
 	c->ev.leg = &c->a;
 	c->endpoint = tg->kind == TCONF_TARGET_ECHO ? MEDIA_ENDPOINT_ECHO :
 		      tg->kind == TCONF_TARGET_MILLIWATT ? MEDIA_ENDPOINT_MILLIWATT : MEDIA_ENDPOINT_NONE;
 	c->trunk = tg->kind == TCONF_TARGET_TRUNK ? tg->trunk : NULL;
+	c->callee = tg->kind == TCONF_TARGET_USER ? tg->user : NULL;
 	c->route = r;
-	c->target = ti;
-	if (sdp && c->trunk) {
+	c->target = r ? (size_t)(tg - r->targets) : 0;
+	if (sdp && (c->trunk || c->callee)) {
 		c->a_offer = malloc(sdp_len + 1);
 		if (c->a_offer) {
 			memcpy(c->a_offer, sdp, sdp_len);
@@ -866,6 +949,10 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 	c->ev.sdp = body_sdp(sip, &sdp_len);
 	c->ev.sdp_len = sdp_len;
 
+	if (leg->fork) {
+		fork_on_event(c, leg, event, status, tags);
+		return;
+	}
 	bool is_a = leg == &c->a;
 	switch (event) {
 	case nua_i_invite:
@@ -959,7 +1046,7 @@ static void list_calls(tsip_t *s, void *arg)
 		memset(st, 0, sizeof st);
 		if (c->media)
 			media_session_stats(c->media, st);
-		const char *target = c->trunk ? c->trunk->name :
+		const char *target = c->trunk ? c->trunk->name : c->callee ? c->callee->name :
 				     c->endpoint == MEDIA_ENDPOINT_ECHO ? "echo" : "milliwatt";
 		json_array_append_new(arr, json_pack(
 			"{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:o}",
@@ -969,7 +1056,7 @@ static void list_calls(tsip_t *s, void *arg)
 			"connected_s", (json_int_t)(c->t_answer ? now - c->t_answer : 0),
 			"codec", st[0].codec,
 			"leg_a", leg_json(&st[0], "sip"),
-			"leg_b", leg_json(&st[1], c->trunk ? "sip" : target)));
+			"leg_b", leg_json(&st[1], c->trunk || c->callee ? "sip" : target)));
 	}
 }
 

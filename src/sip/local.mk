@@ -7,5 +7,7 @@ src_sip_libtsip_a_SOURCES = \
 	src/sip/sip_metrics.c src/sip/sip_metrics.h \
 	src/sip/digest.c src/sip/digest.h src/sip/nonce.c src/sip/nonce.h \
 	src/sip/banlist.c src/sip/banlist.h \
-	src/sip/registrar.c src/sip/registrar_file.c src/sip/registrar.h
+	src/sip/registrar.c src/sip/registrar_file.c src/sip/registrar.h \
+	src/sip/auth.c src/sip/auth.h src/sip/regsip.c src/sip/regsip.h \
+	src/sip/fork.c src/sip/fork.h
 TSIP_LIBS = src/sip/libtsip.a $(SOFIA_LIBS) $(SSL_LIBS)

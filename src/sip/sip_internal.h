@@ -34,6 +34,8 @@ struct tcall_leg;
 struct tcall_table;
 struct trunk_table;
 struct tcdr;
+struct tauth;
+struct tregsip;
 
 #define TSIP_NRESULTS 500           /* final response codes 200..699 (metrics) */
 
@@ -51,6 +53,8 @@ struct tsip {
 	struct tcall_table *calls;  /* the call core's state */
 	struct trunk_table *trunks; /* live trunk state (trunks.c) */
 	struct tcdr *cdr;           /* call records, or NULL (owned; follows conf) */
+	struct tauth *auth;         /* nonces and bans (auth.c) */
+	struct tregsip *reg;        /* registrar: bindings, keepalives (regsip.c) */
 
 	/* start-up handshake with tsip_start() */
 	pthread_mutex_t start_lock;

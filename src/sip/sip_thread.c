@@ -4,6 +4,7 @@
 #include "sip/sip_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,11 @@
 
 #include "core/cdr.h"
 #include "core/log.h"
+#include "sip/auth.h"
+#include "sip/regsip.h"
 #include "sip/trunks.h"
 
-#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
+#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REGISTER"
 
 /* How long SIGTERM waits for BYEs to be answered before nua_shutdown. */
 #define STOP_GRACE_MS 3000
@@ -71,9 +74,12 @@ static void nua_callback(nua_event_t event, int status, char const *phrase,
 		answer_options(s, nh);
 		return;
 	case nua_r_options:
-		if (trunks_on_options(s, nh, status))
+		if (tregsip_on_options(s, nh, status) || trunks_on_options(s, nh, status))
 			return;
 		break;
+	case nua_i_register:
+		tregsip_on_register(s, nh, sip);
+		return;
 	case nua_r_shutdown:
 		if (status >= 200) {
 			LOG_INFO("sip: stack shut down (%d %s)", status, phrase);
@@ -123,7 +129,7 @@ static int stack_create(struct tsip *s)
 
 	s->nua = nua_create(s->root, nua_callback, s,
 			    NUTAG_URL(url),
-			    NUTAG_APPL_METHOD("OPTIONS, UPDATE"),
+			    NUTAG_APPL_METHOD("OPTIONS, UPDATE, REGISTER"),
 			    NUTAG_MEDIA_ENABLE(0),       /* SDP is ours, not soa's */
 			    NUTAG_AUTOANSWER(0),
 			    NUTAG_AUTOACK(1),
@@ -136,6 +142,11 @@ static int stack_create(struct tsip *s)
 			    SIPTAG_USER_AGENT_STR(c->general.user_agent && *c->general.user_agent ?
 						  c->general.user_agent : "tandem"),
 			    NTATAG_UDP_MTU(65535),
+			    /* registered phones' TCP connections stay open for calls to
+			     * them; with keepalive = crlf they are pinged (RFC 5626) */
+			    TPTAG_IDLE(UINT_MAX),
+			    TAG_IF(c->registrar.keepalive == TCONF_KA_CRLF,
+				   TPTAG_KEEPALIVE(c->registrar.keepalive_interval * 1000u)),
 			    TAG_END());
 	if (!s->nua) {
 		LOG_ERR("sip: cannot listen on %s: %s (is another process using port %u on %s?)",
@@ -192,7 +203,7 @@ static void *sip_main(void *arg)
 	s->q_reg = su_root_register(s->root, s->q_wait, queue_wakeup, NULL, 0);
 	cdr_follow_conf(s);
 	if (s->q_reg < 0 || (rc = tcall_table_new(s)) < 0 || (rc = stack_create(s)) < 0 ||
-	    (rc = trunks_init(s)) < 0) {
+	    (rc = trunks_init(s)) < 0 || (rc = tauth_init(s)) < 0 || (rc = tregsip_init(s)) < 0) {
 		set_start_state(s, s->q_reg < 0 ? -ENOMEM : rc);
 		goto out;
 	}
@@ -201,6 +212,8 @@ static void *sip_main(void *arg)
 
 out:
 	stop_timers_free(s);
+	tregsip_free(s);
+	tauth_free(s);
 	trunks_free(s);
 	if (s->nua)
 		nua_destroy(s->nua);
@@ -348,6 +361,8 @@ static void do_set_conf(void *arg)
 	cs->s->conf = cs->next;
 	tconf_unref(old);
 	cdr_follow_conf(cs->s);
+	tauth_follow_conf(cs->s);
+	tregsip_follow_conf(cs->s);
 	free(cs);
 }
 

@@ -70,5 +70,7 @@ struct json_t;
 struct json_t *tsip_calls_json(tsip_t *s);
 /* The configured trunks with their live state (for `tandemctl trunks`). */
 struct json_t *tsip_trunks_json(tsip_t *s);
+/* The registered contacts of users (for `tandemctl registrations`). */
+struct json_t *tsip_registrations_json(tsip_t *s);
 
 #endif
