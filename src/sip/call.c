@@ -889,8 +889,9 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		c->state = CS_TERMINATING;
 		return;
 	}
-	LOG_INFO("call %s: INVITE %s -> %s (%s)", c->id, c->caller, c->called,
-		 c->trunk ? c->trunk->name : c->endpoint == MEDIA_ENDPOINT_ECHO ? "echo" : "milliwatt");
+	LOG_INFO("call %s: INVITE %s -> %s (%s%s)", c->id, c->caller, c->called,
+		 c->callee ? "user " : "", c->trunk ? c->trunk->name : c->callee ? c->callee->name :
+		 c->endpoint == MEDIA_ENDPOINT_ECHO ? "echo" : "milliwatt");
 	start_call(c, sdp, sdp_len);
 }
 
