@@ -19,6 +19,8 @@
  *     -U          after a REGISTER over TCP, wait on the same connection for
  *                 an INVITE and answer it (180, 200 with SDP), then its BYE
  *     -w MS       wait for each response at most MS ms (default 3000)
+ *     -L IP       local address (default 127.0.0.1)
+ *     -Z          REGISTER with "Contact: *" (remove every binding; use -e 0)
  *
  * Output, one line per event:
  *   "challenge ALG[,ALG...][ stale]" for a 401/407 (algorithms in header order)
@@ -50,7 +52,7 @@
 static struct {
 	const char *host, *method, *user, *pass, *number, *instance;
 	int port, lport, cport, expires, wait_ms, stale_wait;
-	bool tcp, nocred, replay, uas;
+	bool tcp, nocred, replay, uas, star;
 	enum tdigest_alg alg;
 } o = { .method = "REGISTER", .user = "alice", .pass = "secret", .number = "600",
 	.expires = 120, .wait_ms = 3000, .alg = TDIGEST_SHA256 };
@@ -184,6 +186,8 @@ static void build(char *m, size_t cap, const char *method, const char *auth, con
 	snprintf(contact, sizeof contact, "<sip:%s@%s:%d;transport=%s>%s%s%s", o.user, lip, o.cport,
 		 o.tcp ? "tcp" : "udp", o.instance ? ";+sip.instance=\"<urn:uuid:" : "",
 		 o.instance ? o.instance : "", o.instance ? ">\";reg-id=1" : "");
+	if (o.star && !strcmp(method, "REGISTER"))
+		snprintf(contact, sizeof contact, "*");
 	if (!strcmp(method, "REGISTER"))
 		snprintf(extra, sizeof extra, "Expires: %d\r\n", o.expires);
 	if (!strcmp(method, "INVITE"))
@@ -331,7 +335,7 @@ static int serve_invite(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: sipauth [-m METHOD] [-u USER] [-p PASS] [-a md5|sha256] [-t] [-l PORT] "
-		"[-c PORT] [-e SECS] [-i ID] [-s NUMBER] [-n] [-r] [-W SECS] [-U] [-w MS] HOST PORT\n");
+		"[-c PORT] [-e SECS] [-i ID] [-s NUMBER] [-n] [-r] [-W SECS] [-U] [-w MS] [-L IP] [-Z] HOST PORT\n");
 	return 1;
 }
 
@@ -361,7 +365,7 @@ static int open_socket(void)
 int main(int argc, char **argv)
 {
 	int ch;
-	while ((ch = getopt(argc, argv, "m:u:p:a:tl:c:e:i:s:nrW:Uw:")) != -1) {
+	while ((ch = getopt(argc, argv, "m:u:p:a:tl:c:e:i:s:nrW:Uw:L:Z")) != -1) {
 		switch (ch) {
 		case 'm': o.method = optarg; break;
 		case 'u': o.user = optarg; break;
@@ -378,6 +382,8 @@ int main(int argc, char **argv)
 		case 'W': o.stale_wait = atoi(optarg); break;
 		case 'U': o.uas = true; break;
 		case 'w': o.wait_ms = atoi(optarg); break;
+		case 'L': snprintf(lip, sizeof lip, "%s", optarg); break;
+		case 'Z': o.star = true; break;
 		default: return usage();
 		}
 	}
@@ -398,8 +404,11 @@ int main(int argc, char **argv)
 	int st = transact(m, resp, sizeof resp, o.method);
 	if (st < 0)
 		return 2;
-	if (st != 401 && st != 407)
+	if (st != 401 && st != 407) {
+		if (inv)
+			ack_bye(resp, st < 300);
 		return 0;
+	}
 	print_challenge(resp, st == 407);
 	if (inv)
 		ack_bye(resp, false);
