@@ -167,6 +167,9 @@ static int find_credentials(struct tsip *s, msg_auth_t const *au, struct tdigest
 	char buf[2048];
 	int err = -ENOENT;
 	for (; au; au = au->au_next) {
+		/* another scheme is someone else's business (RFC 4475 s.3.3.7) */
+		if (!au->au_scheme || strcasecmp(au->au_scheme, "Digest"))
+			continue;
 		issize_t n = msg_header_field_e(buf, sizeof buf, (msg_header_t const *)au, 0);
 		if (n <= 0 || (size_t)n >= sizeof buf) {
 			err = -E2BIG;

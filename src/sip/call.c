@@ -711,6 +711,16 @@ static bool accepts_sdp(sip_accept_t const *ac)
 	return false;
 }
 
+/* Calls from or to user 'name' now (max_calls). */
+static unsigned user_calls(struct tsip *s, const char *name)
+{
+	unsigned n = 0;
+	for (struct call *c = s->calls->head; c; c = c->next)
+		n += (c->from_user && !strcmp(c->from_user->name, name)) ||
+		     (c->callee && !strcmp(c->callee->name, name));
+	return n;
+}
+
 /* Where a called number goes. A user's number (or name) rings the user's
  * phones, unless a route names exactly that number (then the route decides,
  * e.g. `201 = user:alice, voicemail`); everything else follows the routes.
@@ -825,11 +835,20 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		reject(s, nh, sip, 403, "International Calls Not Allowed", "allow_international = no");
 		return;
 	}
+	if (from_user && from_user->max_calls && user_calls(s, from_user->name) >= from_user->max_calls) {
+		reject(s, nh, sip, 403, "Call Limit Reached", "the caller's max_calls are in use");
+		return;
+	}
 	const struct tconf_route *r = NULL;
 	const struct tconf_target *tg = NULL;
 	struct tconf_target direct = { TCONF_TARGET_USER, NULL, NULL };
 	if (route_invite(s, called, &r, &direct, &tg, nh, sip) < 0)
 		return;
+	if (tg->kind == TCONF_TARGET_USER && tg->user->max_calls &&
+	    user_calls(s, tg->user->name) >= tg->user->max_calls) {
+		reject(s, nh, sip, 486, "Busy Here", "the user's max_calls are in use");
+		return;
+	}
 
 	struct call *c = call_new(s, nh);
 	if (!c) {

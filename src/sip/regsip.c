@@ -24,6 +24,7 @@ struct tregsip {
 	treg_t *store;
 	su_timer_t *tick;
 	uint64_t saved_gen;
+	bool save_failed;           /* said once until a save works again */
 	time_t next_keepalive;
 	unsigned ka_out;            /* keepalive OPTIONS in flight */
 };
@@ -41,12 +42,13 @@ static void save(struct tsip *s)
 	if (!path || treg_generation(r->store) == r->saved_gen)
 		return;
 	int rc = treg_save(r->store, path);
-	if (rc < 0) {
+	r->saved_gen = treg_generation(r->store);   /* retried at the next change */
+	if (rc < 0 && !r->save_failed)
 		LOG_ERR("registrar: cannot save the bindings to %s: %s (registrations would be lost "
 			"on restart; check the directory exists and is writable)", path, strerror(-rc));
-		return;
-	}
-	r->saved_gen = treg_generation(r->store);
+	else if (rc == 0 && r->save_failed)
+		LOG_NOTICE("registrar: bindings saved to %s again", path);
+	r->save_failed = rc < 0;
 }
 
 int tregsip_init(struct tsip *s)
