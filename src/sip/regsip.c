@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/su_tagarg.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
 #include "core/log.h"
@@ -101,6 +102,11 @@ void tregsip_follow_conf(struct tsip *s)
 	const struct tconf_registrar *rc = &s->conf->registrar;
 	if (s->reg)
 		treg_set_expires(s->reg->store, rc->min_expires, rc->max_expires, rc->default_expires);
+	/* CRLF pings on TCP connections are tport's (set at start, and here on reload) */
+	if (s->nua)
+		nua_set_params(s->nua, TPTAG_KEEPALIVE(rc->keepalive == TCONF_KA_CRLF ?
+						       rc->keepalive_interval * 1000u : 0),
+			       TAG_END());
 }
 
 void tregsip_next_hop(const struct treg_binding *b, char *buf, size_t len)

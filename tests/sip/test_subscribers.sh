@@ -179,6 +179,14 @@ sipp_wait "$KAP"; rc=$?
 tl_eq "a registered phone behind NAT gets OPTIONS keepalives at its source port (2 seen)" "$rc" 0
 [ $rc -ne 0 ] && sipp_why keepalive
 
+# keepalive = crlf (a reload): tport pings phones' TCP connections with CRLF
+sed -i 's/^keepalive = options$/keepalive = crlf/' "$C/tandem.conf"
+tl_ctl reload >/dev/null
+out=$("$SIPAUTH" -t -K 12 -u carol -p carol-pw 127.0.0.1 "$P" | tail -1)
+n=${out#crlf }
+tl_check "keepalive = crlf: CRLF pings on the phone's TCP connection every 5 s ($out in 12 s)" \
+	test "${n:-0}" -ge 2
+
 # --- tandemctl registrations ---------------------------------------------------------
 tl_check "tandemctl registrations (table) shows user, contact, received, transport, expires, user agent" \
 	bash -c '"$1" -s "$2" registrations | head -1 | grep -q "USER.*CONTACT.*RECEIVED.*TRANSPORT.*EXPIRES.*USER_AGENT"' \

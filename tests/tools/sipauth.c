@@ -21,6 +21,8 @@
  *     -w MS       wait for each response at most MS ms (default 3000)
  *     -L IP       local address (default 127.0.0.1)
  *     -Z          REGISTER with "Contact: *" (remove every binding; use -e 0)
+ *     -K SECS     after a REGISTER over TCP, stay connected SECS and print
+ *                 "crlf N": the CRLF keepalives received (RFC 5626 s.4.4.1)
  *
  * Output, one line per event:
  *   "challenge ALG[,ALG...][ stale]" for a 401/407 (algorithms in header order)
@@ -51,7 +53,7 @@
 
 static struct {
 	const char *host, *method, *user, *pass, *number, *instance;
-	int port, lport, cport, expires, wait_ms, stale_wait;
+	int port, lport, cport, expires, wait_ms, stale_wait, crlf_wait;
 	bool tcp, nocred, replay, uas, star;
 	enum tdigest_alg alg;
 } o = { .method = "REGISTER", .user = "alice", .pass = "secret", .number = "600",
@@ -64,7 +66,8 @@ static size_t rlen;
 static unsigned cseq = 1;
 static char callid[64], ftag[32], lip[32] = "127.0.0.1";
 static char last_branch[32];
-static bool ack_same_branch;    /* the ACK of a non-2xx is part of the INVITE's transaction */
+static bool ack_same_branch;
+static unsigned crlf_seen;    /* the ACK of a non-2xx is part of the INVITE's transaction */
 
 static int send_msg(const char *m)
 {
@@ -110,6 +113,9 @@ static int recv_msg(char *out, size_t cap, int ms)
 			while (rlen >= 2 && rbuf[0] == '\r' && rbuf[1] == '\n') {
 				memmove(rbuf, rbuf + 2, rlen - 2);
 				rlen -= 2;
+				crlf_seen++;
+				/* a pong (single CRLF) keeps the server's ping happy */
+				send(fd, "\r\n", 2, MSG_NOSIGNAL);
 			}
 		} else {
 			ssize_t n = recv(fd, out, cap - 1, 0);
@@ -365,7 +371,7 @@ static int open_socket(void)
 int main(int argc, char **argv)
 {
 	int ch;
-	while ((ch = getopt(argc, argv, "m:u:p:a:tl:c:e:i:s:nrW:Uw:L:Z")) != -1) {
+	while ((ch = getopt(argc, argv, "m:u:p:a:tl:c:e:i:s:nrW:Uw:L:ZK:")) != -1) {
 		switch (ch) {
 		case 'm': o.method = optarg; break;
 		case 'u': o.user = optarg; break;
@@ -384,6 +390,7 @@ int main(int argc, char **argv)
 		case 'w': o.wait_ms = atoi(optarg); break;
 		case 'L': snprintf(lip, sizeof lip, "%s", optarg); break;
 		case 'Z': o.star = true; break;
+		case 'K': o.crlf_wait = atoi(optarg); break;
 		default: return usage();
 		}
 	}
@@ -439,5 +446,11 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (o.uas && o.tcp && st >= 200 && st < 300)
 		return serve_invite();
+	if (o.crlf_wait && o.tcp) {
+		time_t end = time(NULL) + o.crlf_wait;
+		while (time(NULL) < end)
+			recv_msg(resp, sizeof resp, 500);
+		printf("crlf %u\n", crlf_seen);
+	}
 	return 0;
 }

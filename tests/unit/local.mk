@@ -73,3 +73,9 @@ check_PROGRAMS += tests/unit/test_registrar
 tests_unit_test_registrar_SOURCES = tests/unit/test_registrar.c
 tests_unit_test_registrar_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_registrar_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
+
+# Trusted-source ranges (core/cidr.c) and the subscriber config keys.
+check_PROGRAMS += tests/unit/test_cidr
+tests_unit_test_cidr_SOURCES = tests/unit/test_cidr.c
+tests_unit_test_cidr_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_cidr_LDADD = $(TCORE_LIBS) $(CHECK_LIBS)
