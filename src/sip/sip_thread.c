@@ -129,7 +129,10 @@ static int stack_create(struct tsip *s)
 
 	s->nua = nua_create(s->root, nua_callback, s,
 			    NUTAG_URL(url),
-			    NUTAG_APPL_METHOD("OPTIONS, UPDATE, REGISTER"),
+			    /* REGISTER needs no entry here: nua hands every REGISTER to
+			     * us (nua_i_register). Adding it made sofia 1.12.11's
+			     * msg_params_join read past its list (seen under ASan). */
+			    NUTAG_APPL_METHOD("OPTIONS, UPDATE"),
 			    NUTAG_MEDIA_ENABLE(0),       /* SDP is ours, not soa's */
 			    NUTAG_AUTOANSWER(0),
 			    NUTAG_AUTOACK(1),
