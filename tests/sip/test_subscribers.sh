@@ -101,17 +101,23 @@ tl_ctl reload >/dev/null
 sipp_fg reg_sipp reg_auth.xml "127.0.0.1:$P" -s alice -au alice -ap secret -key expires 120 -m 1; rc=$?
 tl_eq "sipp registers with its own MD5 digest ([auth] md5_first = yes)" "$rc" 0
 [ $rc -ne 0 ] && sipp_why reg_sipp
+tl_check "the 200 lists the registered contact with its expiry" \
+	grep -qE "^Contact: <sip:alice@127.0.0.1:[0-9]+;transport=UDP>;expires=120" "$TL_TMP/reg_sipp.msg"
 
 # --- registrar: bounds, multiple contacts, un-register --------------------------
-out=$(auth -u carol -p carol-pw -e 10 | tail -1)
+out=$(SIPAUTH_DEBUG=1 "$SIPAUTH" -u carol -p carol-pw -e 10 127.0.0.1 "$P" 2>"$TL_TMP/423.txt" | tail -1)
 tl_eq "Expires below min_expires (30): 423 Interval Too Brief" "$out" "423 REGISTER"
+tl_check "the 423 says Min-Expires: 30" grep -q "^Min-Expires: 30" "$TL_TMP/423.txt"
 auth -u carol -p carol-pw -e 99999 -l "$(tl_port)" -c 41001 >/dev/null
 e=$(regs '[.registrations[] | select(.user=="carol")][0].expires')
 tl_check "Expires above max_expires is lowered to 600 (granted $e)" test "${e:-0}" -le 600 -a "${e:-0}" -gt 590
 CP=$(tl_port)
-auth -u carol -p carol-pw -e 300 -l "$CP" -c 41002 -i 0d5a-carol >/dev/null
+SIPAUTH_DEBUG=1 "$SIPAUTH" -u carol -p carol-pw -e 300 -l "$CP" -c 41002 -i 0d5a-carol 127.0.0.1 "$P" \
+	>/dev/null 2>"$TL_TMP/two.txt"
 n=$(regs '[.registrations[] | select(.user=="carol")] | length')
 tl_eq "two contacts of one user are both registered" "$n" 2
+n=$(grep "^Contact:" "$TL_TMP/two.txt" | grep -o "expires=" | wc -l)   # only the 200 has expires=
+tl_eq "the 200 lists both contacts, each with its expiry" "$n" 2
 # the same instance from a new address replaces its binding (RFC 5626)
 out=$(auth -u carol -p carol-pw -e 300 -l "$(tl_port)" -c 41003 -i 0d5a-carol | tail -1)
 n=$(regs '[.registrations[] | select(.user=="carol")] | length')
@@ -156,6 +162,18 @@ early=$(awk '/^SIP\/2.0 183/ { f = 1 } f && /^m=audio/ { print "yes"; exit } /^S
 	"$TL_TMP/fork_caller.msg")
 tl_eq "the caller got the early media (183 with SDP) before the 200" "$early" "yes"
 tl_check "the loser was cancelled" grep -q "^CANCEL " "$TL_TMP/fork_loser.msg"
+
+# The caller gives up while both phones ring: each gets a CANCEL.
+PH3=$(tl_port); PH4=$(tl_port)
+auth -u carol -p carol-pw -l "$PH3" -c 41041 >/dev/null
+auth -u carol -p carol-pw -l "$PH4" -c 41042 >/dev/null
+SIPP_PORT=$PH3 sipp_bg ring1 uas_cancel.xml -m 1; R1=$SIPP_PID
+SIPP_PORT=$PH4 sipp_bg ring2 uas_cancel.xml -m 1; R2=$SIPP_PID
+sipp_fg cancel_caller uac_cancel.xml "127.0.0.1:$P" -i 127.0.0.2 -s 203 -key mport "$(tl_port)" -m 1; rc=$?
+tl_eq "the caller cancels while carol's two phones ring: 200 and 487" "$rc" 0
+sipp_wait "$R1"; r1=$?; sipp_wait "$R2"; r2=$?
+tl_eq "both ringing phones got CANCEL (200, 487, ACK)" "$r1 $r2" "0 0"
+auth -u carol -p carol-pw -e 0 -Z >/dev/null
 
 # TCP: the phone keeps its connection; the call comes back over it (sipauth
 # has no listening socket at all).
