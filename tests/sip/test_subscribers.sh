@@ -144,10 +144,16 @@ auth -u bob -p pw2 -l "$PH2" -c 41012 >/dev/null
 rcv=$(regs "[.registrations[] | select(.user==\"bob\" and .received==\"127.0.0.1:$PH1\")][0].contact")
 tl_eq "the binding keeps the NATed contact and the address it came from" \
 	"$rcv" "sip:bob@127.0.0.1:41011;transport=udp"
-SIPP_PORT=$PH1 sipp_bg fork_loser uas_fork_loser.xml -key mport "$(tl_port)" -m 1; LP=$SIPP_PID
-SIPP_PORT=$PH2 sipp_bg fork_winner uas_fork_winner.xml -key mport "$(tl_port)" -key mfile "$TL_TMP/mb" -m 1; WP=$SIPP_PID
-sipp_fg fork_caller uac_basic.xml "127.0.0.1:$P" -i 127.0.0.2 -s 202 -key mport "$(tl_port)" \
-	-key mfile "$TL_TMP/ma" -d 1500 -m 1; rc=$?
+# RTP: the winner's media port echoes, the loser's only listens; the caller
+# sends a 1000 Hz tone once answered and must hear it back from the winner.
+LM=$(tl_port); WM=$(tl_port); PA=$(tl_port)
+probe_start fork_loser_rtp -l "$LM" -n 0 -d 8000; LPR=$PROBE_PID
+probe_start fork_winner_rtp -l "$WM" -n 0 -E -d 8000; WPR=$PROBE_PID
+probe_start fork_caller_rtp -l "$PA" -r "@$TL_TMP/ma" -n 100 -f 1000 -d 600; CPR=$PROBE_PID
+SIPP_PORT=$PH1 sipp_bg fork_loser uas_fork_loser.xml -key mport "$LM" -m 1; LP=$SIPP_PID
+SIPP_PORT=$PH2 sipp_bg fork_winner uas_fork_winner.xml -key mport "$WM" -m 1; WP=$SIPP_PID
+sipp_fg fork_caller uac_basic.xml "127.0.0.1:$P" -i 127.0.0.2 -s 202 -key mport "$PA" \
+	-key mfile "$TL_TMP/ma" -d 3500 -m 1; rc=$?
 tl_eq "a trusted carrier's call to 202 is answered by one of bob's two phones" "$rc" 0
 [ $rc -ne 0 ] && sipp_why fork_caller
 sipp_wait "$LP"; rc=$?
@@ -162,6 +168,11 @@ early=$(awk '/^SIP\/2.0 183/ { f = 1 } f && /^m=audio/ { print "yes"; exit } /^S
 	"$TL_TMP/fork_caller.msg")
 tl_eq "the caller got the early media (183 with SDP) before the 200" "$early" "yes"
 tl_check "the loser was cancelled" grep -q "^CANCEL " "$TL_TMP/fork_loser.msg"
+wait "$CPR" "$WPR" "$LPR"
+r=$(probe_val fork_caller_rtp recv); f=$(probe_val fork_caller_rtp freq)
+tl_check "after the answer the caller's audio goes to the winner and back ($r packets, ${f:-none} Hz)" \
+	bash -c '[ "${1:-0}" -ge 90 ] && [ "${2%.*}" -ge 995 ] && [ "${2%.*}" -le 1005 ]' _ "$r" "${f:-0}"
+tl_eq "the cancelled phone got no RTP" "$(probe_val fork_loser_rtp recv)" 0
 
 # The caller gives up while both phones ring: each gets a CANCEL.
 PH3=$(tl_port); PH4=$(tl_port)
