@@ -160,6 +160,13 @@ static void on_final(struct call *c, struct tcall_leg *l, int status)
 		return;
 	c->ev.status = fs->best;
 	c->ev.phrase = fs->best_phrase[0] ? fs->best_phrase : NULL;
+	if (!c->route && (fs->best == 408 || (fs->best >= 500 && fs->best < 600))) {
+		/* phones that cannot be reached are unavailable, not a gateway
+		 * failure: a 503 would take this node out of a dispatcher. With
+		 * a route the code is kept, so that the next target is tried. */
+		c->ev.status = 480;
+		c->ev.phrase = NULL;
+	}
 	c->ev.leg = &c->b;
 	call_fsm_feed(c, EV_B_REJECT);
 }

@@ -30,7 +30,7 @@ min_expires = 30
 max_expires = 600
 default_expires = 300
 bindings_file = $TL_TMP/bindings.json
-keepalive = options
+keepalive = none
 keepalive_interval = 5
 
 [alice]
@@ -185,6 +185,12 @@ tl_eq "the caller cancels while carol's two phones ring: 200 and 487" "$rc" 0
 sipp_wait "$R1"; r1=$?; sipp_wait "$R2"; r2=$?
 tl_eq "both ringing phones got CANCEL (200, 487, ACK)" "$r1 $r2" "0 0"
 auth -u carol -p carol-pw -e 0 -Z >/dev/null
+# phones registered but gone (nothing listens at their address any more)
+auth -u carol -p carol-pw -l "$(tl_port)" >/dev/null
+out=$(auth -L 127.0.0.2 -m INVITE -s 203 | tail -1)
+tl_eq "a user whose phones are all unreachable: 480, not 503 (a dispatcher must not drop the node)" \
+	"$out" "480 INVITE"
+auth -u carol -p carol-pw -e 0 -Z >/dev/null
 
 # TCP: the phone keeps its connection; the call comes back over it (sipauth
 # has no listening socket at all).
@@ -201,6 +207,9 @@ tl_check "INVITE and BYE came over the phone's own TCP connection ($tp)" \
 	bash -c "grep -q 'invite received' '$TL_TMP/tcp.out' && grep -q 'bye received' '$TL_TMP/tcp.out'"
 
 # --- keepalives: an OPTIONS to a registered phone every keepalive_interval ------
+# (off until now: an OPTIONS would confuse the sipp phones above)
+sed -i 's/^keepalive = none$/keepalive = options/' "$C/tandem.conf"
+tl_ctl reload >/dev/null
 KP=$(tl_port)
 auth -u carol -p carol-pw -l "$KP" -c 41031 >/dev/null
 SIPP_PORT=$KP SIPP_TIMEOUT=30 SIPP_RECV_TIMEOUT=15000 sipp_bg keepalive uas_options.xml -m 2; KAP=$SIPP_PID

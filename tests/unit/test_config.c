@@ -142,7 +142,13 @@ START_TEST(shipped_conf_loads)
 	ck_assert_int_eq(c->general.log_level, 3);
 	ck_assert_str_eq(c->general.modules[0], "mod_g711");
 	ck_assert_ptr_null(c->general.modules[1]);
-	ck_assert_uint_eq(c->nusers, 0);            /* users.conf: a commented example only */
+	/* users.conf: the test user 1000 (and a commented example); carrier-a
+	 * trusts this machine only, so the README's test call works */
+	ck_assert_uint_eq(c->nusers, 1);
+	ck_assert_str_eq(c->users[0].name, "1000");
+	ck_assert_str_eq(c->users[0].number, "1000");
+	ck_assert_str_eq(t->acl[0], "127.0.0.1");
+	ck_assert_ptr_null(t->acl[1]);
 	ck_assert_str_eq(c->auth.realm, "tandem");
 	tconf_unref(c);
 }
