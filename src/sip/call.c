@@ -18,6 +18,7 @@
 #include "sip/call.h"
 #include "sip/fork.h"
 #include "sip/regsip.h"
+#include "sip/route.h"
 #include "sip/trunks.h"
 
 struct tcall_table {
@@ -517,9 +518,6 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	return 0;
 }
 
-/* The current B leg is given up on but its INVITE may still be answered:
- * it lives on as an orphan that CANCELs as soon as it may and ACK+BYEs a
- * late 200, so no ghost call is left on the trunk. */
 void call_orphan_handle(struct tsip *s, nua_handle_t *nh, bool got_provisional, bool bye_sent)
 {
 	struct tcall_table *t = s->calls;
@@ -544,6 +542,9 @@ void call_orphan_handle(struct tsip *s, nua_handle_t *nh, bool got_provisional, 
 	t->orphans = o;
 }
 
+/* The current B leg (or every fork) is given up on but its INVITE may still
+ * be answered: it lives on as an orphan that CANCELs as soon as it may and
+ * ACK+BYEs a late 200, so no ghost call is left on the trunk or phone. */
 static void orphan_b(struct call *c)
 {
 	if (c->trunk_held) {
@@ -721,61 +722,6 @@ static unsigned user_calls(struct tsip *s, const char *name)
 	return n;
 }
 
-/* Where a called number goes. A user's number (or name) rings the user's
- * phones, unless a route names exactly that number (then the route decides,
- * e.g. `201 = user:alice, voicemail`); everything else follows the routes.
- * The first target that can take a call now is picked: trunks that are down
- * or full and users with no registered phone are skipped. 0, or -1 when the
- * INVITE was rejected. */
-static int route_invite(struct tsip *s, const char *called, const struct tconf_route **rp,
-			struct tconf_target *direct, const struct tconf_target **tgp,
-			nua_handle_t *nh, sip_t const *sip)
-{
-	const tconf_t *conf = s->conf;
-	const struct tconf_route *r = tconf_route_lookup(conf, called);
-	const struct tconf_user *u = NULL;
-	if (!r || strcmp(r->prefix, called))
-		u = tconf_user_by_number(conf, called);
-	if (!u && (!r || strcmp(r->prefix, called)))
-		u = tconf_user(conf, called);
-	const struct treg_binding *b;
-	if (u) {
-		if (!tregsip_lookup(s, u, &b, 1)) {
-			reject(s, nh, sip, 480, "Temporarily Unavailable", "the user has no registered phone");
-			return -1;
-		}
-		direct->user = u;
-		*rp = NULL;
-		*tgp = direct;
-		return 0;
-	}
-	if (!r || r->ntargets == 0) {
-		reject(s, nh, sip, 404, "Not Found", "no route");
-		return -1;
-	}
-	size_t ti;
-	const char *busy = NULL;
-	bool unregistered = false;
-	for (ti = 0; ti < r->ntargets; ti++) {
-		const struct tconf_target *t = &r->targets[ti];
-		if (t->kind == TCONF_TARGET_TRUNK ? trunk_usable(s, t->trunk, &busy) :
-		    t->kind != TCONF_TARGET_USER || tregsip_lookup(s, t->user, &b, 1))
-			break;
-		if (t->kind == TCONF_TARGET_USER)
-			unregistered = true;
-	}
-	if (ti == r->ntargets) {
-		if (unregistered && !busy)
-			reject(s, nh, sip, 480, "Temporarily Unavailable", "the user has no registered phone");
-		else
-			reject(s, nh, sip, 503, "Service Unavailable", busy ? busy : "no usable trunk");
-		return -1;
-	}
-	*rp = r;
-	*tgp = &r->targets[ti];
-	return 0;
-}
-
 static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip)
 {
 	const tconf_t *conf = s->conf;
@@ -842,8 +788,12 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	const struct tconf_route *r = NULL;
 	const struct tconf_target *tg = NULL;
 	struct tconf_target direct = { TCONF_TARGET_USER, NULL, NULL };
-	if (route_invite(s, called, &r, &direct, &tg, nh, sip) < 0)
+	const char *why = NULL;
+	int code = call_route(s, called, &r, &direct, &tg, &why);
+	if (code) {
+		reject(s, nh, sip, code, sip_status_phrase(code), why);
 		return;
+	}
 	if (tg->kind == TCONF_TARGET_USER && tg->user->max_calls &&
 	    user_calls(s, tg->user->name) >= tg->user->max_calls) {
 		reject(s, nh, sip, 486, "Busy Here", "the user's max_calls are in use");

@@ -9,5 +9,5 @@ src_sip_libtsip_a_SOURCES = \
 	src/sip/banlist.c src/sip/banlist.h \
 	src/sip/registrar.c src/sip/registrar_file.c src/sip/registrar.h \
 	src/sip/auth.c src/sip/auth.h src/sip/regsip.c src/sip/regsip.h \
-	src/sip/fork.c src/sip/fork.h
+	src/sip/fork.c src/sip/fork.h src/sip/route.c src/sip/route.h
 TSIP_LIBS = src/sip/libtsip.a $(SOFIA_LIBS) $(SSL_LIBS)
