@@ -129,6 +129,16 @@ out=$(auth -u carol -p carol-pw -e 0 -Z | tail -1)
 n=$(regs '[.registrations[] | select(.user=="carol")] | length')
 tl_eq "Contact: * with Expires: 0 removes every binding ($out)" "$n" 0
 
+# udp_max_expires (a reload): UDP phones re-register often, which keeps their
+# NAT binding open; TCP ones keep what they asked for
+sed -i 's/^keepalive_interval = 5$/keepalive_interval = 5\nudp_max_expires = 45/' "$C/tandem.conf"
+tl_ctl reload >/dev/null
+out=$(SIPAUTH_DEBUG=1 "$SIPAUTH" -u carol -p carol-pw -e 300 127.0.0.1 "$P" 2>&1 >/dev/null | grep -c "expires=45")
+tl_eq "udp_max_expires = 45: a UDP phone asking for 300 s gets 45" "$out" 1
+out=$(SIPAUTH_DEBUG=1 "$SIPAUTH" -t -u carol -p carol-pw -e 300 127.0.0.1 "$P" 2>&1 >/dev/null | grep -c "expires=300")
+tl_eq "udp_max_expires: a TCP phone keeps its 300 s" "$out" 1
+auth -u carol -p carol-pw -e 0 -Z >/dev/null
+
 # --- calls to users ---------------------------------------------------------------
 out=$(auth -L 127.0.0.2 -m INVITE -s 203 | tail -1)
 tl_eq "a call to a user with no registered phone gets 480" "$out" "480 INVITE"
