@@ -157,7 +157,8 @@ const struct tcs_key tcs_keys[] = {
 	AUT(ban_loopback, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
 	    "Also ban loopback addresses; off because a local front proxy relays every phone from 127.0.0.1."),
 	AUT(digest_algorithms, TCS_ENUMSET, 0, 0, 0, "sha256,md5", digests, NULL,
-	    "Digest algorithms offered in a challenge (one header each, SHA-256 first as RFC 8760 asks)."),
+	    "Digest algorithms offered in a challenge (one header each, SHA-256 first as RFC 8760 asks); "
+	    "md5 alone for phones that give up on any SHA-256 challenge (e.g. baresip 1.0)."),
 	AUT(md5_first, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
 	    "List the MD5 challenge first: for phones that take the first challenge and know only MD5."),
 
