@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "sip/auth.h"
+#include "sip/call.h"
 
 #define TICK_MS 1000                /* sweep and save at most this often */
 #define MAX_CONTACTS 32             /* Contacts handled in one REGISTER */
@@ -30,9 +31,9 @@ struct tregsip {
 	unsigned ka_out;            /* keepalive OPTIONS in flight */
 };
 
-/* Keepalive OPTIONS handles are bound to this, so their answers are known. */
-static char ka_magic_storage;
-#define ka_magic (*(struct tcall_leg *)(void *)&ka_magic_storage)
+/* Keepalive OPTIONS handles are bound to this, so their events are known
+ * (and never reach the call core, which would take it for a call's leg). */
+static struct tcall_leg ka_magic;
 
 static void tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg);
 
@@ -135,11 +136,12 @@ static void keepalive_one(const struct treg_binding *b, void *arg)
 	nua_options(nh, NUTAG_URL(b->contact), NUTAG_PROXY(hop), TAG_END());
 }
 
-bool tregsip_on_options(struct tsip *s, nua_handle_t *nh, int status)
+bool tregsip_on_event(struct tsip *s, nua_event_t event, int status, nua_handle_t *nh,
+		      struct tcall_leg *leg)
 {
-	if (nua_handle_magic(nh) != &ka_magic)
+	if (!nh || leg != &ka_magic)
 		return false;
-	if (status < 200)
+	if (event != nua_r_options || status < 200)
 		return true;
 	LOG_DEBUG("registrar: keepalive answered %d", status);
 	if (s->reg && s->reg->ka_out)

@@ -26,8 +26,9 @@ void tregsip_follow_conf(struct tsip *s);
  * the handle is destroyed. */
 void tregsip_on_register(struct tsip *s, nua_handle_t *nh, sip_t const *sip);
 
-/* nua_r_options: true when nh was one of our keepalives (then handled). */
-bool tregsip_on_options(struct tsip *s, nua_handle_t *nh, int status);
+/* Any event: true when nh is one of our keepalive OPTIONS (then handled). */
+bool tregsip_on_event(struct tsip *s, nua_event_t event, int status, nua_handle_t *nh,
+		      struct tcall_leg *leg);
 
 /* The live bindings of a user (at most max, most recent first); returns how
  * many there are. Pointers are valid until the SIP thread returns to sofia. */

@@ -68,13 +68,15 @@ static void nua_callback(nua_event_t event, int status, char const *phrase,
 	(void)nua;
 	if (nua_event_is_incoming_request(event))
 		atomic_fetch_add(&s->n.requests_in, 1);
+	if (tregsip_on_event(s, event, status, nh, leg))
+		return;
 
 	switch (event) {
 	case nua_i_options:
 		answer_options(s, nh);
 		return;
 	case nua_r_options:
-		if (tregsip_on_options(s, nh, status) || trunks_on_options(s, nh, status))
+		if (trunks_on_options(s, nh, status))
 			return;
 		break;
 	case nua_i_register:
