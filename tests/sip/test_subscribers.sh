@@ -43,6 +43,7 @@ type = user
 ha1_sha256 = $(printf '%s' 'bob:tandem:pw2' | sha256sum | cut -d' ' -f1)
 ha1_md5 = $(printf '%s' 'bob:tandem:pw2' | md5sum | cut -d' ' -f1)
 number = 202
+max_calls = 1
 
 [carol]
 type = user
@@ -161,6 +162,9 @@ probe_start fork_loser_rtp -l "$LM" -n 0 -d 8000; LPR=$PROBE_PID
 probe_start fork_winner_rtp -l "$WM" -n 0 -E -d 8000; WPR=$PROBE_PID
 probe_start fork_caller_rtp -l "$PA" -r "@$TL_TMP/ma" -n 100 -f 1000 -d 600; CPR=$PROBE_PID
 SIPP_PORT=$PH1 sipp_bg fork_loser uas_fork_loser.xml -key mport "$LM" -m 1; LP=$SIPP_PID
+# while bob talks (answered after 1.5 s, for 3.5 s), a second call finds him busy
+( sleep 3; auth -L 127.0.0.2 -m INVITE -s 202 >"$TL_TMP/busy.out" ) &
+BUSY=$!
 SIPP_PORT=$PH2 sipp_bg fork_winner uas_fork_winner.xml -key mport "$WM" -m 1; WP=$SIPP_PID
 sipp_fg fork_caller uac_basic.xml "127.0.0.1:$P" -i 127.0.0.2 -s 202 -key mport "$PA" \
 	-key mfile "$TL_TMP/ma" -d 3500 -m 1; rc=$?
@@ -178,6 +182,8 @@ early=$(awk '/^SIP\/2.0 183/ { f = 1 } f && /^m=audio/ { print "yes"; exit } /^S
 	"$TL_TMP/fork_caller.msg")
 tl_eq "the caller got the early media (183 with SDP) before the 200" "$early" "yes"
 tl_check "the loser was cancelled" grep -q "^CANCEL " "$TL_TMP/fork_loser.msg"
+wait "$BUSY"
+tl_eq "bob has max_calls = 1: a second call while he talks gets 486" "$(tail -1 "$TL_TMP/busy.out")" "486 INVITE"
 wait "$CPR" "$WPR" "$LPR"
 r=$(probe_val fork_caller_rtp recv); f=$(probe_val fork_caller_rtp freq)
 tl_check "after the answer the caller's audio goes to the winner and back ($r packets, ${f:-none} Hz)" \
