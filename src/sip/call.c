@@ -812,6 +812,15 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		snprintf(c->caller, sizeof c->caller, "%s",
 			 from_user->number ? from_user->number : from_user->name);
 	c->from_user = from_user;
+	if (from_user) {
+		/* a phone behind NAT: requests to it in this dialog (BYE, re-INVITE)
+		 * go where its INVITE came from, not to its private Contact */
+		char hop[96];
+		bool v6 = strchr(src.ip, ':') != NULL;
+		snprintf(hop, sizeof hop, "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "", src.ip,
+			 v6 ? "]" : "", src.port, src.transport);
+		nua_set_hparams(nh, NUTAG_PROXY(hop), TAG_END());
+	}
 	c->ev.sip = sip;
 	c->ev.leg = &c->a;
 	c->endpoint = tg->kind == TCONF_TARGET_ECHO ? MEDIA_ENDPOINT_ECHO :

@@ -105,6 +105,22 @@ tl_eq "sipp registers with its own MD5 digest ([auth] md5_first = yes)" "$rc" 0
 tl_check "the 200 lists the registered contact with its expiry" \
 	grep -qE "^Contact: <sip:alice@127.0.0.1:[0-9]+;transport=UDP>;expires=120" "$TL_TMP/reg_sipp.msg"
 
+# A phone behind NAT calls (sipp's MD5, Contact port 41099 where nothing
+# listens); when the gateway ends the call, its BYE goes to where the phone's
+# INVITE came from.
+sipp_bg nat_caller uac_auth_wait_bye.xml "127.0.0.1:$P" -s 600 -key caller alice -key cport 41099 \
+	-key mport "$(tl_port)" -au alice -ap secret -auth_uri "600@127.0.0.1:$P" -m 1; NC=$SIPP_PID
+id=''
+for i in $(seq 1 50); do
+	id=$(tl_ctl --json calls | jq -r '.calls[0].id // empty')
+	[ -n "$id" ] && break
+	sleep 0.1
+done
+tl_ctl call hangup "$id" >/dev/null
+sipp_wait "$NC"; rc=$?
+tl_eq "a NATed caller gets the gateway's BYE at its source port, not at its Contact" "$rc" 0
+[ $rc -ne 0 ] && sipp_why nat_caller
+
 # --- registrar: bounds, multiple contacts, un-register --------------------------
 out=$(SIPAUTH_DEBUG=1 "$SIPAUTH" -u carol -p carol-pw -e 10 127.0.0.1 "$P" 2>"$TL_TMP/423.txt" | tail -1)
 tl_eq "Expires below min_expires (30): 423 Interval Too Brief" "$out" "423 REGISTER"
