@@ -6,8 +6,9 @@
  * through tsip_call_sync() for control-path queries.
  *
  * It listens on the SIP port of each configured interface (UDP/TCP), answers
- * OPTIONS itself (application-handled, so draining can answer 503 later) and
- * hands INVITEs to the call core.
+ * OPTIONS itself (application-handled, so draining can answer 503 later),
+ * hands REGISTERs to the registrar (regsip.c) and INVITEs to the call core,
+ * which checks who may call (auth.c) before routing.
  *
  * Ownership: tsip_start() returns a tsip_t owned by the caller (the main
  * thread); tsip_stop() ends calls, shuts the stack down, joins the thread and
