@@ -351,6 +351,14 @@ static int ctl_trunks(void *arg, int argc, char **argv, json_t **reply)
 	return reply_list("trunks", tsip_trunks_json(d->sip), reply);
 }
 
+static int ctl_registrations(void *arg, int argc, char **argv, json_t **reply)
+{
+	struct daemon *d = arg;
+	(void)argc;
+	(void)argv;
+	return reply_list("registrations", tsip_registrations_json(d->sip), reply);
+}
+
 static int ctl_call(void *arg, int argc, char **argv, json_t **reply)
 {
 	struct daemon *d = arg;
@@ -524,6 +532,9 @@ static int start(struct daemon *d)
 	tctl_register(d->ctl, "calls", "list the active calls", ctl_calls, d);
 	tctl_register(d->ctl, "trunks", "trunks: state (OPTIONS health), channels in use/limit, RTT",
 		      ctl_trunks, d);
+	tctl_register(d->ctl, "registrations",
+		      "registrations: registered phones (user, contact, received from, transport, "
+		      "expires, user agent)", ctl_registrations, d);
 	tctl_register(d->ctl, "call", "call hangup ID: end one call", ctl_call, d);
 	tctl_register(d->ctl, "drain", "drain [SECONDS]: refuse new calls (503), exit when the last ends",
 		      ctl_drain, d);

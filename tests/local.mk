@@ -5,7 +5,7 @@ include $(srcdir)/tests/bench/local.mk
 include $(srcdir)/tests/tools/local.mk
 # What the tarball needs to run the tests (the sources of check_PROGRAMS are
 # distributed by automake). Directories only where nothing is built.
-EXTRA_DIST += tests/TESTS tests/run-tests.sh tests/lib tests/sip \
+EXTRA_DIST += tests/TESTS tests/run-tests.sh tests/lib tests/sip tests/webrtc \
 	tests/unit/conf tests/media/sdp \
 	tests/fuzz/run-fuzz.sh tests/fuzz/corpus tests/fuzz/fuzz_codec_fmtp.c \
 	tests/fuzz/fuzz_config.c tests/fuzz/fuzz_ctl.c tests/fuzz/fuzz_rtp.c tests/fuzz/fuzz_sdp.c \

@@ -10,6 +10,7 @@
  * lives in another, freed by the last tconf_unref().
  */
 #include <config.h>  /* autoconf; "config.h" would find core/config.h */
+#include "core/cidr.h"
 #include "core/config_ini.h"
 #include "core/config_priv.h"
 #include "core/config_schema.h"
@@ -425,6 +426,26 @@ static void check_interface(struct loader *L, const struct ini_section *s, struc
 	}
 }
 
+/* acl: addresses, ranges, or "host" (the trunk's host, an IP literal). */
+static void check_acl(struct loader *L, const struct ini_section *s, const struct tconf_trunk *t)
+{
+	const char *file;
+	unsigned line;
+	struct tcidr r;
+	for (size_t i = 0; t->acl && t->acl[i]; i++) {
+		const char *e = t->acl[i];
+		if (!strcmp(e, "host") ? t->host && tcidr_parse(t->host, &r) == 0 : tcidr_parse(e, &r) == 0)
+			continue;
+		key_loc(L, s, "acl", &file, &line);
+		if (!strcmp(e, "host"))
+			tconf_diag(&L->d, file, line, "[%s] acl: 'host' needs an IP address as host, not '%s'",
+				   s->name, t->host ? t->host : "");
+		else
+			tconf_diag(&L->d, file, line,
+				   "[%s] acl: '%s' is not an IP address or range (e.g. 192.0.2.0/24)", s->name, e);
+	}
+}
+
 static void check_trunk(struct loader *L, const struct ini_section *s, struct tconf_trunk *t)
 {
 	const tconf_t *c = L->c;
@@ -439,6 +460,7 @@ static void check_trunk(struct loader *L, const struct ini_section *s, struct tc
 			   "interface [%s] (SIP leaves from the first interface)", t->name, c->interfaces[0].name);
 	if (t->do_register && !t->username)
 		tconf_diag(&L->d, s->file, s->line, "[%s] register = yes needs username and password", t->name);
+	check_acl(L, s, t);
 	if (!t->interface) {
 		t->interface = c->ninterfaces ? c->interfaces[0].name : NULL;
 		return;

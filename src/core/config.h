@@ -38,7 +38,8 @@
  *                        number changes; see routetab.h
  *   [limits]             CPS per source, reject code, emergency numbers
  *   [routes]             `prefix = target[, target...]`; target is a trunk
- *                        name or a built-in endpoint: echo, milliwatt.
+ *                        name, a built-in endpoint (echo, milliwatt) or
+ *                        user:NAME (the user's registered phones).
  *                        A prefix is digits with an optional leading '+'
  *                        ("+" alone matches every number starting with '+');
  *                        the key `default` is the catch-all (prefix "").
@@ -124,6 +125,7 @@ struct tconf_trunk {
 	bool do_register;           /* keep a registration with the trunk ('register') */
 	unsigned register_expiry;   /* s asked for in REGISTER */
 	enum tconf_media_security media_security;  /* default optional */
+	const char **acl;           /* trusted sources: IP, IP/bits or "host"; NULL = none */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s
@@ -143,6 +145,7 @@ enum tconf_target_kind {
 	TCONF_TARGET_TRUNK,
 	TCONF_TARGET_ECHO,
 	TCONF_TARGET_MILLIWATT,
+	TCONF_TARGET_USER,          /* every registered contact of a user, in parallel */
 };
 
 struct tconf_target {
@@ -150,6 +153,7 @@ struct tconf_target {
 	const struct tconf_trunk *trunk;  /* for TCONF_TARGET_TRUNK */
 	unsigned priority;          /* lower is tried first; default: position in the list */
 	unsigned weight;            /* share among equal priorities; default 1 */
+	const struct tconf_user *user;    /* for TCONF_TARGET_USER */
 };
 
 /* A [NAME] type=route section as written (routetab.c turns it into a route). */
@@ -232,7 +236,11 @@ struct tconf_auth {
 	unsigned ban_window;        /* s in which they must happen */
 	unsigned ban_time;          /* s a ban lasts */
 	bool ban_loopback;          /* also ban 127.0.0.0/8 and ::1 (default no) */
+	unsigned digest_algorithms; /* TCONF_DIGEST_* bits offered in challenges */
+	bool md5_first;             /* list the MD5 challenge before SHA-256 */
 };
+
+enum { TCONF_DIGEST_MD5 = 1 << 0, TCONF_DIGEST_SHA256 = 1 << 1 };
 
 struct tconf_registrar {
 	unsigned min_expires;       /* below: 423 Interval Too Brief */
@@ -241,6 +249,15 @@ struct tconf_registrar {
 	unsigned max_bindings;      /* in all; restart-only */
 	unsigned max_contacts;      /* per address of record; restart-only */
 	const char *bindings_file;  /* bindings saved here and loaded at start; NULL = not kept; restart-only */
+	int keepalive;              /* enum tconf_keepalive: how NAT bindings are kept open */
+	unsigned keepalive_interval; /* s between keepalives to each registered contact */
+	unsigned udp_max_expires;   /* UDP registrations are granted at most this; 0 = max_expires */
+};
+
+enum tconf_keepalive {
+	TCONF_KA_NONE,
+	TCONF_KA_OPTIONS,           /* OPTIONS to every contact (UDP and TCP) */
+	TCONF_KA_CRLF,              /* CRLF pings on TCP connections (RFC 5626 s.4.4.1) */
 };
 
 /* [websocket]: SIP over WebSocket for browsers (RFC 7118); see doc/websocket.md. */

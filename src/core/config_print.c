@@ -68,7 +68,8 @@ void tconf_print(const tconf_t *c, FILE *out)
 		fprintf(out, "%s =", r->prefix[0] ? r->prefix : "default");
 		for (size_t t = 0; t < r->ntargets; t++) {
 			const struct tconf_target *tg = &r->targets[t];
-			fprintf(out, "%s%s", t ? ", " : " ", tconf_target_name(tg));
+			fprintf(out, "%s%s%s", t ? ", " : " ", tg->kind == TCONF_TARGET_USER ? "user:" : "",
+				tconf_target_name(tg));
 			if (tg->priority != t + 1)
 				fprintf(out, " priority=%u", tg->priority);
 			if (tg->weight != 1)

@@ -39,6 +39,14 @@ static const struct tcs_enum media_security[] = {
 	{ "sdes", TCONF_MSEC_SDES }, { "dtls", TCONF_MSEC_DTLS },
 	{ NULL, 0 },
 };
+static const struct tcs_enum digests[] = {
+	{ "md5", TCONF_DIGEST_MD5 }, { "sha256", TCONF_DIGEST_SHA256 },
+	{ NULL, 0 },
+};
+static const struct tcs_enum keepalives[] = {
+	{ "none", TCONF_KA_NONE }, { "options", TCONF_KA_OPTIONS }, { "crlf", TCONF_KA_CRLF },
+	{ NULL, 0 },
+};
 const struct tcs_enum tcs_section_types[] = {
 	{ "interface", TCS_INTERFACE }, { "trunk", TCS_TRUNK }, { "user", TCS_USER },
 	{ "route", TCS_ROUTE },
@@ -211,6 +219,9 @@ const struct tcs_key tcs_keys[] = {
 	TRK(media_security, TCS_ENUM, 0, 0, 0, "optional", media_security, NULL,
 	    "Media transport security toward the trunk: optional (offer RTP/AVP, accept SRTP), "
 	    "none (plain RTP only), sdes (RTP/SAVP with a=crypto required), dtls (DTLS-SRTP with ICE-lite required)."),
+	TRK(acl, TCS_LIST, 0, 0, 0, NULL, NULL, "nobody: every INVITE from it must authenticate",
+	    "Trusted sources: INVITEs from these addresses (IP, IP/bits, or host = the trunk's host "
+	    "when it is an IP address) are routed without digest authentication."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),
@@ -226,6 +237,11 @@ const struct tcs_key tcs_keys[] = {
 	    "Seconds every request from a banned address is refused with 403."),
 	AUT(ban_loopback, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
 	    "Also ban loopback addresses; off because a local front proxy relays every phone from 127.0.0.1."),
+	AUT(digest_algorithms, TCS_ENUMSET, 0, 0, 0, "sha256,md5", digests, NULL,
+	    "Digest algorithms offered in a challenge (one header each, SHA-256 first as RFC 8760 asks); "
+	    "md5 alone for phones that give up on any SHA-256 challenge (e.g. baresip 1.0)."),
+	AUT(md5_first, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
+	    "List the MD5 challenge first: for phones that take the first challenge and know only MD5."),
 
 	REG(min_expires, TCS_UINT, 0, 1, 86400, "60", NULL, NULL,
 	    "Shortest registration accepted; a REGISTER asking for less gets 423 Interval Too Brief."),
@@ -239,6 +255,14 @@ const struct tcs_key tcs_keys[] = {
 	    "Most contacts per user; a new one then replaces the user's least recently registered."),
 	REG(bindings_file, TCS_STRING, R | PATH, 0, 0, NULL, NULL, "registrations are lost on restart",
 	    "File the registrations are saved to (atomically) and loaded from at start."),
+	REG(keepalive, TCS_ENUM, 0, 0, 0, "options", keepalives, NULL,
+	    "How NAT bindings of registered phones are kept open: options (an OPTIONS to every "
+	    "contact each keepalive_interval), crlf (CRLF pings on TCP connections) or none."),
+	REG(keepalive_interval, TCS_UINT, 0, 5, 3600, "30", NULL, NULL,
+	    "Seconds between keepalives to each registered contact."),
+	REG(udp_max_expires, TCS_UINT, 0, 0, 604800, "0", NULL, "max_expires",
+	    "Longest registration granted over UDP (a short one makes NATed phones refresh, "
+	    "which keeps their NAT binding open); 0 = max_expires."),
 
 	USR(password, TCS_STRING, 0, 0, 0, NULL, NULL, "ha1_md5 and/or ha1_sha256 instead",
 	    "Password for digest authentication (MD5 and SHA-256)."),
@@ -304,7 +328,8 @@ const struct tcs_key tcs_keys[] = {
 
 	{ TCS_ROUTES, "PREFIX", TCS_LIST, TCS_PATTERN, 0, 0, NULL, NULL, 0, 0, NULL,
 	  "Called numbers starting with PREFIX (digits, optional leading +, at most 23; default = any "
-	  "number) go to the listed targets: trunk names, echo or milliwatt, each optionally followed "
+	  "number) go to the listed targets: trunk names, echo, milliwatt or user:NAME (every registered phone of"
+	  " user NAME rings at once), each optionally followed "
 	  "by priority=N and weight=N. The key file (a path) reads more of them from a route file." },
 	{ TCS_RESPMAP, "CODE", TCS_UINT, TCS_PATTERN, 300, 699, NULL, NULL, 0, 0, NULL,
 	  "A final response CODE received from a trunk is relayed as the given code instead." },

@@ -81,6 +81,7 @@ const char *tconf_target_name(const struct tconf_target *t)
 	case TCONF_TARGET_ECHO: return "echo";
 	case TCONF_TARGET_MILLIWATT: return "milliwatt";
 	case TCONF_TARGET_TRUNK: return t->trunk ? t->trunk->name : "?";
+	case TCONF_TARGET_USER: return t->user ? t->user->name : "?";
 	}
 	return "?";
 }

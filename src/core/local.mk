@@ -10,7 +10,7 @@ src_core_libtcore_a_SOURCES = \
 	src/core/config_print.c src/core/config_priv.h src/core/config_snapshot.c \
 	src/core/modules.c src/core/modules.h \
 	src/core/ctl.c src/core/ctl.h \
-	src/core/cdr.c src/core/cdr.h \
+	src/core/cdr.c src/core/cdr.h src/core/cidr.c src/core/cidr.h \
 	src/core/routetab.c src/core/routetab.h src/core/config_routes.c \
 	src/core/numplan.c src/core/numplan.h \
 	src/core/cdr_spool.c src/core/cdr_spool.h src/core/cdr_sink.c src/core/cdr_sink.h \

@@ -354,12 +354,18 @@ static int parse_item(const tconf_t *c, char *item, size_t pos, struct tconf_tar
 		snprintf(why, whylen, "empty target in the list");
 		return -1;
 	}
-	*t = (struct tconf_target){ TCONF_TARGET_TRUNK, NULL, (unsigned)pos + 1, 1 };
+	*t = (struct tconf_target){ .kind = TCONF_TARGET_TRUNK, .priority = (unsigned)pos + 1, .weight = 1 };
 	if (!strcmp(name, "echo"))
 		t->kind = TCONF_TARGET_ECHO;
 	else if (!strcmp(name, "milliwatt"))
 		t->kind = TCONF_TARGET_MILLIWATT;
-	else if (!(t->trunk = tconf_trunk(c, name))) {
+	else if (!strncmp(name, "user:", 5)) {
+		t->kind = TCONF_TARGET_USER;
+		if (!(t->user = tconf_user(c, name + 5))) {
+			snprintf(why, whylen, "no user named '%s' (users.conf)", name + 5);
+			return -1;
+		}
+	} else if (!(t->trunk = tconf_trunk(c, name))) {
 		struct tconf_suggest sg;
 		tconf_suggest_init(&sg, name);
 		tconf_suggest_try(&sg, "echo");
@@ -367,7 +373,7 @@ static int parse_item(const tconf_t *c, char *item, size_t pos, struct tconf_tar
 		for (size_t i = 0; i < c->ntrunks; i++)
 			tconf_suggest_try(&sg, c->trunks[i].name);
 		const char *best = tconf_suggest_result(&sg);
-		snprintf(why, whylen, "unknown target '%s' (not a trunk, echo or milliwatt)%s%s%s", name,
+		snprintf(why, whylen, "unknown target '%s' (not a trunk, echo, milliwatt or user:NAME)%s%s%s", name,
 			 best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
 		return -1;
 	}
@@ -411,7 +417,7 @@ long troute_parse_targets(const tconf_t *c, struct tca *a, const char *text,
 			break;
 		}
 		for (long i = 0; i < n; i++)
-			if (t[i].kind == t[n].kind && t[i].trunk == t[n].trunk) {
+			if (t[i].kind == t[n].kind && t[i].trunk == t[n].trunk && t[i].user == t[n].user) {
 				snprintf(why, whylen, "target '%s' is listed twice", tconf_target_name(&t[n]));
 				free(list);
 				return -1;

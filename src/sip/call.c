@@ -14,11 +14,14 @@
 
 #include "core/cdr.h"
 #include "core/log.h"
+#include "sip/auth.h"
 #include "sip/call.h"
 #include "sip/limits.h"
 #include "sip/dtmf_relay.h"
 #include "sip/trunk_auth.h"
 #include "sip/trunk_dns.h"
+#include "sip/fork.h"
+#include "sip/regsip.h"
 #include "sip/trunks.h"
 
 struct tcall_table {
@@ -114,6 +117,7 @@ static const char *final_disposition(const struct call *c)
 static void call_free(struct call *c)
 {
 	struct tcall_table *t = c->sip->calls;
+	fork_abandon_all(c);
 	call_cdr(c, final_disposition(c), c->final_code);
 	if (c->trunk_held)
 		trunk_release(c->sip, c->trunk_held);
@@ -182,7 +186,7 @@ void call_cdr(struct call *c, const char *disposition, int code)
 	memset(st, 0, sizeof st);
 	if (c->media)
 		media_session_stats(c->media, st);
-	const char *target = c->trunk ? c->trunk->name :
+	const char *target = c->trunk ? c->trunk->name : c->callee ? c->callee->name :
 			     c->endpoint == MEDIA_ENDPOINT_ECHO ? "echo" :
 			     c->endpoint == MEDIA_ENDPOINT_MILLIWATT ? "milliwatt" : "";
 	struct tcdr_record r = {
@@ -299,6 +303,7 @@ void call_bye(struct call *c, struct tcall_leg *leg, const char *reason)
  * does, nua's transaction timeout ends the leg; a late 200 gets ACK+BYE. */
 void call_cancel_b(struct call *c)
 {
+	fork_abandon_all(c);
 	if (!c->b.nh || c->b.gone || c->b.bye_sent)
 		return;
 	if (!c->b.got_provisional) {
@@ -624,35 +629,42 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	return 0;
 }
 
-/* The current B leg is given up on but its INVITE may still be answered:
- * it lives on as an orphan that CANCELs as soon as it may and ACK+BYEs a
- * late 200, so no ghost call is left on the trunk. */
+void call_orphan_handle(struct tsip *s, nua_handle_t *nh, bool got_provisional, bool bye_sent)
+{
+	struct tcall_table *t = s->calls;
+	struct tcall_leg *o = calloc(1, sizeof *o);
+	if (!o) {
+		nua_handle_bind(nh, NULL);
+		nua_handle_destroy(nh);
+		return;
+	}
+	o->which = MEDIA_LEG_B;
+	o->nh = nh;
+	o->got_provisional = got_provisional;
+	o->bye_sent = bye_sent;
+	nua_handle_bind(o->nh, o);
+	if (o->got_provisional && !o->bye_sent) {
+		o->bye_sent = true;
+		nua_cancel(o->nh, TAG_END());
+	}
+	o->onext = t->orphans;
+	if (t->orphans)
+		t->orphans->oprev = o;
+	t->orphans = o;
+}
+
+/* The current B leg (or every fork) is given up on but its INVITE may still
+ * be answered: it lives on as an orphan that CANCELs as soon as it may and
+ * ACK+BYEs a late 200, so no ghost call is left on the trunk or phone. */
 static void orphan_b(struct call *c)
 {
-	struct tcall_table *t = c->sip->calls;
 	if (c->trunk_held) {
 		trunk_release(c->sip, c->trunk_held);
 		c->trunk_held = NULL;
 	}
-	struct tcall_leg *o = c->b.nh ? calloc(1, sizeof *o) : NULL;
-	if (o) {
-		o->which = MEDIA_LEG_B;
-		o->nh = c->b.nh;
-		o->got_provisional = c->b.got_provisional;
-		o->bye_sent = c->b.bye_sent;
-		nua_handle_bind(o->nh, o);
-		if (o->got_provisional && !o->bye_sent) {
-			o->bye_sent = true;
-			nua_cancel(o->nh, TAG_END());
-		}
-		o->onext = t->orphans;
-		if (t->orphans)
-			t->orphans->oprev = o;
-		t->orphans = o;
-	} else if (c->b.nh) {
-		nua_handle_bind(c->b.nh, NULL);
-		nua_handle_destroy(c->b.nh);
-	}
+	fork_abandon_all(c);
+	if (c->b.nh)
+		call_orphan_handle(c->sip, c->b.nh, c->b.got_provisional, c->b.bye_sent);
 	memset(&c->b, 0, sizeof c->b);
 	c->b.call = c;
 	c->b.which = MEDIA_LEG_B;
@@ -792,8 +804,13 @@ static void start_call(struct call *c, const char *sdp, size_t sdp_len)
 	c->a_late_offer = !sdp;
 	if (rc < 0 || !out.sdp)
 		goto media_failed;
-	rc = call_invite_b(c, &out);
+	rc = c->callee ? fork_start(c, &out) : call_invite_b(c, &out);
 	media_sdp_clear(&out);
+	if (rc == -ENOENT) {
+		call_fail_a(c, 480, NULL, "the user has no registered phone");
+		c->state = CS_TERMINATING;
+		return;
+	}
 	if (rc < 0) {
 		call_fail_a(c, 500, NULL, "cannot create the outbound leg");
 		c->state = CS_TERMINATING;
@@ -827,6 +844,16 @@ static bool accepts_sdp(sip_accept_t const *ac)
 	return false;
 }
 
+/* Calls from or to user 'name' now (max_calls). */
+static unsigned user_calls(struct tsip *s, const char *name)
+{
+	unsigned n = 0;
+	for (struct call *c = s->calls->head; c; c = c->next)
+		n += (c->from_user && !strcmp(c->from_user->name, name)) ||
+		     (c->callee && !strcmp(c->callee->name, name));
+	return n;
+}
+
 static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip)
 {
 	const tconf_t *conf = s->conf;
@@ -838,6 +865,18 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	if (s->stopping || atomic_load(&s->draining)) {
 		/* a dispatcher in front (Kamailio) moves the call to another node */
 		reject(s, nh, sip, 503, "Service Unavailable", s->stopping ? "shutting down" : "draining");
+		return;
+	}
+	/* Never a free call: a source that is not trusted must be a user */
+	struct tsip_src src;
+	const struct tconf_trunk *from_trunk = NULL;
+	const struct tconf_user *from_user = NULL;
+	if (tsip_request_source(s, sip, &src) < 0) {
+		reject(s, nh, sip, 500, "Server Internal Error", "no source address");
+		return;
+	}
+	if (tauth_check(s, nh, sip, &src, true, &from_trunk, &from_user) == TAUTH_ANSWERED) {
+		nua_handle_destroy(nh);
 		return;
 	}
 	if (!sdp && sip->sip_payload && sip->sip_payload->pl_len && sip->sip_content_type) {
@@ -869,13 +908,21 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	struct call_routing rt;
 	size_t ti;
 	copy_user(caller, sizeof caller, sip->sip_from ? sip->sip_from->a_url : NULL);
-	int rst = call_route_new(s, sip, called, caller, &rt, &ti, &rphrase, why, sizeof why);
+	if (from_user)      /* a user calls as its own number: no spoofing of another's */
+		snprintf(caller, sizeof caller, "%s", from_user->number ? from_user->number : from_user->name);
+	int rst = call_route_new(s, sip, called, caller, from_user, &rt, &ti, &rphrase, why, sizeof why);
 	if (rst) {
 		reject_from(s, nh, sip, rst, rphrase, why, rt.source);
 		return;
 	}
 	const struct tconf_route *r = rt.route;
-	const struct tconf_target *tg = &r->targets[rt.order[ti]];
+	const struct tconf_target *tg = call_route_target(&rt, ti);
+	if (tg->kind == TCONF_TARGET_USER && tg->user->max_calls &&
+	    user_calls(s, tg->user->name) >= tg->user->max_calls) {
+		call_route_release(s, &rt);
+		reject(s, nh, sip, 486, "Busy Here", "the user's max_calls are in use");
+		return;
+	}
 
 	struct call *c = call_new(s, nh);
 	if (!c) {
@@ -886,14 +933,29 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	c->rt = rt;
 	snprintf(c->called, sizeof c->called, "%s", called);
 	copy_user(c->caller, sizeof c->caller, sip->sip_from ? sip->sip_from->a_url : NULL);
+	if (from_user)
+		/* a user calls as its own number: no spoofing of another's */
+		snprintf(c->caller, sizeof c->caller, "%s",
+			 from_user->number ? from_user->number : from_user->name);
+	c->from_user = from_user;
+	if (from_user) {
+		/* a phone behind NAT: requests to it in this dialog (BYE, re-INVITE)
+		 * go where its INVITE came from, not to its private Contact */
+		char hop[96];
+		bool v6 = strchr(src.ip, ':') != NULL;
+		snprintf(hop, sizeof hop, "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "", src.ip,
+			 v6 ? "]" : "", src.port, src.transport);
+		nua_set_hparams(nh, NUTAG_PROXY(hop), TAG_END());
+	}
 	c->ev.sip = sip;
 	c->ev.leg = &c->a;
 	c->endpoint = tg->kind == TCONF_TARGET_ECHO ? MEDIA_ENDPOINT_ECHO :
 		      tg->kind == TCONF_TARGET_MILLIWATT ? MEDIA_ENDPOINT_MILLIWATT : MEDIA_ENDPOINT_NONE;
 	c->trunk = tg->kind == TCONF_TARGET_TRUNK ? tg->trunk : NULL;
+	c->callee = tg->kind == TCONF_TARGET_USER ? tg->user : NULL;
 	c->route = r;
 	c->target = ti;
-	if (sdp && c->trunk) {
+	if (sdp && (c->trunk || c->callee)) {
 		c->a_offer = malloc(sdp_len + 1);
 		if (c->a_offer) {
 			memcpy(c->a_offer, sdp, sdp_len);
@@ -935,8 +997,9 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		c->state = CS_TERMINATING;
 		return;
 	}
-	LOG_INFO("call %s: INVITE %s -> %s (%s)", c->id, c->caller, c->called,
-		 c->trunk ? c->trunk->name : c->endpoint == MEDIA_ENDPOINT_ECHO ? "echo" : "milliwatt");
+	LOG_INFO("call %s: INVITE %s -> %s (%s%s)", c->id, c->caller, c->called,
+		 c->callee ? "user " : "", c->trunk ? c->trunk->name : c->callee ? c->callee->name :
+		 c->endpoint == MEDIA_ENDPOINT_ECHO ? "echo" : "milliwatt");
 	start_call(c, sdp, sdp_len);
 }
 
@@ -995,6 +1058,10 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 	c->ev.sdp = body_sdp(sip, &sdp_len);
 	c->ev.sdp_len = sdp_len;
 
+	if (leg->fork) {
+		fork_on_event(c, leg, event, status, tags);
+		return;
+	}
 	bool is_a = leg == &c->a;
 	switch (event) {
 	case nua_i_invite:
@@ -1108,7 +1175,7 @@ static void list_calls(tsip_t *s, void *arg)
 		memset(st, 0, sizeof st);
 		if (c->media)
 			media_session_stats(c->media, st);
-		const char *target = c->trunk ? c->trunk->name :
+		const char *target = c->trunk ? c->trunk->name : c->callee ? c->callee->name :
 				     c->endpoint == MEDIA_ENDPOINT_ECHO ? "echo" : "milliwatt";
 		json_array_append_new(arr, json_pack(
 			"{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:o}",
@@ -1118,7 +1185,7 @@ static void list_calls(tsip_t *s, void *arg)
 			"connected_s", (json_int_t)(c->t_answer ? now - c->t_answer : 0),
 			"codec", st[0].codec,
 			"leg_a", leg_json(&st[0], "sip"),
-			"leg_b", leg_json(&st[1], c->trunk ? "sip" : target)));
+			"leg_b", leg_json(&st[1], c->trunk || c->callee ? "sip" : target)));
 	}
 }
 

@@ -58,6 +58,7 @@ enum call_event {
 };
 
 struct call;
+struct fork_set;
 
 struct tcall_leg {
 	struct call *call;
@@ -67,6 +68,7 @@ struct tcall_leg {
 	bool bye_sent;              /* the leg is ending: BYE/CANCEL sent or received, or
 				     * its INVITE failed; nothing more is sent on it */
 	bool got_provisional;
+	bool fork;                  /* one of several parallel B legs (fork.c) */
 	char tag_early[64];         /* To-tag of the dialog that sent early media */
 	struct tcall_leg *onext, *oprev; /* in the orphan list when call == NULL */
 };
@@ -81,6 +83,9 @@ struct call {
 	bool b_used;                /* a B leg dialog was created */
 	enum media_endpoint endpoint;
 	const struct tconf_trunk *trunk;
+	const struct tconf_user *callee;  /* target user (its phones ring in parallel), or NULL */
+	const struct tconf_user *from_user; /* the authenticated caller, or NULL (trusted source) */
+	struct fork_set *forks;     /* while a user's phones ring (fork.c), else NULL */
 	const struct tconf_route *route;  /* in c->conf; targets tried in rt.order */
 	size_t target;              /* position in rt.order of the target being tried */
 	struct call_routing rt;     /* source, route, numbers, identity (call_route.h) */
@@ -172,6 +177,10 @@ void call_b_challenged(struct call *c, struct tcall_leg *leg, nua_handle_t *nh);
 /* Our BYE on B got 401/407: answered once (MD5, by nua), else the leg is
  * let go (nua would wait for credentials for ever). */
 void call_b_bye_challenged(struct call *c, struct tcall_leg *leg, nua_handle_t *nh);
+
+/* A B-side handle nobody wants any more: CANCEL it as soon as it may be,
+ * ACK+BYE a late 2xx, destroy it when its dialog ends (the orphan list). */
+void call_orphan_handle(struct tsip *s, nua_handle_t *nh, bool got_provisional, bool bye_sent);
 int call_map_status(const struct call *c, int status);
 /* B (or the endpoint) answered: counters and times. */
 void call_answered(struct call *c);

@@ -14,12 +14,24 @@
 #include "core/log.h"
 #include "core/numplan.h"
 #include "sip/limits.h"
+#include "sip/regsip.h"
 #include "sip/trunks.h"
 
 static uint32_t rnd32(void *arg)
 {
 	(void)arg;
 	return (uint32_t)random() ^ ((uint32_t)random() << 16);
+}
+
+static bool registered(struct tsip *s, const struct tconf_user *u)
+{
+	const struct treg_binding *b;
+	return tregsip_lookup(s, u, &b, 1) > 0;
+}
+
+const struct tconf_target *call_route_target(const struct call_routing *rt, size_t i)
+{
+	return rt->callee ? &rt->direct : &rt->route->targets[rt->order[i]];
 }
 
 static bool is_number(const char *s)
@@ -85,6 +97,10 @@ size_t call_route_next(struct tsip *s, const char *call_id, const struct call_ro
 {
 	for (size_t i = from; i < rt->norder; i++) {
 		const struct tconf_target *tg = &rt->route->targets[rt->order[i]];
+		if (tg->kind == TCONF_TARGET_USER && !registered(s, tg->user)) {
+			LOG_INFO("call %s: skipping user %s: no registered phone", call_id, tg->user->name);
+			continue;
+		}
 		if (tg->kind != TCONF_TARGET_TRUNK)
 			return i;
 		const char *why = NULL;
@@ -103,8 +119,19 @@ size_t call_route_next(struct tsip *s, const char *call_id, const struct call_ro
 	return rt->norder;
 }
 
+/* A user dialled by number or name (not when a route has exactly that
+ * prefix: then the route decides). */
+static const struct tconf_user *dialled_user(const tconf_t *c, const struct tconf_route *r, const char *called)
+{
+	if (r && r->prefix && !strcmp(r->prefix, called))
+		return NULL;
+	const struct tconf_user *u = tconf_user_by_number(c, called);
+	return u ? u : tconf_user(c, called);
+}
+
 int call_route_new(struct tsip *s, sip_t const *sip, const char *called, const char *caller,
-		   struct call_routing *rt, size_t *first, const char **phrase, char *why, size_t whylen)
+		   const struct tconf_user *from_user, struct call_routing *rt, size_t *first,
+		   const char **phrase, char *why, size_t whylen)
 {
 	const tconf_t *c = s->conf;
 	unsigned port;
@@ -116,7 +143,9 @@ int call_route_new(struct tsip *s, sip_t const *sip, const char *called, const c
 	}
 	source_of(s, rt->src_ip, sizeof rt->src_ip, &port);
 	rt->src_trunk = trunk_of(c, rt->src_ip, port);
-	rt->user = rt->src_trunk ? NULL : tlimits_user_of(c, sip);
+	/* limits count against the authenticated user; a trusted source that is
+	 * no trunk peer (a PBX) by its From user */
+	rt->user = from_user ? from_user : rt->src_trunk ? NULL : tlimits_user_of(c, sip);
 	rt->source = rt->src_trunk ? rt->src_trunk->name : rt->user ? rt->user->name : NULL;
 	hdr_inbound(rt->src_trunk, sip, &rt->ident);
 	/* numbers from a trunk with a number format are read in its plan and
@@ -132,7 +161,18 @@ int call_route_new(struct tsip *s, sip_t const *sip, const char *called, const c
 	}
 	struct troute_query q = { rt->called_norm, rt->caller_norm, rt->source };
 	rt->route = troute_match(c, &q, rt->routed, sizeof rt->routed);
-	if (!rt->route || !rt->route->ntargets) {
+	const struct tconf_user *u = dialled_user(c, rt->route, called);
+	if (u) {
+		if (!registered(s, u)) {
+			*phrase = "Temporarily Unavailable";
+			snprintf(why, whylen, "user %s has no registered phone", u->name);
+			return 480;
+		}
+		rt->route = NULL;
+		rt->callee = u;
+		rt->direct = (struct tconf_target){ .kind = TCONF_TARGET_USER, .user = u, .priority = 1, .weight = 1 };
+		snprintf(rt->routed, sizeof rt->routed, "%s", called);
+	} else if (!rt->route || !rt->route->ntargets) {
 		*phrase = "Not Found";
 		snprintf(why, whylen, "no route");
 		return 404;
@@ -145,13 +185,22 @@ int call_route_new(struct tsip *s, sip_t const *sip, const char *called, const c
 		return (int)c->limits.reject_code;
 	}
 	rt->user_held = rt->user && rt->user->max_calls;
+	if (rt->callee) {
+		rt->norder = 1;
+		*first = 0;
+		return 0;
+	}
 	rt->norder = troute_order(rt->route, rnd32, NULL, rt->order);
 	*first = call_route_next(s, "new", rt, 0);
 	if (*first == rt->norder) {
 		call_route_release(s, rt);
-		*phrase = "Service Unavailable";
-		snprintf(why, whylen, "no usable trunk (down, full or over max_cps)");
-		return 503;
+		bool users = false;
+		for (size_t i = 0; i < rt->route->ntargets; i++)
+			users |= rt->route->targets[i].kind == TCONF_TARGET_USER;
+		*phrase = users ? "Temporarily Unavailable" : "Service Unavailable";
+		snprintf(why, whylen, users ? "no registered phone and no usable trunk"
+					    : "no usable trunk (down, full or over max_cps)");
+		return users ? 480 : 503;
 	}
 	return 0;
 }

@@ -24,19 +24,31 @@ struct call_routing {
 	const struct tconf_trunk *src_trunk;   /* the trunk it came from, or NULL */
 	const char *source;         /* trunk or user name it came from, or NULL */
 	const struct tconf_user *user;  /* the user it is counted against, or NULL */
+	const struct tconf_user *callee;  /* a user dialled by number or name, or NULL */
+	struct tconf_target direct;     /* the target for callee (kind user) */
 	bool user_held;             /* holds one of the user's max_calls */
 	bool emergency;
 	struct hdr_identity ident;
 };
 
-/* Route a new INVITE. On success returns 0 with rt filled and *first the
- * position (in rt->order) of the first usable target. Otherwise returns the
- * SIP status to refuse it with, *phrase and *why set (nothing held). */
+/* Route a new INVITE from an authenticated user (from_user, NULL for a
+ * trusted source: then a trunk is recognised by its address, and otherwise
+ * the From user counts for user limits). A called number that is a user's
+ * number or name rings that user (rt->callee, rt->route NULL) unless a route
+ * has exactly that prefix. On success returns 0 with rt filled and *first
+ * the position (in rt->order) of the first usable target. Otherwise returns
+ * the SIP status to refuse it with (404 no route, 480 no registered phone,
+ * limits, 503 nothing usable), *phrase and *why set (nothing held). */
 int call_route_new(struct tsip *s, sip_t const *sip, const char *called, const char *caller,
-		   struct call_routing *rt, size_t *first, const char **phrase, char *why, size_t whylen);
+		   const struct tconf_user *from_user, struct call_routing *rt, size_t *first,
+		   const char **phrase, char *why, size_t whylen);
+
+/* The target being tried at position i of rt->order (or rt->direct). */
+const struct tconf_target *call_route_target(const struct call_routing *rt, size_t i);
 
 /* The first usable target position after 'from' (trunk down, full or over its
- * max_cps are skipped, and logged); rt->norder when none is left. */
+ * max_cps, users without a registered phone are skipped, and logged);
+ * rt->norder when none is left. */
 size_t call_route_next(struct tsip *s, const char *call_id, const struct call_routing *rt, size_t from);
 
 /* What the B leg toward trunk tr carries: the called number, the calling

@@ -15,7 +15,9 @@ src_sip_libtsip_a_SOURCES = \
 	src/sip/registrar.c src/sip/registrar_file.c src/sip/registrar.h \
 	src/sip/ws_frame.c src/sip/ws_frame.h src/sip/ws_handshake.c src/sip/ws_handshake.h \
 	src/sip/ws_sipmsg.c src/sip/ws_sipmsg.h src/sip/ws_source.c src/sip/ws_source.h \
-	src/sip/ws_shim.c src/sip/ws_shim.h src/sip/ws_glue.c src/sip/ws_glue.h
+	src/sip/ws_shim.c src/sip/ws_shim.h src/sip/ws_glue.c src/sip/ws_glue.h \
+	src/sip/auth.c src/sip/auth.h src/sip/regsip.c src/sip/regsip.h \
+	src/sip/fork.c src/sip/fork.h
 # DTMF in SIP INFO bodies (application/dtmf-relay).
 src_sip_libtsip_a_SOURCES += src/sip/dtmf_relay.c src/sip/dtmf_relay.h
 TSIP_LIBS = src/sip/libtsip.a $(SOFIA_LIBS) $(SSL_LIBS)

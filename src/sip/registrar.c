@@ -157,24 +157,26 @@ static bool str_ok(const char *s, size_t max, bool required)
 static struct bind *bind_alloc(const struct treg_binding *tpl)
 {
 	const char *src[] = { tpl->contact, tpl->instance, tpl->received_ip, tpl->transport,
-			      tpl->call_id };
+			      tpl->call_id, tpl->user_agent };
 	size_t len = 0;
-	for (size_t i = 0; i < 5; i++)
-		len += src[i] ? strlen(src[i]) + 1 : 0;
+	for (size_t i = 0; i < 6; i++)
+		len += src[i] ? (i == 5 ? strnlen(src[i], TREG_UA_MAX) : strlen(src[i])) + 1 : 0;
 	struct bind *b = calloc(1, sizeof *b + len);
 	if (!b)
 		return NULL;
 	b->pub = *tpl;
 	const char **dst[] = { &b->pub.contact, &b->pub.instance, &b->pub.received_ip,
-			       &b->pub.transport, &b->pub.call_id };
+			       &b->pub.transport, &b->pub.call_id, &b->pub.user_agent };
 	char *p = b->strings;
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		if (!src[i]) {
 			*dst[i] = NULL;
 			continue;
 		}
-		size_t n = strlen(src[i]) + 1;
+		/* only the User-Agent may be longer (it is cut): the others were checked */
+		size_t n = i == 5 ? strnlen(src[i], TREG_UA_MAX) : strlen(src[i]);
 		memcpy(p, src[i], n);
+		p[n++] = 0;
 		*dst[i] = p;
 		p += n;
 	}
@@ -302,7 +304,7 @@ int treg_register(treg_t *r, const struct treg_request *q, const struct treg_con
 			.contact = cs[i].contact, .instance = cs[i].instance, .reg_id = cs[i].reg_id,
 			.received_ip = q->received_ip, .received_port = q->received_port,
 			.transport = q->transport, .call_id = q->call_id, .cseq = q->cseq,
-			.expires_at = now + e, .updated = now,
+			.user_agent = q->user_agent, .expires_at = now + e, .updated = now,
 		};
 		if (!(fresh[i] = bind_alloc(&tpl))) {
 			for (size_t j = 0; j < i; j++)

@@ -48,6 +48,7 @@ typedef struct treg treg_t;
 #define TREG_ID_MAX 256             /* instance, call_id */
 #define TREG_IP_MAX 45              /* INET6_ADDRSTRLEN - 1 */
 #define TREG_TRANSPORT_MAX 8        /* "udp", "tcp", "tls", "ws", "wss" */
+#define TREG_UA_MAX 128             /* longer User-Agents are cut */
 
 struct treg_params {
 	unsigned min_expires;       /* 0 = default; each 0 below means its default */
@@ -73,6 +74,7 @@ struct treg_request {
 	const char *received_ip;    /* source of the request (RFC 3581) */
 	uint16_t received_port;
 	const char *transport;      /* "udp", "tcp", ... */
+	const char *user_agent;     /* User-Agent of the REGISTER, or NULL (shown, never used) */
 };
 
 /* A binding, read-only. */
@@ -85,6 +87,7 @@ struct treg_binding {
 	uint16_t received_port;
 	const char *transport;
 	const char *call_id;
+	const char *user_agent;     /* NULL if none */
 	uint32_t cseq;
 	int64_t expires_at;         /* wall-clock s */
 	int64_t updated;            /* when last registered */

@@ -33,6 +33,8 @@ static void add_one(const struct treg_binding *b, void *arg)
 			      "expires_at", (json_int_t)b->expires_at, "updated", (json_int_t)b->updated);
 	if (o && b->instance)
 		json_object_set_new(o, "instance", json_string(b->instance));
+	if (o && b->user_agent)
+		json_object_set_new(o, "user_agent", json_string(b->user_agent));
 	if (o)
 		json_array_append_new(arr, o);
 }
@@ -115,9 +117,10 @@ int treg_save(const treg_t *r, const char *path)
 static int load_one(treg_t *r, json_t *o, int64_t now)
 {
 	const char *aor = NULL, *contact = NULL, *ip = NULL, *tp = NULL, *cid = NULL, *inst = NULL;
+	const char *ua = NULL;
 	json_int_t reg_id = 0, port = 0, cseq = 0, exp = 0, upd = 0;
-	if (json_unpack(o, "{s:s, s:s, s?s, s:I, s:s, s:I, s:s, s:s, s:I, s:I, s:I}",
-			"aor", &aor, "contact", &contact, "instance", &inst, "reg_id", &reg_id,
+	if (json_unpack(o, "{s:s, s:s, s?s, s?s, s:I, s:s, s:I, s:s, s:s, s:I, s:I, s:I}",
+			"aor", &aor, "contact", &contact, "instance", &inst, "user_agent", &ua, "reg_id", &reg_id,
 			"received_ip", &ip, "received_port", &port, "transport", &tp, "call_id", &cid,
 			"cseq", &cseq, "expires_at", &exp, "updated", &upd) < 0)
 		return 0;
@@ -127,6 +130,7 @@ static int load_one(treg_t *r, json_t *o, int64_t now)
 		.aor = aor, .contact = contact, .instance = inst, .reg_id = (unsigned)reg_id,
 		.received_ip = ip, .received_port = (uint16_t)port, .transport = tp, .call_id = cid,
 		.cseq = (uint32_t)cseq, .expires_at = (int64_t)exp, .updated = (int64_t)upd,
+		.user_agent = ua,
 	};
 	return treg_restore(r, &b, now) > 0;
 }

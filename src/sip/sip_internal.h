@@ -36,6 +36,8 @@ struct trunk_table;
 struct trunk_reg_table;
 struct tdns_table;
 struct tcdr;
+struct tauth;
+struct tregsip;
 
 #define TSIP_NRESULTS 500           /* final response codes 200..699 (metrics) */
 
@@ -67,6 +69,8 @@ struct tsip {
 	struct tcdr *cdr;           /* call records, or NULL (owned; follows conf) */
 	struct tlimits *limits;     /* rate buckets and user counts (limits.c; owned) */
 	struct tcdr_sink *const *cdr_sinks; /* CDR modules' writers, NULL-terminated, or NULL (borrowed) */
+	struct tauth *auth;         /* nonces and bans (auth.c) */
+	struct tregsip *reg;        /* registrar: bindings, keepalives (regsip.c) */
 
 	/* start-up handshake with tsip_start() */
 	pthread_mutex_t start_lock;

@@ -4,6 +4,7 @@
 #include "sip/sip_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,12 @@
 #include "core/log.h"
 #include "sip/trunk_dns.h"
 #include "sip/trunk_register.h"
+#include "sip/auth.h"
+#include "sip/regsip.h"
 #include "sip/trunks.h"
 #include "sip/ws_glue.h"
 
-#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
+#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REGISTER"
 
 /* Outbound TLS: the peer's chain must verify against cafile.pem, and its
  * certificate (CN or subjectAltName) must name the Request-URI's host, i.e.
@@ -100,6 +103,8 @@ static void nua_callback(nua_event_t event, int status, char const *phrase,
 		atomic_fetch_add(&s->n.requests_in, 1);
 	if (s->ws_internal[0] && tsip_ws_check_request(s, event, nh, sip) < 0)
 		return;
+	if (tregsip_on_event(s, event, status, nh, leg))
+		return;
 
 	switch (event) {
 	case nua_i_options:
@@ -114,6 +119,9 @@ static void nua_callback(nua_event_t event, int status, char const *phrase,
 		if (trunk_reg_on_response(s, nh, status, phrase, sip))
 			return;
 		break;
+	case nua_i_register:
+		tregsip_on_register(s, nh, sip);
+		return;
 	case nua_r_shutdown:
 		if (status >= 200) {
 			LOG_INFO("sip: stack shut down (%d %s)", status, phrase);
@@ -190,6 +198,9 @@ static int stack_create(struct tsip *s)
 			    TAG_IF(tls, TPTAG_TLS_VERIFY_POLICY(ifc->tls_verify_server ?
 							       TLS_VERIFY_POLICY : TPTLS_VERIFY_NONE)),
 			    TAG_IF(tls, TPTAG_TLS_VERIFY_DEPTH(9)),
+			    /* REGISTER needs no entry here: nua hands every REGISTER to
+			     * us (nua_i_register). Adding it made sofia 1.12.11's
+			     * msg_params_join read past its list (seen under ASan). */
 			    NUTAG_APPL_METHOD("OPTIONS, UPDATE"),
 			    NUTAG_MEDIA_ENABLE(0),       /* SDP is ours, not soa's */
 			    NUTAG_AUTOANSWER(0),
@@ -205,6 +216,11 @@ static int stack_create(struct tsip *s)
 			    /* SIP_NONE: no header at all (NULL would mean sofia's own) */
 			    TAG_IF(tsip_ua_hidden(c), SIPTAG_USER_AGENT(SIP_NONE)),
 			    NTATAG_UDP_MTU(65535),
+			    /* registered phones' TCP connections stay open for calls to
+			     * them; with keepalive = crlf they are pinged (RFC 5626) */
+			    TPTAG_IDLE(UINT_MAX),
+			    TAG_IF(c->registrar.keepalive == TCONF_KA_CRLF,
+				   TPTAG_KEEPALIVE(c->registrar.keepalive_interval * 1000u)),
 			    TAG_END());
 	if (!s->nua) {
 		LOG_ERR("sip: cannot listen on %s: %s (is another process using port %u on %s?)",
@@ -263,7 +279,7 @@ static void *sip_main(void *arg)
 	if (s->q_reg < 0 || (rc = tcall_table_new(s)) < 0 || (rc = stack_create(s)) < 0 ||
 	    (rc = tsip_ws_listen(s)) < 0 ||
 	    (rc = trunks_init(s)) < 0 || (rc = trunk_reg_init(s)) < 0 ||
-	    (rc = tdns_init(s)) < 0) {
+	    (rc = tdns_init(s)) < 0 || (rc = tauth_init(s)) < 0 || (rc = tregsip_init(s)) < 0) {
 		set_start_state(s, s->q_reg < 0 ? -ENOMEM : rc);
 		goto out;
 	}
@@ -274,6 +290,8 @@ out:
 	stop_timers_free(s);
 	trunk_reg_free(s);
 	tdns_free(s);
+	tregsip_free(s);
+	tauth_free(s);
 	trunks_free(s);
 	if (s->nua)
 		nua_destroy(s->nua);
@@ -423,6 +441,8 @@ static void do_set_conf(void *arg)
 	cs->s->conf = cs->next;
 	tconf_unref(old);
 	cdr_follow_conf(cs->s);
+	tauth_follow_conf(cs->s);
+	tregsip_follow_conf(cs->s);
 	free(cs);
 }
 

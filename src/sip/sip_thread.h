@@ -6,8 +6,9 @@
  * through tsip_call_sync() for control-path queries.
  *
  * It listens on the SIP port of each configured interface (UDP/TCP), answers
- * OPTIONS itself (application-handled, so draining can answer 503 later) and
- * hands INVITEs to the call core.
+ * OPTIONS itself (application-handled, so draining can answer 503 later),
+ * hands REGISTERs to the registrar (regsip.c) and INVITEs to the call core,
+ * which checks who may call (auth.c) before routing.
  *
  * Ownership: tsip_start() returns a tsip_t owned by the caller (the main
  * thread); tsip_stop() ends calls, shuts the stack down, joins the thread and
@@ -86,5 +87,7 @@ struct json_t;
 struct json_t *tsip_calls_json(tsip_t *s);
 /* The configured trunks with their live state (for `tandemctl trunks`). */
 struct json_t *tsip_trunks_json(tsip_t *s);
+/* The registered contacts of users (for `tandemctl registrations`). */
+struct json_t *tsip_registrations_json(tsip_t *s);
 
 #endif

@@ -5,7 +5,7 @@
  * configuration that loads prints (tandemd -t) as a configuration that loads
  * again and prints the same.
  */
-/* fuzz-sources: src/core/config.c src/core/config_ini.c src/core/config_schema.c src/core/config_util.c src/core/config_value.c src/core/config_print.c src/core/config_snapshot.c src/core/config_routes.c src/core/routetab.c */
+/* fuzz-sources: src/core/config.c src/core/config_ini.c src/core/config_schema.c src/core/config_util.c src/core/config_value.c src/core/config_print.c src/core/config_snapshot.c src/core/config_routes.c src/core/routetab.c src/core/cidr.c */
 #include "config.h"
 
 #include <stdint.h>

@@ -72,7 +72,9 @@ tl_rtp_block() {
 
 # tl_conf DIR: a runnable config on loopback with fresh ports.
 # Sets TL_SIP_PORT, TL_TRUNK_PORT, TL_CTL. Extra routes via $TL_ROUTES,
-# extra tandem.conf lines via $TL_EXTRA, extra trunks via $TL_TRUNKS.
+# extra tandem.conf lines via $TL_EXTRA, extra trunks via $TL_TRUNKS. The trunks
+# trust 127.0.0.0/8 (acl: INVITEs from loopback need no digest) unless $TL_ACL
+# says otherwise (TL_ACL= : nothing trusted).
 tl_conf() {
 	local d=$1
 	mkdir -p "$d"
@@ -114,6 +116,7 @@ CONF
 type = trunk
 transport = udp
 latch = yes
+${TL_ACL-acl = 127.0.0.0/8}
 
 [trunk1](carrier)
 host = 127.0.0.1

@@ -11,6 +11,9 @@
 #              hears 440 Hz, both from tandemd's media ports; while the call
 #              is up, tandemctl lists it with packets counted on both legs;
 #              A's hangup reaches B.
+#   user       baresip B registers as user bob (digest MD5: baresip 1.0's
+#              libre gives up on any SHA-256 challenge, so this tandemd
+#              offers MD5 only) and answers a call to bob's number 202.
 #
 # baresip binds its RTP ports on every address, so the whole test runs in a
 # private network namespace with only loopback (it re-executes itself under
@@ -30,7 +33,7 @@ fi
 tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 
-CASES=${BARESIP_CASES:-echo milliwatt trunk}
+CASES=${BARESIP_CASES:-echo milliwatt trunk user}
 NUMBER=9123456                  # routed to trunk1 (TL_ROUTES below)
 TONE_A=440 TONE_B=880
 BARESIP=${BARESIP:-baresip}
@@ -263,12 +266,53 @@ case_trunk() {
 	check_anchored "$c" trunk-b
 }
 
+case_user() {
+	local c=user pa pb; pa=$(tl_port); pb=$(tl_port)
+	bs_conf user-b "$pb" "$TONE_B" bob auto 20100-20199
+	echo "<sip:bob@127.0.0.1:$TL_SIP_PORT>;auth_pass=pw2;regint=60;answermode=auto;audio_codecs=pcmu" \
+		>"$TL_TMP/user-b/accounts"
+	bs_conf user-a "$pa" "$TONE_A" alice manual 20000-20099
+	bs_start user-b "$pb" || { tl_fail "$c: baresip B starts"; return; }
+	local pid_b=$BS_PID ua=''
+	for _ in $(seq 1 50); do
+		ua=$(tl_ctl --json registrations | jq -r '.registrations[] | select(.user == "bob") | .user_agent')
+		[ -n "$ua" ] && break
+		sleep 0.1
+	done
+	tl_check "$c: baresip registers as bob with digest ($ua)" grep -q baresip <<<"$ua"
+	bs_start user-a "$pa" -e "/dial sip:202@127.0.0.1:$TL_SIP_PORT" || { tl_fail "$c: baresip A starts"; return; }
+	local pid_a=$BS_PID
+	if wait_heard user-a 2 150 && wait_heard user-b 2 50; then
+		tl_ok "$c: bob's registered phone answers the call to 202; both record 2 s of audio"
+	else
+		tl_fail "$c: bob's registered phone answers the call to 202; both record 2 s of audio (within 15 s)"
+	fi
+	local t; t=$(tl_ctl --json calls | jq -r '.calls[0].target // empty')
+	tl_eq "$c: tandemctl lists the call with target bob" "$t" bob
+	bs_stop "$pid_a"
+	bs_stop "$pid_b"
+	check_no_call "$c"
+	check_heard "$c" user-a "$TONE_B" -14 -7
+	check_heard "$c" user-b "$TONE_A" -14 -7
+	check_anchored "$c" user-b
+}
+
 # --- main ---------------------------------------------------------------------
 
 preflight
 TL_SIP_PORT=$(tl_port)
 TL_TRUNK_PORT=$(tl_port)
 TL_ROUTES="9 = trunk1" tl_conf "$TL_TMP/conf"
+cat >>"$TL_TMP/conf/tandem.conf" <<CONF
+
+[auth]
+digest_algorithms = md5
+
+[bob]
+type = user
+password = pw2
+number = 202
+CONF
 RTP_MIN=$(sed -n -E 's/^rtp_port_min = ([0-9]+)/\1/p' "$TL_TMP/conf/tandem.conf")
 RTP_MAX=$(sed -n -E 's/^rtp_port_max = ([0-9]+)/\1/p' "$TL_TMP/conf/tandem.conf")
 if ! tl_start_tandemd "$TL_TMP/conf/tandem.conf"; then
@@ -281,7 +325,7 @@ for c in $CASES; do
 	fails=$TL_FAIL
 	"case_$c"
 	if [ "$TL_FAIL" -gt "$fails" ]; then
-		case $c in trunk) why trunk-a trunk-b ;; *) why "$c-a" ;; esac
+		case $c in trunk|user) why "$c-a" "$c-b" ;; *) why "$c-a" ;; esac
 	fi
 done
 

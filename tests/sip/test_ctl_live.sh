@@ -128,12 +128,12 @@ fi
 # --- help -------------------------------------------------------------------------------------------
 out=$(tl_ctl help)
 tl_check "help: a table whose columns align" aligned "$out"
-for c in status calls trunks call drain undrain log reload help; do
+for c in status calls trunks registrations call drain undrain log reload help; do
 	tl_check "help lists '$c'" grep -q "^$c " <<<"$out"
 done
-tl_eq "help --json lists the same 9 commands" \
+tl_eq "help --json lists the same 10 commands" \
 	"$(tl_ctl --json help | jq -r '[.commands[].command] | sort | join(",")')" \
-	"call,calls,drain,help,log,reload,status,trunks,undrain"
+	"call,calls,drain,help,log,registrations,reload,status,trunks,undrain"
 
 # --- call hangup ------------------------------------------------------------------------------------
 id=$(tl_ctl --json calls | jq -r --arg r "127.0.0.1:$E1P" '.calls[] | select(.leg_a.remote == $r) | .id')

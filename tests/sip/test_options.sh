@@ -46,6 +46,14 @@ elif tl_start_tandemd "$TL_TMP/shipped/tandem.conf"; then
 	tl_eq "shipped conf: OPTIONS over UDP on 127.0.0.1:5060 gets 200" "$rc" 0
 	sipp_fg shipped_tcp options.xml "127.0.0.1:5060" -t t1 -m 1; rc=$?
 	tl_eq "shipped conf: OPTIONS over TCP on 127.0.0.1:5060 gets 200" "$rc" 0
+	# the README's test call: from this machine (trusted by carrier-a's acl)
+	sipp_fg shipped_call uac_basic.xml "127.0.0.1:5060" -s 600 -key mport "$(tl_port)" \
+		-key mfile "$TL_TMP/shipped_ma" -d 500 -m 1; rc=$?
+	tl_eq "shipped conf: a call to 600 (echo) from 127.0.0.1 is answered without a password" "$rc" 0
+	out=$("$builddir/tests/tools/sipauth" -L 127.0.0.2 -m INVITE -s 600 -n 127.0.0.1 5060 | head -1)
+	tl_eq "shipped conf: the same call from another address (127.0.0.2) must authenticate" "$out" "407 INVITE"
+	out=$("$builddir/tests/tools/sipauth" -L 127.0.0.2 -m INVITE -s 600 -u 1000 -p tandem-1000 127.0.0.1 5060 | tail -2 | tr '\n' ' ')
+	tl_eq "shipped conf: the test user 1000 (password tandem-1000) may call" "$out" "200 INVITE 200 BYE "
 	tl_check "shipped conf: tandemctl status answers on conf/run/tandemd.sock" \
 		bash -c '"$1" -s "$2" --json status | jq -e ".modules[0].name == \"g711\"" >/dev/null' _ "$TANDEMCTL" "$TL_CTL"
 	tl_stop_tandemd; rc=$?

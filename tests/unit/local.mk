@@ -107,3 +107,9 @@ check_PROGRAMS += tests/unit/test_srv_order
 tests_unit_test_srv_order_SOURCES = tests/unit/test_srv_order.c
 tests_unit_test_srv_order_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_srv_order_LDADD = $(TSIP_LIBS) $(TCORE_LIBS) $(CHECK_LIBS)
+
+# Trusted-source ranges (core/cidr.c) and the subscriber config keys.
+check_PROGRAMS += tests/unit/test_cidr
+tests_unit_test_cidr_SOURCES = tests/unit/test_cidr.c
+tests_unit_test_cidr_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_cidr_LDADD = $(TCORE_LIBS) $(CHECK_LIBS)

@@ -142,7 +142,13 @@ START_TEST(shipped_conf_loads)
 	ck_assert_int_eq(c->general.log_level, 3);
 	ck_assert_str_eq(c->general.modules[0], "mod_g711");
 	ck_assert_ptr_null(c->general.modules[1]);
-	ck_assert_uint_eq(c->nusers, 0);            /* users.conf: a commented example only */
+	/* users.conf: the test user 1000 (and a commented example); carrier-a
+	 * trusts this machine only, so the README's test call works */
+	ck_assert_uint_eq(c->nusers, 1);
+	ck_assert_str_eq(c->users[0].name, "1000");
+	ck_assert_str_eq(c->users[0].number, "1000");
+	ck_assert_str_eq(t->acl[0], "127.0.0.1");
+	ck_assert_ptr_null(t->acl[1]);
 	ck_assert_str_eq(c->auth.realm, "tandem");
 	tconf_unref(c);
 }
@@ -403,10 +409,10 @@ END_TEST
 START_TEST(cross_reference_errors)
 {
 	expect_error(IFACE "[carrier-a]\ntype = trunk\nhost = h\n[routes]\n1 = carier-a\n",
-		     "t.conf:8: [routes] 1: unknown target 'carier-a' (not a trunk, echo or milliwatt); "
+		     "t.conf:8: [routes] 1: unknown target 'carier-a' (not a trunk, echo, milliwatt or user:NAME); "
 		     "did you mean 'carrier-a'?");
 	expect_error(IFACE "[routes]\n1 = ecco\n",
-		     "t.conf:5: [routes] 1: unknown target 'ecco' (not a trunk, echo or milliwatt); did you mean 'echo'?");
+		     "t.conf:5: [routes] 1: unknown target 'ecco' (not a trunk, echo, milliwatt or user:NAME); did you mean 'echo'?");
 	expect_error("[loopback]\ntype = interface\naddress = 127.0.0.1\n"
 		     "[t]\ntype = trunk\nhost = h\ninterface = loopbak\n",
 		     "t.conf:7: [t] interface: no interface named 'loopbak'; did you mean 'loopback'?");
@@ -456,7 +462,7 @@ START_TEST(all_errors_collected)
 	ck_assert(has_error("t.conf:3: [general] unknown key 'log_levl'; did you mean 'log_level'?"));
 	ck_assert(has_error("t.conf:5: [media] rtp_timeout: 'x' is not a number (0..86400)"));
 	ck_assert(has_error("t.conf:6: [t] missing required key 'host'"));
-	ck_assert(has_error("t.conf:9: [routes] 1: unknown target 'nowhere' (not a trunk, echo or milliwatt)"));
+	ck_assert(has_error("t.conf:9: [routes] 1: unknown target 'nowhere' (not a trunk, echo, milliwatt or user:NAME)"));
 	ck_assert(has_error("t.conf: no interface defined: add a section with 'type = interface'"));
 }
 END_TEST
