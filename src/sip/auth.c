@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "sip/auth.h"
+#include "sip/ws_glue.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -113,6 +114,30 @@ int tsip_request_source(struct tsip *s, sip_t const *sip, struct tsip_src *out)
 		 strcasestr(sip->sip_via->v_protocol, "TCP"))
 		tp = "tcp";
 	snprintf(out->transport, sizeof out->transport, "%s", tp);
+	snprintf(out->peer, sizeof out->peer, "%s", out->ip);
+	out->peer_port = out->port;
+	char real[80];
+	int w = tsip_ws_source(s, msg, sip, real, sizeof real);
+	if (w < 0)
+		return -EPERM;
+	if (w > 0) {
+		/* "IP:PORT" or "[IPv6]:PORT", as the shim wrote it */
+		char *colon = strrchr(real, ':');
+		if (!colon)
+			return -EPERM;
+		*colon = '\0';
+		const char *ip = real;
+		size_t n = strlen(ip);
+		if (ip[0] == '[' && n > 1 && ip[n - 1] == ']') {
+			real[n - 1] = '\0';
+			ip++;
+		}
+		if (strlen(ip) >= sizeof out->peer)
+			return -EPERM;
+		memcpy(out->peer, ip, strlen(ip) + 1);
+		out->peer_port = (uint16_t)atoi(colon + 1);
+		out->ws = true;
+	}
 	return 0;
 }
 
@@ -210,10 +235,10 @@ static void refuse(struct tsip *s, nua_handle_t *nh, const struct tsip_src *src,
 		   const char *user, const char *why)
 {
 	uint64_t now = mono_now();
-	LOG_INFO("auth: %s from %s:%u refused: %s (user '%s')", method, src->ip, src->port, why, user);
-	if (tban_fail(s->auth->bans, src->ip, now))
+	LOG_INFO("auth: %s from %s:%u refused: %s (user '%s')", method, src->peer, src->peer_port, why, user);
+	if (tban_fail(s->auth->bans, src->peer, now))
 		LOG_WARN("auth: banning %s for %us after %u failed authentications in %us (last as user "
-			 "'%s'); [auth] ban_* set the policy", src->ip, s->conf->auth.ban_time,
+			 "'%s'); [auth] ban_* set the policy", src->peer, s->conf->auth.ban_time,
 			 s->conf->auth.ban_failures, s->conf->auth.ban_window, user);
 	nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(s->nua), TAG_END());
 }
@@ -228,9 +253,9 @@ enum tauth_result tauth_check(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 
 	*trunk = NULL;
 	*user = NULL;
-	if (trust && (*trunk = tauth_trusted(s->conf, src->ip)))
+	if (trust && (*trunk = tauth_trusted(s->conf, src->peer)))
 		return TAUTH_TRUSTED;
-	if (tban_banned(s->auth->bans, src->ip, now)) {
+	if (tban_banned(s->auth->bans, src->peer, now)) {
 		/* no log line: a banned guesser must cost us (and the log) nothing */
 		nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(s->nua), TAG_END());
 		return TAUTH_ANSWERED;
@@ -238,11 +263,11 @@ enum tauth_result tauth_check(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	struct tdigest_resp r;
 	int rc = find_credentials(s, proxy ? sip->sip_proxy_authorization : sip->sip_authorization, &r);
 	if (rc == -ENOENT) {
-		challenge(s, nh, proxy, src->ip, false);
+		challenge(s, nh, proxy, src->peer, false);
 		return TAUTH_ANSWERED;
 	}
 	if (rc < 0 || !uri_matches(r.uri, sip->sip_request->rq_url)) {
-		LOG_INFO("auth: %s from %s:%u: %s", method, src->ip, src->port,
+		LOG_INFO("auth: %s from %s:%u: %s", method, src->peer, src->peer_port,
 			 rc == -ENOTSUP ? "unsupported digest (scheme, qop or algorithm)" :
 			 rc < 0 ? "malformed credentials" : "digest uri is not the Request-URI");
 		nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(s->nua), TAG_END());
@@ -250,22 +275,22 @@ enum tauth_result tauth_check(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	}
 	unsigned want = r.alg == TDIGEST_MD5 ? TCONF_DIGEST_MD5 : TCONF_DIGEST_SHA256;
 	if (!(s->conf->auth.digest_algorithms & want)) {
-		challenge(s, nh, proxy, src->ip, false);
+		challenge(s, nh, proxy, src->peer, false);
 		return TAUTH_ANSWERED;
 	}
 	const struct tconf_user *u = tconf_user(s->conf, r.username);
 	char ha1buf[TDIGEST_HEX_MAX];
 	const char *ha1 = user_ha1(u, r.alg, s->conf->auth.realm, ha1buf);
-	switch (tdigest_verify(&r, method, ha1, s->conf->auth.realm, s->auth->nonces, src->ip, now)) {
+	switch (tdigest_verify(&r, method, ha1, s->conf->auth.realm, s->auth->nonces, src->peer, now)) {
 	case TDIGEST_OK:
-		tban_success(s->auth->bans, src->ip);
+		tban_success(s->auth->bans, src->peer);
 		*user = u;
 		return TAUTH_USER;
 	case TDIGEST_STALE:
-		challenge(s, nh, proxy, src->ip, true);
+		challenge(s, nh, proxy, src->peer, true);
 		return TAUTH_ANSWERED;
 	case TDIGEST_BADNONCE:
-		challenge(s, nh, proxy, src->ip, false);
+		challenge(s, nh, proxy, src->peer, false);
 		return TAUTH_ANSWERED;
 	case TDIGEST_REPLAY:
 		refuse(s, nh, src, method, r.username, "nonce-count replayed");

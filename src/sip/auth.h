@@ -18,13 +18,19 @@
 
 /* Where a request came from (the packet's source, RFC 3581), and how. */
 struct tsip_src {
-	char ip[46];
+	char ip[46];                /* where the request came from: replies and NAT */
 	uint16_t port;
 	char transport[8];          /* "udp", "tcp" */
+	/* Who sent it: the same, except for a browser behind the WebSocket shim
+	 * (ws_glue.h), whose real address the shim vouches for. ACLs, bans,
+	 * limits, records and logs use this one. */
+	char peer[46];
+	uint16_t peer_port;
+	bool ws;
 };
 
 /* The source of the request being handled now (from nua's current message).
- * 0, or -ENOENT when there is none. */
+ * 0, -ENOENT when there is none, -EPERM for a forged shim header. */
 int tsip_request_source(struct tsip *s, sip_t const *sip, struct tsip_src *out);
 
 int tauth_init(struct tsip *s);

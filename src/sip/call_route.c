@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "core/numplan.h"
+#include "sip/auth.h"
 #include "sip/limits.h"
 #include "sip/regsip.h"
 #include "sip/trunks.h"
@@ -40,25 +41,17 @@ static bool is_number(const char *s)
 	return *s && strspn(s, "0123456789") == strlen(s);
 }
 
-/* Source address of the request being handled. */
-static void source_of(struct tsip *s, char *ip, size_t len, unsigned *port)
+/* Who sent the request being handled (a browser's own address behind the
+ * WebSocket shim). */
+static void source_of(struct tsip *s, sip_t const *sip, char *ip, size_t len, unsigned *port)
 {
-	msg_t *m = nua_current_request(s->nua);
-	su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+	struct tsip_src src;
 	ip[0] = '\0';
 	*port = 0;
-	if (!ai || !ai->ai_addr)
+	if (tsip_request_source(s, sip, &src) < 0)
 		return;
-	const struct sockaddr *sa = (const struct sockaddr *)ai->ai_addr;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-		inet_ntop(AF_INET, &in->sin_addr, ip, (socklen_t)len);
-		*port = ntohs(in->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-		inet_ntop(AF_INET6, &in6->sin6_addr, ip, (socklen_t)len);
-		*port = ntohs(in6->sin6_port);
-	}
+	snprintf(ip, len, "%s", src.peer);
+	*port = src.peer_port;
 }
 
 /* A trunk the request came from: its address, and its port too over UDP
@@ -141,7 +134,7 @@ int call_route_new(struct tsip *s, sip_t const *sip, const char *called, const c
 		snprintf(why, whylen, "a Via of this node: the request has been here before");
 		return 482;
 	}
-	source_of(s, rt->src_ip, sizeof rt->src_ip, &port);
+	source_of(s, sip, rt->src_ip, sizeof rt->src_ip, &port);
 	rt->src_trunk = trunk_of(c, rt->src_ip, port);
 	/* limits count against the authenticated user; a trusted source that is
 	 * no trunk peer (a PBX) by its From user */

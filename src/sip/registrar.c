@@ -400,6 +400,29 @@ size_t treg_sweep(treg_t *r, int64_t now)
 	return removed;
 }
 
+size_t treg_drop_received(treg_t *r, const char *ip, uint16_t port)
+{
+	size_t removed = 0;
+	for (size_t i = 0; i < r->nbuckets; i++) {
+		for (struct aor *a = r->buckets[i], *next; a; a = next) {
+			next = a->hnext;
+			for (struct bind **pp = &a->list; *pp;) {
+				const struct treg_binding *b = &(*pp)->pub;
+				if (b->received_port == port && b->received_ip && !strcmp(b->received_ip, ip)) {
+					bind_unlink(r, a, pp);
+					removed++;
+				} else {
+					pp = &(*pp)->next;
+				}
+			}
+			aor_drop_if_empty(r, a);
+		}
+	}
+	if (removed)
+		r->gen++;
+	return removed;
+}
+
 void treg_foreach(const treg_t *r, void (*cb)(const struct treg_binding *b, void *arg), void *arg)
 {
 	for (size_t i = 0; i < r->nbuckets; i++)

@@ -121,6 +121,10 @@ size_t treg_lookup(treg_t *r, const char *aor, int64_t now, const struct treg_bi
 /* Remove expired bindings; returns how many. */
 size_t treg_sweep(treg_t *r, int64_t now);
 
+/* Remove every binding whose REGISTER came from ip:port (a connection that
+ * closed); returns how many went. */
+size_t treg_drop_received(treg_t *r, const char *ip, uint16_t port);
+
 /* Every binding, in no particular order (cb must not change the store). */
 void treg_foreach(const treg_t *r, void (*cb)(const struct treg_binding *b, void *arg), void *arg);
 

@@ -386,3 +386,22 @@ json_t *tsip_registrations_json(tsip_t *s)
 		tsip_call_sync(s, list_bindings, arr);
 	return arr;
 }
+
+void tregsip_drop_connection(struct tsip *s, const char *hostport)
+{
+	char ip[64];
+	const char *colon = strrchr(hostport, ':');
+	if (!s->reg || !colon || (size_t)(colon - hostport) >= sizeof ip)
+		return;
+	const char *h = hostport;
+	size_t n = (size_t)(colon - hostport);
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+		h++;
+		n -= 2;
+	}
+	memcpy(ip, h, n);
+	ip[n] = '\0';
+	size_t gone = treg_drop_received(s->reg->store, ip, (uint16_t)atoi(colon + 1));
+	if (gone)
+		LOG_INFO("registrar: connection %s closed: %zu registration(s) dropped", hostport, gone);
+}

@@ -35,6 +35,10 @@ bool tregsip_on_event(struct tsip *s, nua_event_t event, int status, nua_handle_
 size_t tregsip_lookup(struct tsip *s, const struct tconf_user *u, const struct treg_binding **out,
 		      size_t max);
 
+/* The connection at hostport ("IP:PORT", "[IPv6]:PORT") closed: its
+ * registrations go now (a browser's WebSocket; ws_glue.h). */
+void tregsip_drop_connection(struct tsip *s, const char *hostport);
+
 /* "sip:IP:PORT;transport=T" of where a binding's REGISTER came from: the
  * next hop for requests to that phone. */
 void tregsip_next_hop(const struct treg_binding *b, char *buf, size_t len);

@@ -13,6 +13,7 @@
 #include <sofia-sip/msg_addr.h>
 
 #include "core/log.h"
+#include "sip/regsip.h"
 #include "sip/ws_shim.h"
 #include "sip/ws_source.h"
 
@@ -114,10 +115,9 @@ int tsip_ws_check_request(struct tsip *s, nua_event_t event, nua_handle_t *nh, c
 
 void tsip_drop_bindings_at(struct tsip *s, const char *hostport)
 {
-	(void)s;
 	LOG_DEBUG("sip: WebSocket connection %s closed", hostport);
+	tregsip_drop_connection(s, hostport);
 }
-
 static void shim_closed(void *arg, const char *local)
 {
 	tsip_ws_closed(arg, local);
