@@ -139,6 +139,7 @@ struct tconf_user {
 	const char *number;         /* extension: calls to it go to the user's phones; NULL = none */
 	unsigned max_calls;         /* concurrent calls from and to the user; 0 = unlimited */
 	bool allow_international;   /* may call numbers starting with + or 00 */
+	enum tconf_media_security media_security;  /* toward the user's phones; default optional */
 };
 
 enum tconf_target_kind {
@@ -272,6 +273,7 @@ struct tconf_websocket {
 	unsigned max_message;       /* restart-only */
 	unsigned handshake_timeout; /* restart-only */
 	unsigned ping_interval;     /* restart-only */
+	bool md5_only;              /* WebSocket clients are challenged with MD5 alone */
 };
 
 typedef struct tconf {

@@ -276,6 +276,9 @@ const struct tcs_key tcs_keys[] = {
 	    "Most concurrent calls from and to the user; 0 = unlimited."),
 	USR(allow_international, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
 	    "May call international numbers (starting with + or 00)."),
+	USR(media_security, TCS_ENUM, 0, 0, 0, "optional", media_security, NULL,
+	    "Media toward the user's phones when they are called: optional (RTP/AVP offered, SRTP accepted), "
+	    "none, sdes, or dtls (DTLS-SRTP with ICE-lite: what browsers on WebSocket need)."),
 
 	RTE(number, TCS_DIGITS, 0, 0, 0, NULL, NULL, "any number",
 	    "Called numbers starting with this prefix; the longest matching prefix wins, as in [routes]."),
@@ -325,6 +328,9 @@ const struct tcs_key tcs_keys[] = {
 	    "Seconds a new connection has to finish its TLS and WebSocket handshakes."),
 	WSK(ping_interval, TCS_UINT, R, 0, 3600, "30", NULL, NULL,
 	    "Seconds between WebSocket pings; a client silent for two intervals is disconnected; 0 = no pings."),
+	WSK(md5_only, TCS_BOOL, 0, 0, 0, "yes", NULL, NULL,
+	    "Challenge WebSocket clients with MD5 digest only: browser SIP libraries (JsSIP 3, SIP.js) answer "
+	    "nothing else, and JsSIP reads only the last challenge. no: as [auth] digest_algorithms says."),
 
 	{ TCS_ROUTES, "PREFIX", TCS_LIST, TCS_PATTERN, 0, 0, NULL, NULL, 0, 0, NULL,
 	  "Called numbers starting with PREFIX (digits, optional leading +, at most 23; default = any "

@@ -156,10 +156,15 @@ const struct tconf_trunk *tauth_trusted(const tconf_t *conf, const char *ip)
 }
 
 /* 401/407 with one challenge per algorithm, SHA-256 first (RFC 8760 s.2.4). */
-static void challenge(struct tsip *s, nua_handle_t *nh, bool proxy, const char *ip, bool stale)
+static void challenge(struct tsip *s, nua_handle_t *nh, bool proxy, const struct tsip_src *src, bool stale)
 {
 	const char *realm = s->conf->auth.realm;
+	const char *ip = src->peer;
 	unsigned algs = s->conf->auth.digest_algorithms;
+	/* Browser SIP libraries answer MD5 only (JsSIP 3 reads the last
+	 * challenge, and gives up on SHA-256) */
+	if (src->ws && s->conf->websocket.md5_only)
+		algs = TCONF_DIGEST_MD5;
 	char nonce[TNONCE_LEN + 1], ch[2][512];
 	uint64_t now = mono_now();
 	bool md5_first = s->conf->auth.md5_first;
@@ -263,7 +268,7 @@ enum tauth_result tauth_check(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	struct tdigest_resp r;
 	int rc = find_credentials(s, proxy ? sip->sip_proxy_authorization : sip->sip_authorization, &r);
 	if (rc == -ENOENT) {
-		challenge(s, nh, proxy, src->peer, false);
+		challenge(s, nh, proxy, src, false);
 		return TAUTH_ANSWERED;
 	}
 	if (rc < 0 || !uri_matches(r.uri, sip->sip_request->rq_url)) {
@@ -275,7 +280,7 @@ enum tauth_result tauth_check(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	}
 	unsigned want = r.alg == TDIGEST_MD5 ? TCONF_DIGEST_MD5 : TCONF_DIGEST_SHA256;
 	if (!(s->conf->auth.digest_algorithms & want)) {
-		challenge(s, nh, proxy, src->peer, false);
+		challenge(s, nh, proxy, src, false);
 		return TAUTH_ANSWERED;
 	}
 	const struct tconf_user *u = tconf_user(s->conf, r.username);
@@ -287,10 +292,10 @@ enum tauth_result tauth_check(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 		*user = u;
 		return TAUTH_USER;
 	case TDIGEST_STALE:
-		challenge(s, nh, proxy, src->peer, true);
+		challenge(s, nh, proxy, src, true);
 		return TAUTH_ANSWERED;
 	case TDIGEST_BADNONCE:
-		challenge(s, nh, proxy, src->peer, false);
+		challenge(s, nh, proxy, src, false);
 		return TAUTH_ANSWERED;
 	case TDIGEST_REPLAY:
 		refuse(s, nh, src, method, r.username, "nonce-count replayed");

@@ -976,8 +976,9 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 					  .codecs = c->trunk ? c->trunk->codecs : NULL,
 					  .dtmf_info = c->trunk && c->trunk->dtmf == TCONF_DTMF_INFO,
 					  /* same order as enum tconf_media_security */
-					  .security = c->trunk ? (enum media_security)c->trunk->media_security
-							       : MEDIA_SEC_OPTIONAL },
+					  .security = c->trunk ? (enum media_security)c->trunk->media_security :
+						      c->callee ? (enum media_security)c->callee->media_security :
+								  MEDIA_SEC_OPTIONAL },
 		},
 		.rtp_timeout = conf->media.rtp_timeout,
 		.hold_timeout = conf->media.hold_timeout,

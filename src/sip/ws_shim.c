@@ -263,6 +263,16 @@ static bool scratch_fit(struct ws_shim *s, size_t need)
 	return true;
 }
 
+/* At debug level, the start line of each message (what an admin chasing a
+ * browser's registration wants to see). */
+static void log_first_line(const char *peer, const char *dir, const char *m, size_t n)
+{
+	if (tlog_get_level() < TLOG_DEBUG)
+		return;
+	const char *e = memchr(m, '\r', n);
+	LOG_DEBUG("ws: %s %s: %.*s", peer, dir, (int)((e ? e : m + n) - m), m);
+}
+
 /* --- sofia -> browser ---------------------------------------------------- */
 
 static void up_read(struct bufferevent *bev, void *arg)
@@ -298,6 +308,7 @@ static void up_read(struct bufferevent *bev, void *arg)
 		} else if (m > 0) {
 			send_frame(c, WS_OP_TEXT, s->scratch, (size_t)m);
 			atomic_fetch_add(&s->msgs_out, 1);
+			log_first_line(c->peer, "out", s->scratch, (size_t)m);
 		}
 		evbuffer_drain(in, skip + (size_t)n);
 	}
@@ -356,6 +367,7 @@ static void on_message(struct wsconn *c)
 	}
 	bufferevent_write(c->up, s->scratch, (size_t)r);
 	atomic_fetch_add(&s->msgs_in, 1);
+	log_first_line(c->peer, "in", s->scratch, (size_t)r);
 }
 
 /* Handle one reader event; false when the connection was closed. */

@@ -24,6 +24,24 @@ async function inboundStats(pc) {
   return out;
 }
 
+// Keep only Opus and telephone-event in the audio m-line of an SDP.
+function opusOnly(sdp) {
+  const lines = sdp.split('\r\n');
+  const keep = new Set();
+  lines.forEach((l) => {
+    const m = /^a=rtpmap:(\d+) (opus|telephone-event)\/48000/i.exec(l);
+    if (m) keep.add(m[1]);
+  });
+  return lines.filter((l) => {
+    const m = /^a=(rtpmap|fmtp|rtcp-fb):(\d+)/.exec(l);
+    return !m || keep.has(m[2]);
+  }).map((l) => {
+    if (!l.startsWith('m=audio')) return l;
+    const f = l.split(' ');
+    return f.slice(0, 3).concat(f.slice(3).filter((pt) => keep.has(pt))).join(' ');
+  }).join('\r\n');
+}
+
 async function main() {
   const cfg = await (await fetch('/config')).json();
   const ac = new AudioContext({ sampleRate: 48000 });
@@ -45,6 +63,8 @@ async function main() {
   const finish = async (session) => {
     if (session && session.connection) Object.assign(result, await inboundStats(session.connection));
     await post('/result', result);
+    // The caller hangs up; the called side waits for the BYE.
+    if (cfg.mode !== 'call' && session && !session.isEnded()) return;
     if (session && !session.isEnded()) session.terminate();
     setTimeout(() => ua.stop(), 500);
   };
@@ -61,13 +81,19 @@ async function main() {
       setTimeout(() => finish(session), cfg.seconds * 1000);
     });
     session.on('failed', (e) => { result.ended = 'failed: ' + e.cause; finish(null); });
-    session.on('ended', (e) => { result.ended = 'ended: ' + e.cause; });
+    session.on('ended', (e) => {
+      result.ended = 'ended: ' + e.cause;
+      if (cfg.mode !== 'call') setTimeout(() => ua.stop(), 500);
+    });
   };
   ua.on('registered', () => {
     result.registered = true;
     log('registered');
     if (cfg.mode === 'call') {
       const s = ua.call(cfg.target, { mediaStream: dest.stream, pcConfig: { iceServers: [] } });
+      // A softphone that wants wideband offers Opus (and digits) only: the
+      // gateway then transcodes to the carrier's G.711.
+      s.on('sdp', (e) => { if (e.originator === 'local' && e.type === 'offer') e.sdp = opusOnly(e.sdp); });
       watch(s);
     } else {
       post('/ready', {});
