@@ -15,7 +15,7 @@ src_media_libtmedia_a_SOURCES += \
 	src/media/transcode_neg.h src/media/transcode_neg.c src/media/transcode_plan.c \
 	src/media/transcode_relay.c src/media/transcode_sess.h src/media/transcode_sess.c \
 	src/media/jitter.h src/media/jitter.c src/media/dtmf.h src/media/dtmf.c \
-	src/media/dtmf_iw.h src/media/dtmf_iw.c
+	src/media/dtmf_iw.h src/media/dtmf_iw.c src/media/xpairs.h src/media/xpairs.c
 TMEDIA_LIBS = src/media/libtmedia.a $(SOFIA_LIBS) $(EVENT_LIBS) $(SPANDSP_LIBS) $(M_LIBS) $(PTHREAD_LIBS)
 # SDP model, parse (sofia-sip), print, anchoring rewrite, local-endpoint models.
 src_media_libtmedia_a_SOURCES += \

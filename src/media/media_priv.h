@@ -11,6 +11,7 @@
 #include "media/portpool.h"
 #include "media/transcode_neg.h"
 #include "media/worker.h"
+#include "media/xpairs.h"
 
 struct mc_iface {
 	const struct tconf_interface *iface;   /* identity only: never dereferenced after new */
@@ -32,6 +33,7 @@ struct media_core {
 	atomic_uint transcoding, max_transcoded;
 	unsigned rtcp_interval_ms;          /* own RTCP reports (conf, restart-only) */
 	struct media_quality quality;       /* ended legs, for metrics */
+	struct xpairs xpairs;               /* sessions transcoding, by codec pair */
 };
 
 /* The pool of an interface: matched by pointer into the snapshot the core was
