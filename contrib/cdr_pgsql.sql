@@ -1,9 +1,16 @@
 -- cdr_pgsql.sql - the table mod_cdr_pgsql inserts call records into.
 --
--- mod_cdr_pgsql creates this table itself (CREATE TABLE IF NOT EXISTS) when
--- its role may; a DBA who prefers to create it, and to give tandemd's role only
--- INSERT (and USAGE on the id sequence), runs this file first:
+-- mod_cdr_pgsql creates this table itself when it is absent and its role may;
+-- a DBA who prefers to create it, and to give tandemd's role no more than it
+-- needs, runs this file first:
 --   psql -v ON_ERROR_STOP=1 -d billing -f cdr_pgsql.sql
+-- then grants the role (here 'tandem') what the insert needs (SELECT on
+-- attempt_uid is for ON CONFLICT (attempt_uid)):
+--   GRANT INSERT, SELECT (attempt_uid) ON tandem_cdr TO tandem;
+--   GRANT USAGE ON SEQUENCE tandem_cdr_id_seq TO tandem;
+-- After an upgrade of tandemd, such a role cannot add new columns: the module
+-- logs which are missing and stores records without them until the DBA runs
+-- this file again (its ALTER TABLE at the end adds them).
 -- The name is the default cdr_table; for another name, edit every statement below.
 --
 -- One row per call attempt (a call that failed over to a second trunk has two

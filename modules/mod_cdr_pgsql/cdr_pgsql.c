@@ -114,19 +114,50 @@ static void pg_close(void *state)
 	free(pg);
 }
 
+/* libpq's message on one log line: newlines (it ends with one, a DETAIL may
+ * follow) become spaces, the end is trimmed. */
+static const char *one_line(const char *m, char *buf, size_t len)
+{
+	size_t n = 0;
+	for (; m && *m && n + 1 < len; m++)
+		buf[n++] = *m == '\n' || *m == '\t' ? ' ' : *m;
+	while (n && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+	return buf;
+}
+
 /* Run a command; 0, -EINVAL (data refused) or -EIO (anything else). */
 static int check(struct pg *pg, PGresult *res, const char *what)
 {
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	int rc = 0;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		char msg[512];
 		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		rc = state && (!strncmp(state, "22", 2) || !strncmp(state, "23", 2)) ? -EINVAL : -EIO;
 		LOG(rc == -EINVAL ? TANDEM_LOG_ERROR : TANDEM_LOG_WARN, "%s: %s", what,
-		    res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
+		    one_line(res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn), msg, sizeof msg));
 	}
 	PQclear(res);
 	return rc;
+}
+
+/* 1 when the table exists, 0 when not, or -EIO. A role that may only INSERT
+ * into a table a DBA made cannot run CREATE TABLE IF NOT EXISTS (it needs
+ * CREATE on the schema even when the table is there): ask first. */
+static int table_exists(struct pg *pg)
+{
+	const char *param[1] = { pg->table };
+	PGresult *res = PQexecParams(pg->conn, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, param,
+				     NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		check(pg, res, "looking for the table");
+		return -EIO;
+	}
+	int yes = !strcmp(PQgetvalue(res, 0, 0), "t");
+	PQclear(res);
+	return yes;
 }
 
 /* Which columns the table has; add those a table made by an earlier
@@ -164,9 +195,10 @@ static int sync_columns(struct pg *pg)
 		for (size_t i = 0; i < PGS_NCOLS; i++)
 			pg->have[i] = true;
 	} else {
+		char msg[512];
 		LOG(TANDEM_LOG_ERROR, "table %s lacks the columns %s and cannot be altered (%s): "
 		    "records are stored without them until a DBA runs the ALTER TABLE in "
-		    "cdr_pgsql.sql", pg->table, list, PQresultErrorMessage(res));
+		    "cdr_pgsql.sql", pg->table, list, one_line(PQresultErrorMessage(res), msg, sizeof msg));
 	}
 	PQclear(res);
 	return 0;
@@ -184,15 +216,19 @@ static int connect_db(struct pg *pg)
 	const char *vals[] = { "5", "-c statement_timeout=10000", "tandemd", pg->conninfo, NULL };
 	pg->conn = PQconnectdbParams(keys, vals, 1);
 	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
+		char msg[512];
 		LOG(TANDEM_LOG_WARN, "cannot connect (%s): %s", pg->conninfo,
-		    pg->conn ? PQerrorMessage(pg->conn) : "out of memory");
+		    pg->conn ? one_line(PQerrorMessage(pg->conn), msg, sizeof msg) : "out of memory");
 		disconnect(pg);
 		return -ECONNREFUSED;
 	}
-	char *ddl = pgs_create_sql(pg->table), *ins = NULL;
-	int rc = ddl ? check(pg, PQexec(pg->conn, ddl), "creating the table") : -ENOMEM;
-	free(ddl);
+	char *ddl = NULL, *ins = NULL;
+	int rc = table_exists(pg);
 	if (rc == 0)
+		rc = (ddl = pgs_create_sql(pg->table)) ? check(pg, PQexec(pg->conn, ddl), "creating the table")
+						       : -ENOMEM;
+	free(ddl);
+	if (rc >= 0)
 		rc = sync_columns(pg);
 	if (rc == 0 && !(ins = pgs_insert_sql(pg->table, pg->have, &pg->nparams)))
 		rc = -ENOMEM;

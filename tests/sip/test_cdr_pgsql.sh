@@ -24,6 +24,10 @@
 #            exactly once, stored in the order the calls ended
 #   replay   the spool saved during the outage is put back and tandemd restarted:
 #            the replayed records are dropped as duplicates (ON CONFLICT)
+#   insert-only  a 1.0 table a DBA made, tandemd's role granted only what
+#            contrib/cdr_pgsql.sql says (INSERT, SELECT (attempt_uid), the
+#            sequence): records are stored in the columns there are, and an
+#            error names the missing columns and what to run
 # Budget: about 60 s on a loaded 2-core machine.
 . "$srcdir/tests/lib/testlib.sh"
 tl_tmp
@@ -70,9 +74,10 @@ pg_start || { tl_fail "PostgreSQL starts"; tail "$PGROOT/pg.log"; tl_done; }
 "$PGBIN/psql" -X -q -h "$PGSOCK" -p "$PGPORT" -U tandem -d postgres -c "CREATE DATABASE fresh"
 tl_check "contrib/cdr_pgsql.sql loads" sql_db fresh -f "$srcdir/contrib/cdr_pgsql.sql"
 tl_check "contrib/cdr_pgsql.sql loads again on its own table" sql_db fresh -f "$srcdir/contrib/cdr_pgsql.sql"
-# billing: the table as mod_cdr_pgsql 1.0 made it, with a row
-sql <<'SQL' || tl_fail "make the 1.0 table"
-CREATE TABLE tandem_cdr (id bigserial, attempt_uid text PRIMARY KEY, node text NOT NULL,
+# v1_table NAME: the table as mod_cdr_pgsql 1.0 made it
+v1_table() {
+	sql <<SQL
+CREATE TABLE $1 (id bigserial, attempt_uid text PRIMARY KEY, node text NOT NULL,
 	call_id text NOT NULL, attempt integer NOT NULL, start_time timestamptz NOT NULL,
 	answer_time timestamptz, end_time timestamptz NOT NULL, duration_ms bigint NOT NULL,
 	caller text NOT NULL, called_in text NOT NULL, called_out text NOT NULL, target text NOT NULL,
@@ -81,6 +86,11 @@ CREATE TABLE tandem_cdr (id bigserial, attempt_uid text PRIMARY KEY, node text N
 	a_pkts_out bigint NOT NULL, b_pkts_in bigint NOT NULL, b_pkts_out bigint NOT NULL,
 	a_dropped bigint NOT NULL, b_dropped bigint NOT NULL,
 	inserted_at timestamptz NOT NULL DEFAULT now());
+SQL
+}
+# billing: the 1.0 table, with a row
+v1_table tandem_cdr || tl_fail "make the 1.0 table"
+sql <<'SQL' || tl_fail "a row in the 1.0 table"
 INSERT INTO tandem_cdr (attempt_uid, node, call_id, attempt, start_time, end_time, duration_ms,
 	caller, called_in, called_out, target, final_code, disposition, codec_a, codec_b,
 	a_pkts_in, a_pkts_out, b_pkts_in, b_pkts_out, a_dropped, b_dropped)
@@ -331,5 +341,26 @@ tl_eq "replay: the 11 old records are offered again and taken" "$(cdr_status wri
 tl_eq "replay: the table still has 30 rows" "$(rows)" 30
 echo_calls 2 replay-echo
 tl_check "replay: new calls are still stored (32 rows)" wait_rows 32
+tl_stop_tandemd; tl_eq "tandemd exits 0" "$?" 0
+
+# --- insert-only: a 1.0 table a DBA made, tandemd's role may only INSERT -------------------------
+v1_table cdr_ro || tl_fail "make the 1.0 table cdr_ro"
+sql -c "CREATE ROLE ins LOGIN; GRANT INSERT, SELECT (attempt_uid) ON cdr_ro TO ins;
+	GRANT USAGE ON SEQUENCE cdr_ro_id_seq TO ins" ||
+	tl_fail "make the insert-only role"
+sed -i -E "s|^cdr_database = .*|cdr_database = host=$PGSOCK port=$PGPORT user=ins dbname=billing|" "$TL_TMP/conf/tandem.conf"
+sed -i -E '/^cdr_table = cdr_ro$/d; s/^(cdr_spool_dir = .*)$/\1\ncdr_table = cdr_ro/' "$TL_TMP/conf/tandem.conf"
+fix_rtp_range "$TL_TMP/conf/tandem.conf"
+tl_check "insert-only: tandem.conf names role ins and table cdr_ro" \
+	bash -c 'grep -q "^cdr_database = .* user=ins " "$1" && grep -q "^cdr_table = cdr_ro$" "$1"' _ "$TL_TMP/conf/tandem.conf"
+tl_start_tandemd "$TL_TMP/conf/tandem.conf" || { tl_fail "tandemd starts with the insert-only role"; tl_done; }
+echo_calls 2 ro-echo; tl_eq "insert-only: 2 echo calls" "$?" 0
+ro_rows() { sql -c "SELECT count(*) FROM cdr_ro" 2>/dev/null; }
+for _ in $(seq 1 100); do [ "$(ro_rows)" = 2 ] && break; sleep 0.1; done
+tl_eq "insert-only: both records stored in the 1.0 columns" "$(ro_rows)" 2
+tl_check "insert-only: tandemd says which columns are missing and what to run" \
+	grep -q "cdr_pgsql: table cdr_ro lacks the columns a_rtp_expected, .*, caller_out and cannot be altered (ERROR: *must be owner of table cdr_ro.*a DBA runs the ALTER TABLE in cdr_pgsql.sql" "$TANDEMD_LOG"
+tl_eq "insert-only: tandemctl status: pgsql up, 2 written, 0 pending" \
+	"$(tl_ctl --json status | jq -r '.cdr[0] | "\(.state) \(.written) \(.pending)"')" "up 2 0"
 tl_stop_tandemd; tl_eq "tandemd exits 0" "$?" 0
 tl_done
