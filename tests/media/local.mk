@@ -43,3 +43,9 @@ check_PROGRAMS += tests/media/test_rtcp_flow
 tests_media_test_rtcp_flow_SOURCES = tests/media/test_rtcp_flow.c tests/media/mtest.c tests/media/mtest.h
 tests_media_test_rtcp_flow_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
 tests_media_test_rtcp_flow_LDADD = $(MEDIA_TEST_LDADD)
+
+# Transcoding by codec pair (media/xpairs.h), behind tandem_media_transcoded_sessions.
+check_PROGRAMS += tests/media/test_xpairs
+tests_media_test_xpairs_SOURCES = tests/media/test_xpairs.c
+tests_media_test_xpairs_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
+tests_media_test_xpairs_LDADD = $(MEDIA_TEST_LDADD)
