@@ -40,7 +40,8 @@ modules_mod_g729_so_LDADD = $(BCG729_LIBS)
 
 # Call records into PostgreSQL (libpq): a CDR backend (include/tandem/cdr.h).
 module_PROGRAMS += modules/mod_cdr_pgsql.so
-modules_mod_cdr_pgsql_so_SOURCES = modules/mod_cdr_pgsql/cdr_pgsql.c
+modules_mod_cdr_pgsql_so_SOURCES = modules/mod_cdr_pgsql/cdr_pgsql.c \
+	modules/mod_cdr_pgsql/schema.h modules/mod_cdr_pgsql/schema.c
 modules_mod_cdr_pgsql_so_CFLAGS = $(MODULE_CFLAGS)
 modules_mod_cdr_pgsql_so_LDFLAGS = $(MODULE_LINKFLAGS)
 modules_mod_cdr_pgsql_so_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS)

@@ -4,9 +4,12 @@
  * bytes), _total on counters, one family per measured quantity with labels
  * for its dimensions; process_* are the standard process metrics.
  *
+ * Transcoding: tandem_media_transcoding counts the slots held under
+ * max_transcoded (also by an offer pending with codecs to transcode to);
+ * tandem_media_transcoded_sessions{codec_a,codec_b} the sessions actually
+ * transcoding, by the pair of codecs their legs agreed.
+ *
  * TODO (each comes with its own issue; left out rather than shown as 0):
- *   - transcoded channels by codec pair: tandem_transcoded_channels{from,to}
- *     (the total is tandem_media_transcoding)
  *   - media-thread load beyond CPU time (loop latency, sessions per worker)
  */
 #include "config.h"
@@ -124,6 +127,25 @@ static size_t worker_cpu(struct worker_cpu *w, size_t max)
 	return n;
 }
 
+/* Sessions transcoding by codec pair (media_core_xpairs); no series before
+ * the first transcoded call. */
+static void xpair_metrics(struct tmetrics_out *o, media_core_t *mc)
+{
+	struct media_xpair p[64];
+	size_t n = media_core_xpairs(mc, p, sizeof p / sizeof p[0]);
+	if (!n)
+		return;
+	tmetrics_family(o, "tandem_media_transcoded_sessions", "gauge",
+			"Media sessions transcoding, by codec pair (codec_a: the caller's leg, "
+			"codec_b: the far leg).");
+	for (size_t i = 0; i < n; i++) {
+		char l[192] = "";
+		if (tmetrics_label(l, sizeof l, "codec_a", p[i].codec_a) == 0 &&
+		    tmetrics_label(l, sizeof l, "codec_b", p[i].codec_b) == 0)
+			tmetrics_u64(o, "tandem_media_transcoded_sessions", l, p[i].sessions);
+	}
+}
+
 static void media_metrics(struct tmetrics_out *o, const struct tandemd_metrics_src *src)
 {
 	struct media_core_stats ms;
@@ -149,6 +171,7 @@ static void media_metrics(struct tmetrics_out *o, const struct tandemd_metrics_s
 		"Media sessions transcoding (holding a max_transcoded slot).", ms.transcoding);
 	one_u64(o, "tandem_media_transcoding_limit", "gauge",
 		"max_transcoded: most sessions transcoding at once (0 = unlimited).", ms.max_transcoded);
+	xpair_metrics(o, src->media);
 
 	struct worker_cpu w[MAX_WORKERS];
 	size_t n = worker_cpu(w, MAX_WORKERS);

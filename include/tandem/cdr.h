@@ -3,6 +3,8 @@
  * A CDR backend stores call records somewhere else than the built-in CSV file
  * (a billing database). A module offers one by pointing its descriptor's `cdr`
  * field (module ABI 1.2, see tandem/module.h) at a `struct tandem_cdr_backend`.
+ * ABI 1.3 appended the record's per-leg quality, source and caller_out (the
+ * CSV file's later columns) and the backend's record_size.
  *
  * What the daemon does, so a backend does not have to: the SIP thread never
  * calls a backend. It hands each record to a writer thread of the daemon, one
@@ -26,10 +28,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Call quality of one leg (ABI 1.3), as the CSV file's a_/b_ columns have it.
+ * "Received" is the RTP the gateway got from the leg's peer. */
+struct tandem_cdr_quality {
+	uint64_t rtp_expected;      /* RTP packets expected (RFC 3550 sequence numbers) */
+	uint64_t rtp_lost;          /* ... and lost */
+	double jitter_ms;           /* interarrival jitter at the end */
+	double rtt_ms;              /* round trip from RTCP; < 0: unknown */
+	int64_t remote_lost;        /* the peer's cumulative loss on what the gateway sent */
+	uint32_t have_remote;       /* 0: the peer sent no report: remote_lost unknown */
+	double mos;                 /* E-model estimate of the received audio; 0: no RTP */
+};
+
 /* One call attempt. Times are UTC microseconds since the epoch. Strings are
- * never NULL ("" when unknown). */
+ * never NULL ("" when unknown).
+ *
+ * Versions: fields are only ever appended. struct_size says how much of this
+ * record is filled in: a field that ends past it is absent (unknown), e.g. a
+ * record spooled by a tandemd older than ABI 1.3 replayed by a newer one has
+ * struct_size TANDEM_CDR_RECORD_SIZE_1_2. Test with TANDEM_CDR_HAS(). The
+ * records of one write() are backend->record_size bytes apart (the size the
+ * module was built with), so a module built for an older minor reads an
+ * array laid out for it. */
 struct tandem_cdr_record {
-	uint32_t struct_size;       /* sizeof(struct tandem_cdr_record) in the daemon */
+	uint32_t struct_size;       /* bytes of this record filled in (see above) */
 	const char *attempt_uid;    /* unique key: NODE/RUN/CALLID-ATTEMPT */
 	const char *node;
 	const char *call_id;        /* shared by every attempt of one call */
@@ -43,7 +65,20 @@ struct tandem_cdr_record {
 	const char *disposition;    /* ANSWERED, BUSY, NOANSWER, CANCELLED, FAILED, FAILOVER, REJECTED */
 	const char *codec_a, *codec_b;
 	uint64_t a_pkts_in, a_pkts_out, b_pkts_in, b_pkts_out, a_dropped, b_dropped;
+
+	/* ABI 1.3 */
+	struct tandem_cdr_quality qa, qb;   /* legs a (caller side) and b */
+	const char *source;         /* trunk or user the call came from, "" if neither */
+	const char *caller_out;     /* calling number as sent to the trunk ("anonymous": hidden) */
 };
+
+#define TANDEM_CDR_RECORD_END_(field) \
+	(offsetof(struct tandem_cdr_record, field) + sizeof(((struct tandem_cdr_record *)0)->field))
+/* Bytes of a record that carries the fields of each ABI minor. */
+#define TANDEM_CDR_RECORD_SIZE_1_2 TANDEM_CDR_RECORD_END_(b_dropped)
+#define TANDEM_CDR_RECORD_SIZE_1_3 TANDEM_CDR_RECORD_END_(caller_out)
+/* Does record r carry 'field'? */
+#define TANDEM_CDR_HAS(r, field) ((r)->struct_size >= TANDEM_CDR_RECORD_END_(field))
 
 /* What the admin configured for the backend ([general] cdr_* keys). */
 struct tandem_cdr_params {
@@ -64,9 +99,16 @@ struct tandem_cdr_backend {
 	 * the store is unreachable (the daemon retries later). */
 	int (*write)(void *state, const struct tandem_cdr_record *recs, size_t n);
 	void (*close)(void *state);
+
+	/* ABI 1.3: sizeof(struct tandem_cdr_record) as the module was built; the
+	 * daemon lays out write()'s array with this stride. A backend of ABI 1.2
+	 * (struct_size TANDEM_CDR_BACKEND_SIZE_1_2) gets TANDEM_CDR_RECORD_SIZE_1_2. */
+	uint32_t record_size;
 };
 
 #define TANDEM_CDR_BACKEND_SIZE_1_2 \
 	(offsetof(struct tandem_cdr_backend, close) + sizeof(void (*)(void *)))
+#define TANDEM_CDR_BACKEND_SIZE_1_3 \
+	(offsetof(struct tandem_cdr_backend, record_size) + sizeof(uint32_t))
 
 #endif

@@ -42,8 +42,10 @@
 #define TANDEM_MODULE_ABI_MAJOR 1
 /* Minor history: 1.0 first release; 1.1 appended tandem_codec.pcm_channels
  * and tandem_codec_engine.decode_fec (see tandem/codec.h); 1.2 appended
- * tandem_module.cdr (call record backends, see tandem/cdr.h). */
-#define TANDEM_MODULE_ABI_MINOR 2
+ * tandem_module.cdr (call record backends, see tandem/cdr.h); 1.3 appended
+ * tandem_cdr_record's quality, source and caller_out and
+ * tandem_cdr_backend.record_size. */
+#define TANDEM_MODULE_ABI_MINOR 3
 
 /* The one symbol the loader looks up. */
 #define TANDEM_MODULE_SYMBOL      tandem_module_descriptor

@@ -15,7 +15,10 @@
  * replayed after a crash is stored once.
  *
  * The table's layout is the one in contrib/cdr_pgsql.sql (kept in step with
- * TABLE_DDL below).
+ * schema.c). A table made by an earlier version gets the columns added since
+ * at connect (ALTER TABLE ... ADD COLUMN IF NOT EXISTS), so an upgrade needs
+ * no manual step; where the role may not alter it, records go in without the
+ * new columns and an error says what to run.
  */
 #include "config.h"
 
@@ -24,14 +27,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libpq-fe.h>
 
 #include <tandem/cdr.h>
 #include <tandem/module.h>
 
-#define NPARAMS 23
+#include "schema.h"
+
 #define STMT "tandem_cdr_insert"
 
 static const struct tandem_host *g_host;
@@ -42,42 +45,9 @@ struct pg {
 	PGconn *conn;               /* NULL while disconnected */
 	char *conninfo;
 	char *table;
-	char *insert_sql;
+	int nparams;                /* of the prepared insert (columns the table has) */
+	bool have[PGS_NCOLS];       /* columns the table has */
 };
-
-/* %s is the table name. */
-static const char TABLE_DDL[] =
-	"CREATE TABLE IF NOT EXISTS %s ("
-	" id bigserial,"
-	" attempt_uid text PRIMARY KEY,"
-	" node text NOT NULL,"
-	" call_id text NOT NULL,"
-	" attempt integer NOT NULL,"
-	" start_time timestamptz NOT NULL,"
-	" answer_time timestamptz,"
-	" end_time timestamptz NOT NULL,"
-	" duration_ms bigint NOT NULL,"
-	" caller text NOT NULL,"
-	" called_in text NOT NULL,"
-	" called_out text NOT NULL,"
-	" target text NOT NULL,"
-	" final_code integer NOT NULL,"
-	" q850_cause integer,"
-	" disposition text NOT NULL,"
-	" codec_a text NOT NULL,"
-	" codec_b text NOT NULL,"
-	" a_pkts_in bigint NOT NULL, a_pkts_out bigint NOT NULL,"
-	" b_pkts_in bigint NOT NULL, b_pkts_out bigint NOT NULL,"
-	" a_dropped bigint NOT NULL, b_dropped bigint NOT NULL,"
-	" inserted_at timestamptz NOT NULL DEFAULT now())";
-
-static const char INSERT_SQL[] =
-	"INSERT INTO %s (attempt_uid, node, call_id, attempt, start_time, answer_time, end_time,"
-	" duration_ms, caller, called_in, called_out, target, final_code, q850_cause, disposition,"
-	" codec_a, codec_b, a_pkts_in, a_pkts_out, b_pkts_in, b_pkts_out, a_dropped, b_dropped)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-	" $18, $19, $20, $21, $22, $23)"
-	" ON CONFLICT (attempt_uid) DO NOTHING";
 
 /* A table name: [schema.]identifier, letters, digits and '_' only, so it can
  * go into SQL as is. */
@@ -116,8 +86,7 @@ static int pg_open(const struct tandem_cdr_params *p, void **state)
 		return -ENOMEM;
 	pg->conninfo = strdup(p->database);
 	pg->table = strdup(p->table);
-	if (!pg->conninfo || !pg->table ||
-	    asprintf(&pg->insert_sql, INSERT_SQL, p->table) < 0) {
+	if (!pg->conninfo || !pg->table) {
 		free(pg->conninfo);
 		free(pg->table);
 		free(pg);
@@ -142,8 +111,20 @@ static void pg_close(void *state)
 	disconnect(pg);
 	free(pg->conninfo);
 	free(pg->table);
-	free(pg->insert_sql);
 	free(pg);
+}
+
+/* libpq's message on one log line: newlines (it ends with one, a DETAIL may
+ * follow) become spaces, the end is trimmed. */
+static const char *one_line(const char *m, char *buf, size_t len)
+{
+	size_t n = 0;
+	for (; m && *m && n + 1 < len; m++)
+		buf[n++] = *m == '\n' || *m == '\t' ? ' ' : *m;
+	while (n && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+	return buf;
 }
 
 /* Run a command; 0, -EINVAL (data refused) or -EIO (anything else). */
@@ -152,13 +133,75 @@ static int check(struct pg *pg, PGresult *res, const char *what)
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	int rc = 0;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		char msg[512];
 		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		rc = state && (!strncmp(state, "22", 2) || !strncmp(state, "23", 2)) ? -EINVAL : -EIO;
 		LOG(rc == -EINVAL ? TANDEM_LOG_ERROR : TANDEM_LOG_WARN, "%s: %s", what,
-		    res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
+		    one_line(res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn), msg, sizeof msg));
 	}
 	PQclear(res);
 	return rc;
+}
+
+/* 1 when the table exists, 0 when not, or -EIO. A role that may only INSERT
+ * into a table a DBA made cannot run CREATE TABLE IF NOT EXISTS (it needs
+ * CREATE on the schema even when the table is there): ask first. */
+static int table_exists(struct pg *pg)
+{
+	const char *param[1] = { pg->table };
+	PGresult *res = PQexecParams(pg->conn, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, param,
+				     NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		check(pg, res, "looking for the table");
+		return -EIO;
+	}
+	int yes = !strcmp(PQgetvalue(res, 0, 0), "t");
+	PQclear(res);
+	return yes;
+}
+
+/* Which columns the table has; add those a table made by an earlier
+ * version lacks (schema.h). 0, or -EIO when the table cannot be read. */
+static int sync_columns(struct pg *pg)
+{
+	const char *param[1] = { pg->table };
+	PGresult *res = PQexecParams(pg->conn, "SELECT attname FROM pg_attribute WHERE attrelid ="
+				     " to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+				     1, NULL, param, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return check(pg, res, "reading the table's columns");
+	int n = PQntuples(res);
+	const char **names = calloc((size_t)n + 1, sizeof *names);
+	if (!names) {
+		PQclear(res);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++)
+		names[i] = PQgetvalue(res, i, 0);
+	size_t missing = pgs_match(names, (size_t)n, pg->have);
+	free(names);
+	PQclear(res);
+	if (!missing)
+		return 0;
+	char list[512];
+	char *alter = pgs_alter_sql(pg->table, pg->have, list, sizeof list);
+	if (!alter)
+		return 0;           /* only first-version columns missing: the insert says so */
+	res = PQexec(pg->conn, alter);
+	free(alter);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		LOG(TANDEM_LOG_NOTICE, "table %s made by an earlier version: added the columns %s",
+		    pg->table, list);
+		for (size_t i = 0; i < PGS_NCOLS; i++)
+			pg->have[i] = true;
+	} else {
+		char msg[512];
+		LOG(TANDEM_LOG_ERROR, "table %s lacks the columns %s and cannot be altered (%s): "
+		    "records are stored without them until a DBA runs the ALTER TABLE in "
+		    "cdr_pgsql.sql", pg->table, list, one_line(PQresultErrorMessage(res), msg, sizeof msg));
+	}
+	PQclear(res);
+	return 0;
 }
 
 static int connect_db(struct pg *pg)
@@ -173,60 +216,39 @@ static int connect_db(struct pg *pg)
 	const char *vals[] = { "5", "-c statement_timeout=10000", "tandemd", pg->conninfo, NULL };
 	pg->conn = PQconnectdbParams(keys, vals, 1);
 	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
+		char msg[512];
 		LOG(TANDEM_LOG_WARN, "cannot connect (%s): %s", pg->conninfo,
-		    pg->conn ? PQerrorMessage(pg->conn) : "out of memory");
+		    pg->conn ? one_line(PQerrorMessage(pg->conn), msg, sizeof msg) : "out of memory");
 		disconnect(pg);
 		return -ECONNREFUSED;
 	}
-	char *ddl = NULL;
-	if (asprintf(&ddl, TABLE_DDL, pg->table) < 0)
-		return -ENOMEM;
-	int rc = check(pg, PQexec(pg->conn, ddl), "creating the table");
-	free(ddl);
+	char *ddl = NULL, *ins = NULL;
+	int rc = table_exists(pg);
 	if (rc == 0)
-		rc = check(pg, PQprepare(pg->conn, STMT, pg->insert_sql, 0, NULL), "preparing the insert");
+		rc = (ddl = pgs_create_sql(pg->table)) ? check(pg, PQexec(pg->conn, ddl), "creating the table")
+						       : -ENOMEM;
+	free(ddl);
+	if (rc >= 0)
+		rc = sync_columns(pg);
+	if (rc == 0 && !(ins = pgs_insert_sql(pg->table, pg->have, &pg->nparams)))
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = check(pg, PQprepare(pg->conn, STMT, ins, 0, NULL), "preparing the insert");
+	free(ins);
 	if (rc < 0) {
 		disconnect(pg);
-		return -EIO;
+		return rc == -ENOMEM ? rc : -EIO;
 	}
 	LOG(TANDEM_LOG_NOTICE, "connected; records go to table %s", pg->table);
 	return 0;
 }
 
-/* "2026-11-27 13:35:40.123456+00", or NULL for 0 */
-static const char *fmt_ts(int64_t us, char *buf, size_t len)
-{
-	if (!us)
-		return NULL;
-	time_t sec = (time_t)(us / 1000000);
-	struct tm tm;
-	gmtime_r(&sec, &tm);
-	size_t n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%06lld+00", (long long)(us % 1000000));
-	return buf;
-}
-
 static int insert_one(struct pg *pg, const struct tandem_cdr_record *r)
 {
-	char ts[3][40], num[10][24];
-	int64_t dur = r->answer_us && r->end_us > r->answer_us ? (r->end_us - r->answer_us) / 1000 : 0;
-	snprintf(num[0], sizeof num[0], "%u", r->attempt);
-	snprintf(num[1], sizeof num[1], "%lld", (long long)dur);
-	snprintf(num[2], sizeof num[2], "%d", r->final_code);
-	snprintf(num[3], sizeof num[3], "%d", r->q850);
-	const uint64_t c[6] = { r->a_pkts_in, r->a_pkts_out, r->b_pkts_in, r->b_pkts_out,
-				r->a_dropped, r->b_dropped };
-	for (int i = 0; i < 6; i++)
-		snprintf(num[4 + i], sizeof num[4 + i], "%llu", (unsigned long long)c[i]);
-	const char *v[NPARAMS] = {
-		r->attempt_uid, r->node, r->call_id, num[0],
-		fmt_ts(r->start_us, ts[0], sizeof ts[0]), fmt_ts(r->answer_us, ts[1], sizeof ts[1]),
-		fmt_ts(r->end_us ? r->end_us : r->start_us, ts[2], sizeof ts[2]), num[1],
-		r->caller, r->called_in, r->called_out, r->target, num[2],
-		r->q850 ? num[3] : NULL, r->disposition, r->codec_a, r->codec_b,
-		num[4], num[5], num[6], num[7], num[8], num[9],
-	};
-	return check(pg, PQexecPrepared(pg->conn, STMT, NPARAMS, v, NULL, NULL, 0),
+	char buf[PGS_NCOLS][PGS_VAL_LEN];
+	const char *v[PGS_NCOLS];
+	pgs_values(r, pg->have, buf, v);
+	return check(pg, PQexecPrepared(pg->conn, STMT, pg->nparams, v, NULL, NULL, 0),
 		     "inserting a call record");
 }
 
@@ -262,9 +284,10 @@ static const struct tandem_cdr_backend pgsql_backend = {
 	.open = pg_open,
 	.write = pg_write,
 	.close = pg_close,
+	.record_size = sizeof(struct tandem_cdr_record),
 };
 
 TANDEM_MODULE_DEFINE(
-	.name = "cdr_pgsql", .version = "1.0.0",
+	.name = "cdr_pgsql", .version = "1.1.0",
 	.description = "call records into PostgreSQL (libpq)",
 	.init = mod_init, .cdr = &pgsql_backend);

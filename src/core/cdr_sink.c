@@ -43,6 +43,8 @@ struct tcdr_sink {
 	struct tcdr_sink_stats st;
 
 	/* writer thread only */
+	size_t stride;              /* bytes between records in write()'s array */
+	unsigned char *pack;        /* BATCH_MAX records at 'stride', if not ours */
 	unsigned retry_ms;
 	struct timespec retry_at;   /* zero: not waiting to retry */
 };
@@ -50,6 +52,29 @@ struct tcdr_sink {
 static int64_t ts_us(const struct timespec *t)
 {
 	return t->tv_sec ? (int64_t)t->tv_sec * 1000000 + t->tv_nsec / 1000 : 0;
+}
+
+/* One leg's quality as PFX+exp, lost, jit, rtt, rlost, mos; what is unknown
+ * is left out (the CSV file's empty fields). "a_exp" marks a line that
+ * carries the ABI 1.3 fields. */
+static int put_quality(json_t *o, const char *pfx, const struct tcdr_quality *q)
+{
+	struct { const char *k; json_t *v; } f[] = {
+		{ "exp", json_integer((json_int_t)q->expected) },
+		{ "lost", json_integer((json_int_t)q->lost) },
+		{ "jit", json_real(q->jitter_ms) },
+		{ "rtt", q->have_rtt ? json_real(q->rtt_ms) : NULL },
+		{ "rlost", q->have_remote ? json_integer((json_int_t)q->remote_lost) : NULL },
+		{ "mos", q->mos > 0 ? json_real(q->mos) : NULL },
+	};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		char k[16];
+		snprintf(k, sizeof k, "%s%s", pfx, f[i].k);
+		if (f[i].v && json_object_set_new(o, k, f[i].v) < 0)
+			rc = -ENOMEM;
+	}
+	return rc;
 }
 
 char *tcdr_sink_encode(const struct tcdr_record *r, const char *uid)
@@ -68,6 +93,12 @@ char *tcdr_sink_encode(const struct tcdr_record *r, const char *uid)
 		"a_in", (json_int_t)r->a_in, "a_out", (json_int_t)r->a_out,
 		"b_in", (json_int_t)r->b_in, "b_out", (json_int_t)r->b_out,
 		"a_drop", (json_int_t)r->a_dropped, "b_drop", (json_int_t)r->b_dropped);
+	if (o && (put_quality(o, "a_", &r->qa) < 0 || put_quality(o, "b_", &r->qb) < 0 ||
+		  json_object_set_new(o, "source", json_string(S(r->source))) < 0 ||
+		  json_object_set_new(o, "caller_out", json_string(S(r->caller_out))) < 0)) {
+		json_decref(o);
+		o = NULL;
+	}
 #undef S
 	if (!o)
 		return NULL;
@@ -85,6 +116,29 @@ static const char *str_of(json_t *o, const char *k)
 static int64_t int_of(json_t *o, const char *k)
 {
 	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static double num_of(json_t *o, const char *pfx, const char *k, double absent)
+{
+	char key[16];
+	snprintf(key, sizeof key, "%s%s", pfx, k);
+	json_t *v = json_object_get(o, key);
+	return json_is_number(v) ? json_number_value(v) : absent;
+}
+
+static void get_quality(json_t *o, const char *pfx, struct tandem_cdr_quality *q)
+{
+	char key[16];
+	snprintf(key, sizeof key, "%srlost", pfx);
+	*q = (struct tandem_cdr_quality){
+		.rtp_expected = (uint64_t)num_of(o, pfx, "exp", 0),
+		.rtp_lost = (uint64_t)num_of(o, pfx, "lost", 0),
+		.jitter_ms = num_of(o, pfx, "jit", 0),
+		.rtt_ms = num_of(o, pfx, "rtt", -1),
+		.have_remote = json_is_integer(json_object_get(o, key)),
+		.remote_lost = int_of(o, key),
+		.mos = num_of(o, pfx, "mos", 0),
+	};
 }
 
 int tcdr_sink_decode(const char *line, struct tandem_cdr_record *r, void **holder)
@@ -110,6 +164,16 @@ int tcdr_sink_decode(const char *line, struct tandem_cdr_record *r, void **holde
 		.b_pkts_in = (uint64_t)int_of(o, "b_in"), .b_pkts_out = (uint64_t)int_of(o, "b_out"),
 		.a_dropped = (uint64_t)int_of(o, "a_drop"), .b_dropped = (uint64_t)int_of(o, "b_drop"),
 	};
+	if (json_is_integer(json_object_get(o, "a_exp"))) {
+		get_quality(o, "a_", &r->qa);
+		get_quality(o, "b_", &r->qb);
+		r->source = str_of(o, "source");
+		r->caller_out = str_of(o, "caller_out");
+	} else {
+		/* spooled by a tandemd before ABI 1.3: those fields are unknown */
+		r->struct_size = TANDEM_CDR_RECORD_SIZE_1_2;
+		r->source = r->caller_out = "";
+	}
 	*holder = o;
 	return 0;
 }
@@ -186,6 +250,35 @@ static void set_up(tcdr_sink_t *s, size_t n)
 	s->retry_at = (struct timespec){ 0, 0 };
 }
 
+/* The stride of write()'s array for this backend (tandem/cdr.h). */
+static size_t backend_stride(const struct tandem_cdr_backend *be)
+{
+	if (be->struct_size < TANDEM_CDR_BACKEND_SIZE_1_3 || be->record_size < TANDEM_CDR_RECORD_SIZE_1_2)
+		return TANDEM_CDR_RECORD_SIZE_1_2;
+	return be->record_size < sizeof(struct tandem_cdr_record) ? be->record_size
+								  : sizeof(struct tandem_cdr_record);
+}
+
+/* The records as the backend reads them: ours, or copies cut to its stride
+ * (a module built for an older ABI minor). */
+static const struct tandem_cdr_record *lay_out(tcdr_sink_t *s, struct tandem_cdr_record *recs, size_t k)
+{
+	if (!s->pack)
+		return recs;
+	for (size_t i = 0; i < k; i++) {
+		if (recs[i].struct_size > s->stride)
+			recs[i].struct_size = (uint32_t)s->stride;
+		memcpy(s->pack + i * s->stride, &recs[i], s->stride);
+	}
+	return (const struct tandem_cdr_record *)(void *)s->pack;
+}
+
+static const struct tandem_cdr_record *rec_at(const tcdr_sink_t *s, const struct tandem_cdr_record *base,
+					      size_t i)
+{
+	return (const struct tandem_cdr_record *)(const void *)((const unsigned char *)base + i * s->stride);
+}
+
 /* Offer n spooled lines to the backend; on a data refusal retry them one by
  * one and set the refused ones aside. Returns records consumed or -errno. */
 static int offer(tcdr_sink_t *s, char **lines, size_t n)
@@ -202,12 +295,13 @@ static int offer(tcdr_sink_t *s, char **lines, size_t n)
 		LOG_ERR("cdr %s: unreadable spooled record set aside in the .rejected file", s->be->name);
 		tcdr_spool_reject(s->spool, lines[i]);
 	}
-	rc = k ? s->be->write(s->state, recs, k) : 0;
+	const struct tandem_cdr_record *arr = lay_out(s, recs, k);
+	rc = k ? s->be->write(s->state, arr, k) : 0;
 	if (rc == -EINVAL) {
 		/* one bad record must not hold up the others: find it */
 		rc = 0;
 		for (size_t i = 0; i < k && rc == 0; i++) {
-			rc = k > 1 ? s->be->write(s->state, &recs[i], 1) : -EINVAL;
+			rc = k > 1 ? s->be->write(s->state, rec_at(s, arr, i), 1) : -EINVAL;
 			if (rc != -EINVAL)
 				continue;
 			LOG_ERR("cdr %s: the database refused the record %s; it is set aside in the "
@@ -358,6 +452,14 @@ int tcdr_sink_new(const struct tandem_cdr_backend *be, const struct tandem_cdr_p
 		return -ENOMEM;
 	}
 	s->be = be;
+	s->stride = backend_stride(be);
+	if (s->stride != sizeof(struct tandem_cdr_record) &&
+	    !(s->pack = malloc(BATCH_MAX * s->stride))) {
+		free(s->node);
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	s->tail = &s->head;
 	s->st.backend = be->name;
 	s->st.up = true;
@@ -423,5 +525,6 @@ void tcdr_sink_free(tcdr_sink_t *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s->node);
+	free(s->pack);
 	free(s);
 }

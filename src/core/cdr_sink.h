@@ -55,7 +55,10 @@ int tcdr_sink_submit(tcdr_sink_t *s, const struct tcdr_record *r);
 void tcdr_sink_stats(tcdr_sink_t *s, struct tcdr_sink_stats *st);
 
 /* The JSON line for a record (pure; used by submit and the tests); caller
- * frees. And back: fills *out with pointers into *holder (json_decref it). */
+ * frees. It carries every column of the CSV record; values the CSV leaves
+ * empty (round trip, remote loss, MOS) are left out. And back: fills *out
+ * with pointers into *holder (json_decref it); a line written before ABI 1.3
+ * (no quality fields) gives a record of struct_size TANDEM_CDR_RECORD_SIZE_1_2. */
 char *tcdr_sink_encode(const struct tcdr_record *r, const char *uid);
 int tcdr_sink_decode(const char *line, struct tandem_cdr_record *out, void **holder);
 

@@ -237,6 +237,12 @@ static int check_body(const struct tmodules *set, struct tmod *mod,
 		return fail(errbuf, errlen, -EINVAL,
 			    "%s: call record backend lacks a name, open, write or close",
 			    mod->path);
+	if (d->cdr && d->cdr->struct_size >= TANDEM_CDR_BACKEND_SIZE_1_3 &&
+	    d->cdr->record_size < TANDEM_CDR_RECORD_SIZE_1_2)
+		return fail(errbuf, errlen, -EINVAL,
+			    "%s: call record backend's record_size %u is below ABI 1.2's %zu "
+			    "(set it to sizeof(struct tandem_cdr_record))", mod->path,
+			    (unsigned)d->cdr->record_size, TANDEM_CDR_RECORD_SIZE_1_2);
 	for (size_t i = 0; d->codecs && d->codecs[i]; i++) {
 		if (i == MAX_CODECS_PER_MOD)
 			return fail(errbuf, errlen, -EINVAL,

@@ -16,7 +16,7 @@ src_media_libtmedia_a_SOURCES += \
 	src/media/transcode_relay.c src/media/transcode_sess.h src/media/transcode_sess.c \
 	src/media/xticker.h src/media/xticker.c \
 	src/media/jitter.h src/media/jitter.c src/media/dtmf.h src/media/dtmf.c \
-	src/media/dtmf_iw.h src/media/dtmf_iw.c
+	src/media/dtmf_iw.h src/media/dtmf_iw.c src/media/xpairs.h src/media/xpairs.c
 # ptime conversion (repacketising without transcoding).
 src_media_libtmedia_a_SOURCES += \
 	src/media/repack.h src/media/repack.c src/media/repack_relay.h src/media/repack_relay.c \

@@ -230,6 +230,17 @@ struct media_core_stats {
 };
 void media_core_stats(media_core_t *mc, struct media_core_stats *out);
 
+/* Sessions transcoding, by codec pair (leg A's codec, leg B's, e.g.
+ * "PCMU/8000" and "opus/48000/2"). Counted when a session's media plan
+ * changes and when it ends, not per packet. Pairs seen once stay listed (0
+ * when unused); at most 64, past that "other"/"other". Copies up to 'max'
+ * into out and returns how many. Any thread. */
+struct media_xpair {
+	char codec_a[32], codec_b[32];
+	unsigned sessions;
+};
+size_t media_core_xpairs(media_core_t *mc, struct media_xpair *out, size_t max);
+
 /* Create a session and allocate its ports (RTP+RTCP per leg). -ENOSPC when the
  * pool is exhausted. Must be called from the owner thread. */
 int media_session_new(media_core_t *mc, const struct media_session_opts *opts,

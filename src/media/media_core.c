@@ -24,6 +24,7 @@ int media_core_new(const tconf_t *conf, unsigned nworkers, media_core_t **out)
 	xcat_build(&mc->cat, NULL);
 	atomic_init(&mc->transcoding, 0);
 	atomic_init(&mc->max_transcoded, conf->media.max_transcoded);
+	xpairs_init(&mc->xpairs);
 	mc->rtcp_interval_ms = conf->media.rtcp_interval;
 	mc->ifaces = calloc(conf->ninterfaces ? conf->ninterfaces : 1, sizeof *mc->ifaces);
 	mc->workers = calloc(nworkers, sizeof *mc->workers);
@@ -84,6 +85,7 @@ void media_core_free(media_core_t *mc)
 	free(mc->ifaces);
 	free(mc->workers);
 	mdtls_cert_free(mc->dtls);
+	xpairs_fini(&mc->xpairs);
 	free(mc);
 }
 
@@ -162,6 +164,11 @@ void media_core_stats(media_core_t *mc, struct media_core_stats *out)
 		out->bytes_relayed += mw_get(&w->bytes_out);
 		out->packets_dropped += mw_get(&w->dropped);
 	}
+}
+
+size_t media_core_xpairs(media_core_t *mc, struct media_xpair *out, size_t max)
+{
+	return xpairs_snapshot(&mc->xpairs, out, max);
 }
 
 struct mpool *mcore_pool(media_core_t *mc, const struct tconf_interface *iface)

@@ -12,6 +12,7 @@
 #include "media/portpool.h"
 #include "media/transcode_neg.h"
 #include "media/worker.h"
+#include "media/xpairs.h"
 
 struct mc_iface {
 	const struct tconf_interface *iface;   /* identity only: never dereferenced after new */
@@ -35,6 +36,7 @@ struct media_core {
 	struct media_quality quality;       /* ended legs, for metrics */
 	/* DTLS identity (generated at start or loaded), read-only for workers. */
 	struct mdtls_cert *dtls;
+	struct xpairs xpairs;               /* sessions transcoding, by codec pair */
 };
 
 /* The pool of an interface: matched by pointer into the snapshot the core was

@@ -92,6 +92,7 @@ struct media_session {
 	char label[64];
 	struct rsess *rs;
 	struct xsess x;                 /* transcoding slot and plan */
+	int xpair;                      /* counted under this codec pair (xpairs.h), -1: none */
 	struct oleg leg[2];
 };
 
@@ -261,6 +262,7 @@ int media_session_new(media_core_t *mc, const struct media_session_opts *opts,
 	snprintf(s->label, sizeof s->label, "%s", opts->label ? opts->label : "-");
 	s->x.mc = mc;
 	s->x.label = s->label;
+	s->xpair = -1;
 	rc = setup_legs(s, opts, &ri);
 	if (rc)
 		goto fail;
@@ -314,6 +316,7 @@ void media_session_destroy(media_session_t *s)
 	s->dead = true;
 	atomic_fetch_sub(&s->mc->sessions, 1);
 	xsess_slot_sync(&s->x, false);
+	s->xpair = xpairs_set(&s->mc->xpairs, s->xpair, NULL, NULL);
 	free_owner_side(s);
 	rsess_stop(s->rs);
 	s->rs = NULL;
@@ -529,6 +532,9 @@ static void push_conf(media_session_t *s)
 		s->x.sig[0] = '\0';
 	}
 	slot_sync(s);
+	/* the transcoding-by-pair gauge follows the plan (xpairs.h) */
+	s->xpair = xpairs_set(&s->mc->xpairs, s->xpair, s->x.xcoding ? s->leg[0].codec : NULL,
+			      s->leg[1].codec);
 }
 
 static char *dup_sdp(const char *sdp, size_t len)

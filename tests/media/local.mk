@@ -63,3 +63,9 @@ check_PROGRAMS += tests/media/test_webrtc_call
 tests_media_test_webrtc_call_SOURCES = tests/media/test_webrtc_call.c tests/media/mtest.c tests/media/mtest.h
 tests_media_test_webrtc_call_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS) $(SRTP_CFLAGS) $(SSL_CFLAGS)
 tests_media_test_webrtc_call_LDADD = $(MEDIA_TEST_LDADD)
+
+# Transcoding by codec pair (media/xpairs.h), behind tandem_media_transcoded_sessions.
+check_PROGRAMS += tests/media/test_xpairs
+tests_media_test_xpairs_SOURCES = tests/media/test_xpairs.c
+tests_media_test_xpairs_CPPFLAGS = $(MEDIA_TEST_CPPFLAGS)
+tests_media_test_xpairs_LDADD = $(MEDIA_TEST_LDADD)

@@ -113,3 +113,10 @@ check_PROGRAMS += tests/unit/test_cidr
 tests_unit_test_cidr_SOURCES = tests/unit/test_cidr.c
 tests_unit_test_cidr_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_cidr_LDADD = $(TCORE_LIBS) $(CHECK_LIBS)
+
+# mod_cdr_pgsql's column list: values, upgrade ALTER, insert (no database).
+check_PROGRAMS += tests/unit/test_cdr_pgsql_schema
+tests_unit_test_cdr_pgsql_schema_SOURCES = tests/unit/test_cdr_pgsql_schema.c \
+	modules/mod_cdr_pgsql/schema.c
+tests_unit_test_cdr_pgsql_schema_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/modules/mod_cdr_pgsql $(CHECK_CFLAGS)
+tests_unit_test_cdr_pgsql_schema_LDADD = $(CHECK_LIBS)

@@ -64,6 +64,7 @@ static void fk_close(void *state) { (void)state; }
 static const struct tandem_cdr_backend fake = {
 	.struct_size = sizeof fake, .name = "fake",
 	.open = fk_open, .write = fk_write, .close = fk_close,
+	.record_size = sizeof(struct tandem_cdr_record),
 };
 static const struct tandem_cdr_params params = { sizeof params, "db", "t" };
 
@@ -118,6 +119,10 @@ static struct tcdr_record rec(const char *call_id, unsigned attempt)
 		.target = "carrier-a", .final_code = 200, .q850 = 16, .disposition = "ANSWERED",
 		.codec_a = "PCMU/8000", .codec_b = "PCMA/8000",
 		.a_in = 3000, .a_out = 2990, .b_in = 2980, .b_out = 3001, .a_dropped = 1,
+		.qa = { .expected = 3010, .lost = 12, .jitter_ms = 1.125, .mos = 4.05 },
+		.qb = { .expected = 2990, .jitter_ms = 0.5, .have_rtt = true, .rtt_ms = 12.5,
+			.have_remote = true, .remote_lost = -2, .mos = 4.41 },
+		.source = "pbx", .caller_out = "anonymous",
 	};
 	return r;
 }
@@ -177,6 +182,22 @@ START_TEST(test_encode_decode_roundtrip)
 	ck_assert_str_eq(d.codec_b, "PCMA/8000");
 	ck_assert_uint_eq(d.b_pkts_out, 3001);
 	ck_assert_uint_eq(d.a_dropped, 1);
+	/* ABI 1.3: quality per leg, source, caller_out; unknowns stay unknown */
+	ck_assert_uint_eq(d.struct_size, sizeof d);
+	ck_assert(TANDEM_CDR_HAS(&d, caller_out));
+	ck_assert_uint_eq(d.qa.rtp_expected, 3010);
+	ck_assert_uint_eq(d.qa.rtp_lost, 12);
+	ck_assert_double_eq(d.qa.jitter_ms, 1.125);
+	ck_assert_double_lt(d.qa.rtt_ms, 0);
+	ck_assert_uint_eq(d.qa.have_remote, 0);
+	ck_assert_double_eq(d.qa.mos, 4.05);
+	ck_assert_uint_eq(d.qb.rtp_lost, 0);
+	ck_assert_double_eq(d.qb.rtt_ms, 12.5);
+	ck_assert_uint_eq(d.qb.have_remote, 1);
+	ck_assert_int_eq(d.qb.remote_lost, -2);
+	ck_assert_double_eq(d.qb.mos, 4.41);
+	ck_assert_str_eq(d.source, "pbx");
+	ck_assert_str_eq(d.caller_out, "anonymous");
 	free(line);
 	json_decref(holder);
 	/* a spooled line that is not a record is refused, not half-read */
@@ -187,7 +208,55 @@ START_TEST(test_encode_decode_roundtrip)
 	ck_assert_str_eq(d.attempt_uid, "x");
 	ck_assert_str_eq(d.caller, "");
 	ck_assert_int_eq(d.final_code, 0);
+	/* ... and a line spooled before ABI 1.3 carries none of its fields */
+	ck_assert_uint_eq(d.struct_size, TANDEM_CDR_RECORD_SIZE_1_2);
+	ck_assert(!TANDEM_CDR_HAS(&d, qa));
 	json_decref(holder);
+}
+END_TEST
+
+/* A backend built for ABI 1.2 reads write()'s array with the 1.2 record size:
+ * the daemon lays the records out at that stride. */
+static char old_call[4][32];
+static size_t old_n;
+static int old_write(void *state, const struct tandem_cdr_record *r, size_t n)
+{
+	(void)state;
+	const unsigned char *p = (const unsigned char *)r;
+	for (size_t i = 0; i < n && old_n < 4; i++, old_n++) {
+		const struct tandem_cdr_record *one =
+			(const void *)(p + i * TANDEM_CDR_RECORD_SIZE_1_2);
+		ck_assert_uint_eq(one->struct_size, TANDEM_CDR_RECORD_SIZE_1_2);
+		snprintf(old_call[old_n], sizeof old_call[0], "%s/%llu", one->call_id,
+			 (unsigned long long)one->b_pkts_out);
+	}
+	return 0;
+}
+
+START_TEST(test_abi_1_2_backend_stride)
+{
+	static const struct tandem_cdr_backend old = {
+		.struct_size = TANDEM_CDR_BACKEND_SIZE_1_2, .name = "old",
+		.open = fk_open, .write = old_write, .close = fk_close,
+	};
+	tcdr_sink_t *s = NULL;
+	char err[256] = "";
+	old_n = 0;
+	ck_assert_int_eq(tcdr_sink_new(&old, &params, g_dir, "gw1", &s, err, sizeof err), 0);
+	for (int i = 0; i < 3; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "old%d", i);
+		struct tcdr_record r = rec(id, 1);
+		r.b_out = 100 + (uint64_t)i;
+		ck_assert_int_eq(tcdr_sink_submit(s, &r), 0);
+	}
+	for (int i = 0; i < 500 && old_n < 3; i++)
+		usleep(10000);
+	tcdr_sink_free(s);
+	ck_assert_uint_eq(old_n, 3);
+	ck_assert_str_eq(old_call[0], "old0/100");
+	ck_assert_str_eq(old_call[1], "old1/101");
+	ck_assert_str_eq(old_call[2], "old2/102");
 }
 END_TEST
 
@@ -371,6 +440,7 @@ int main(void)
 	tcase_add_test(tc, test_outage_spools_then_replays_in_order);
 	tcase_add_test(tc, test_restart_replays_first);
 	tcase_add_test(tc, test_refused_record_set_aside);
+	tcase_add_test(tc, test_abi_1_2_backend_stride);
 	tcase_add_test(tc, test_spool_torn_tail_and_offset);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
