@@ -51,6 +51,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Reliable provisional responses (RFC 3262) asked of a trunk. */
+enum tconf_prack { TCONF_PRACK_NO, TCONF_PRACK_SUPPORTED, TCONF_PRACK_REQUIRED };
+
 enum tconf_transport {
 	TCONF_TP_UDP = 1 << 0,
 	TCONF_TP_TCP = 1 << 1,
@@ -80,6 +83,8 @@ struct tconf_trunk {
 	unsigned strip;             /* digits removed from the front of the called number */
 	const char *prepend;        /* prefix added after strip; NULL = none */
 	const char *caller_id;      /* fixed calling number toward the trunk; NULL = pass */
+	int prack;                  /* enum tconf_prack: 100rel offered to the trunk */
+	bool session_timer;         /* RFC 4028 on calls to the trunk ([calls] session_expires) */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s
@@ -144,6 +149,8 @@ struct tconf_calls {
 	unsigned setup_timeout;     /* s to wait for a first provisional from a trunk */
 	unsigned no_answer_timeout; /* s of ringing before giving up */
 	unsigned max_duration;      /* s; 0 = unlimited */
+	unsigned session_expires;   /* RFC 4028 session interval asked for, s; 0 = no session timers */
+	unsigned min_se;            /* shortest session interval accepted (else 422), s */
 };
 
 struct tconf_auth {

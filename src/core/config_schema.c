@@ -28,6 +28,11 @@ static const struct tcs_enum transports[] = {
 	{ "udp", TCONF_TP_UDP }, { "tcp", TCONF_TP_TCP },
 	{ NULL, 0 },
 };
+static const struct tcs_enum pracks[] = {
+	{ "no", TCONF_PRACK_NO }, { "supported", TCONF_PRACK_SUPPORTED },
+	{ "required", TCONF_PRACK_REQUIRED },
+	{ NULL, 0 },
+};
 const struct tcs_enum tcs_section_types[] = {
 	{ "interface", TCS_INTERFACE }, { "trunk", TCS_TRUNK }, { "user", TCS_USER },
 	{ NULL, 0 },
@@ -94,6 +99,12 @@ const struct tcs_key tcs_keys[] = {
 	    "Seconds of ringing before the call is given up."),
 	CAL(max_duration, TCS_UINT, 0, 0, 604800, "14400", NULL, NULL,
 	    "Longest call in seconds; 0 = unlimited."),
+	CAL(session_expires, TCS_UINT, R, 0, 86400, "1800", NULL, NULL,
+	    "Session interval (RFC 4028) asked of each leg, in seconds; each leg is refreshed on its own "
+	    "and a leg whose peer stops refreshing ends the call; 0 = no session timers."),
+	CAL(min_se, TCS_UINT, R, 30, 86400, "90", NULL, NULL,
+	    "Shortest session interval accepted from a peer (a shorter one gets 422 Session Interval Too Small); "
+	    "RFC 4028 puts the floor at 90, lower values are for tests."),
 
 	{ TCS_NAMED, "type", TCS_ENUM, REQ | TCS_NOSTORE, 0, 0, NULL, tcs_section_types,
 	  0, 0, NULL, "What the section defines: an interface, a trunk or a user. May come from a template." },
@@ -133,6 +144,10 @@ const struct tcs_key tcs_keys[] = {
 	    "Prefix put in front of the called number (after strip), e.g. + or a carrier code."),
 	TRK(caller_id, TCS_DIGITS, 0, 0, 0, NULL, NULL, "the caller's own number",
 	    "Calling number presented to the trunk in From (a fixed caller-ID rewrite)."),
+	TRK(prack, TCS_ENUM, 0, 0, 0, "supported", pracks, NULL,
+	    "Reliable provisional responses (RFC 3262, 100rel) toward the trunk: no, supported or required."),
+	TRK(session_timer, TCS_BOOL, 0, 0, 0, "yes", NULL, NULL,
+	    "Run session timers (RFC 4028, [calls] session_expires) on calls to this trunk."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),

@@ -15,6 +15,8 @@
 #include "core/cdr.h"
 #include "core/log.h"
 #include "sip/call.h"
+#include "sip/prack.h"
+#include "sip/session_timer.h"
 #include "sip/trunks.h"
 
 struct tcall_table {
@@ -102,6 +104,8 @@ static void call_free(struct call *c)
 	if (c->media)
 		media_session_destroy(c->media);
 	struct tcall_leg *legs[2] = { &c->a, &c->b };
+	for (int i = 0; i < 2; i++)
+		stimer_leg_free(legs[i]);
 	for (int i = 0; i < 2; i++)
 		if (legs[i]->nh) {
 			nua_handle_bind(legs[i]->nh, NULL);
@@ -235,7 +239,9 @@ void call_respond_a(struct call *c, int status, const char *phrase, const char *
 		free(c->a_sdp);
 		c->a_sdp = strdup(sdp);
 	}
+	stimer_note_tx(&c->a, sdp);
 	nua_respond(c->a.nh, status, call_phrase(c->a.nh, status, phrase),
+		    TAG_IF(status > 100 && status < 200 && c->a_100rel, SIPTAG_REQUIRE_STR("100rel")),
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
 		    TAG_END());
@@ -290,6 +296,7 @@ void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp 
 {
 	if (!to->nh)
 		return;
+	stimer_note_tx(to, m->sdp);
 	if (status == 0 && c->reoffer_update)
 		nua_update(to->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			   SIPTAG_PAYLOAD_STR(m->sdp), TAG_END());
@@ -309,6 +316,7 @@ void call_respond_reoffer(struct call *c, struct tcall_leg *to, int status, cons
 		return;
 	const char *ph = call_phrase(to->nh, status, phrase);
 	const char *sdp = m ? m->sdp : NULL;
+	stimer_note_tx(to, sdp);
 	if (c->upd_saved_valid) {
 		nua_respond(to->nh, status, ph, NUTAG_WITH_SAVED(c->upd_saved),
 			    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
@@ -511,9 +519,16 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	if (!c->b.nh)
 		return -ENOMEM;
 	c->b_used = true;
+	/* this trunk's 100rel and session timer (prack.h, session_timer.h) */
+	unsigned se = stimer_interval_for(c, tr);
+	nua_set_hparams(c->b.nh, SIPTAG_SUPPORTED_STR(prack_supported(tr, se > 0)),
+			NUTAG_SESSION_TIMER(se), NUTAG_MIN_SE(c->conf->calls.min_se), TAG_END());
+	stimer_note_tx(&c->b, offer->sdp);
 	char mfs[16];
 	snprintf(mfs, sizeof mfs, "%u", mf > 70 ? 69 : (mf ? mf - 1 : 0));
+	const char *req = prack_require(tr);
 	nua_invite(c->b.nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mfs),
+		   TAG_IF(req, SIPTAG_REQUIRE_STR(req)),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer->sdp),
 		   TAG_END());
 	LOG_INFO("call %s: %s -> %s via trunk %s (%s)", c->id, from_user, c->called_out, tr->name, ruri);
@@ -551,6 +566,7 @@ static void orphan_b(struct call *c)
 		nua_handle_bind(c->b.nh, NULL);
 		nua_handle_destroy(c->b.nh);
 	}
+	stimer_leg_free(&c->b);
 	memset(&c->b, 0, sizeof c->b);
 	c->b.call = c;
 	c->b.which = MEDIA_LEG_B;
@@ -771,6 +787,13 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 	}
 	snprintf(c->called, sizeof c->called, "%s", called);
 	copy_user(c->caller, sizeof c->caller, sip->sip_from ? sip->sip_from->a_url : NULL);
+	c->a_100rel = prack_caller_wants(sip);
+	unsigned se = stimer_interval_for(c, NULL);
+	nua_set_hparams(nh, SIPTAG_SUPPORTED_STR(prack_supported(NULL, se > 0)),
+			NUTAG_SESSION_TIMER(se), TAG_END());
+	stimer_note_rx(&c->a, sdp, sdp_len);
+	stimer_note_allow(&c->a, sip);
+	stimer_negotiate(c, &c->a, sip, true);
 	c->ev.sip = sip;
 	c->ev.leg = &c->a;
 	c->endpoint = tg->kind == TCONF_TARGET_ECHO ? MEDIA_ENDPOINT_ECHO :
@@ -877,6 +900,21 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 	c->ev.sdp_len = sdp_len;
 
 	bool is_a = leg == &c->a;
+	bool peer_offer = event == nua_i_invite || event == nua_i_update;
+	if (c->ev.sdp && !peer_offer)
+		stimer_note_rx(leg, c->ev.sdp, sdp_len);
+	if (peer_offer && c->state == CS_CONFIRMED) {
+		/* a refresh (RFC 4028) is answered here, never relayed */
+		stimer_negotiate(c, leg, sip, true);
+		if (c->ev.sdp && stimer_answer_refresh(c, leg, nh, c->ev.sdp, sdp_len,
+							event == nua_i_update)) {
+			if (event == nua_i_update)
+				stimer_arm(c, leg);     /* a re-INVITE: at its ACK */
+			return;
+		}
+		if (c->ev.sdp)
+			stimer_note_rx(leg, c->ev.sdp, sdp_len);
+	}
 	switch (event) {
 	case nua_i_invite:
 		c->reoffer_update = false;
@@ -889,6 +927,7 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 		 * One offer at a time: another crossing it gets 491 at once. */
 		if (!c->ev.sdp) {
 			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(s->nua), TAG_END());
+			stimer_arm(c, leg);
 			return;
 		}
 		if (c->state != CS_CONFIRMED || c->reinvite_from || c->upd_saved_valid) {
@@ -900,11 +939,22 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 		call_fsm_feed(c, is_a ? EV_A_REINVITE : EV_B_REINVITE);
 		return;
 	case nua_r_update:
-		if (c->reinvite_from && c->reinvite_from != leg && status >= 200)
+		if (stimer_on_response(c, leg, event, status))
+			return;
+		if (c->reinvite_from && c->reinvite_from != leg && status >= 200) {
+			if (status < 300)
+				stimer_arm(c, leg);     /* the relayed offer refreshed the leg */
 			call_fsm_feed(c, EV_REINVITE_DONE);
+		}
 		return;
 	case nua_r_invite:
+		if (stimer_on_response(c, leg, event, status))
+			return;
 		if (c->reinvite_from && c->reinvite_from != leg) {
+			if (status >= 200 && status < 300) {
+				stimer_negotiate(c, leg, sip, false);
+				stimer_arm(c, leg);
+			}
 			if (status >= 200)
 				call_fsm_feed(c, EV_REINVITE_DONE);
 			return;
@@ -916,11 +966,22 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 			call_fsm_feed(c, c->ev.sdp ? EV_B_EARLY_MEDIA : EV_B_PROGRESS);
 		} else {
 			leg->got_provisional = true;
+			if (status < 300) {
+				stimer_note_allow(leg, sip);
+				stimer_negotiate(c, leg, sip, false);
+				stimer_arm(c, leg);
+			}
 			call_fsm_feed(c, status < 300 ? EV_B_ANSWER : EV_B_REJECT);
 		}
 		return;
 	case nua_i_ack:
+		stimer_arm(c, leg);     /* the session (re)started on this leg */
 		call_fsm_feed(c, EV_ACK);
+		return;
+	case nua_r_bye:
+		/* a BYE the call core did not send: nua's session timer ran out */
+		if (status >= 200 && !leg->bye_sent)
+			stimer_expired(c, leg);
 		return;
 	case nua_i_cancel:
 		if (is_a && !c->a_final_sent)

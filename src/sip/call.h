@@ -57,6 +57,7 @@ enum call_event {
 };
 
 struct call;
+struct stimer;
 
 struct tcall_leg {
 	struct call *call;
@@ -67,6 +68,7 @@ struct tcall_leg {
 				     * its INVITE failed; nothing more is sent on it */
 	bool got_provisional;
 	char tag_early[64];         /* To-tag of the dialog that sent early media */
+	struct stimer *st;          /* session timer and SDP memory (session_timer.h), or NULL */
 	struct tcall_leg *onext, *oprev; /* in the orphan list when call == NULL */
 };
 
@@ -107,6 +109,7 @@ struct call {
 	/* a re-offer in flight through the gateway (hold, resume, new address) */
 	struct tcall_leg *reinvite_from;   /* leg whose offer we relay, or NULL */
 	bool a_late_offer;          /* A's INVITE had no SDP */
+	bool a_100rel;              /* A's INVITE offered 100rel: its 18x go reliably (prack.h) */
 	bool reoffer_update;        /* the offer being relayed came in an UPDATE */
 	/* An UPDATE is answered after the callback that brought it returned, so
 	 * sofia needs it saved (nua_save_event) and named when we respond. */

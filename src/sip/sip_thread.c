@@ -14,9 +14,10 @@
 
 #include "core/cdr.h"
 #include "core/log.h"
+#include "sip/prack.h"
 #include "sip/trunks.h"
 
-#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"
+#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK"
 
 /* How long SIGTERM waits for BYEs to be answered before nua_shutdown. */
 #define STOP_GRACE_MS 3000
@@ -131,8 +132,11 @@ static int stack_create(struct tsip *s)
 			    /* exactly what we do, and no stack version: a carrier's
 			     * peers learn nothing about what runs behind this node */
 			    SIPTAG_ALLOW_STR(TSIP_ALLOW),
-			    SIPTAG_SUPPORTED_STR(""),
-			    NUTAG_SESSION_TIMER(0),
+			    /* defaults for callers' INVITEs (each leg sets its own,
+			     * prack.h, session_timer.h); Min-SE answers 422 */
+			    SIPTAG_SUPPORTED_STR(prack_supported(NULL, c->calls.session_expires > 0)),
+			    NUTAG_SESSION_TIMER(c->calls.session_expires),
+			    NUTAG_MIN_SE(c->calls.min_se),
 			    SIPTAG_USER_AGENT_STR(c->general.user_agent && *c->general.user_agent ?
 						  c->general.user_agent : "tandem"),
 			    NTATAG_UDP_MTU(65535),
