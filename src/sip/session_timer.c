@@ -20,6 +20,7 @@ struct stimer {
 	char *tx;                   /* SDP last sent on the leg (malloc'd) */
 	char *rx;                   /* SDP last received from the leg (malloc'd) */
 	bool allow_update;          /* the peer takes UPDATE */
+	bool peer_timer;            /* the peer said it supports timers (RFC 4028) */
 	unsigned interval;          /* negotiated session interval, s; 0 = none */
 	bool we_refresh;
 	enum refreshing refreshing; /* our refresh in flight */
@@ -108,17 +109,15 @@ static size_t origin_of(const char *sdp, size_t len, size_t *at)
 }
 
 /* A refresh repeats the session: the same o= line (RFC 3264 8: an
- * unchanged session keeps its version), or the same body but for o=. */
+ * unchanged session keeps its version; a new version is a new offer, even
+ * with the same body, and is relayed). Without o=, the same body. */
 static bool same_session(const char *a, size_t alen, const char *b, size_t blen)
 {
 	size_t ao = 0, bo = 0;
 	size_t al = origin_of(a, alen, &ao), bl = origin_of(b, blen, &bo);
-	if (al && al == bl && !memcmp(a + ao, b + bo, al))
-		return true;
-	if (!al || !bl)
-		return alen == blen && !memcmp(a, b, alen);
-	return ao == bo && alen - al == blen - bl && !memcmp(a, b, ao) &&
-	       !memcmp(a + ao + al, b + bo + bl, alen - ao - al);
+	if (al && bl)
+		return al == bl && !memcmp(a + ao, b + bo, al);
+	return alen == blen && !memcmp(a, b, alen);
 }
 
 bool stimer_answer_refresh(struct call *c, struct tcall_leg *leg, nua_handle_t *nh,
@@ -147,8 +146,10 @@ void stimer_negotiate(struct call *c, struct tcall_leg *leg, sip_t const *msg, b
 		return;
 	}
 	sip_session_expires_t const *x = msg->sip_session_expires;
-	bool peer_timer = sip_has_feature(msg->sip_supported, "timer") ||
+	/* once a peer said it does timers it does (a refresh need not repeat it) */
+	st->peer_timer |= sip_has_feature(msg->sip_supported, "timer") ||
 			  sip_has_feature(msg->sip_require, "timer");
+	bool peer_timer = st->peer_timer;
 	const char *who = x ? x->x_refresher : NULL;
 	unsigned iv = x && x->x_delta && x->x_delta < local ? (unsigned)x->x_delta : local;
 	unsigned floor = c->conf->calls.min_se;

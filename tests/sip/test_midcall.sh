@@ -2,7 +2,10 @@
 # test_midcall.sh - mid-call features through the B2BUA, sipp on both sides:
 # PRACK/100rel (RFC 3262) per leg, session timers (RFC 4028) per leg: the
 # gateway's own refreshes, a caller's refresh answered locally, 422, and a
-# call ended when a peer stops refreshing.
+# call ended when a peer stops refreshing; T.38 (a re-INVITE to m=image
+# udptl relayed leg to leg, UDPTL datagrams counted both ways through the
+# media plane, a refresh during the fax keeping m=image; T.38 refused: the
+# audio stays up).
 #
 #   MIDCALL_CASES="prack"  run only some cases (default: all, in order)
 . "$srcdir/tests/lib/testlib.sh"
@@ -10,7 +13,7 @@ tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 need_tools
 
-ALL_CASES="prack st_422 st_refresh st_expire"
+ALL_CASES="prack st_422 st_refresh st_expire t38 t38_refuse"
 CASES=${MIDCALL_CASES:-$ALL_CASES}
 NUMBER=9123456
 # session-timer cases run for up to 30 s of call time
@@ -166,6 +169,85 @@ case_st_expire() {
 		grep -q '^Reason: Q.850;cause=102' <<<"$(sip_msgs "$C-carrier.msg" received '^BYE ')"
 	tl_eq "$CASE: call record ANSWERED, Q.850 102" "$(cdr_get 1 disposition) $(cdr_get 1 q850_cause)" \
 		"ANSWERED 102"
+	case_end
+}
+
+UDPTLPROBE="$builddir/tests/tools/udptlprobe"
+
+# udptl_start NAME PORT ADDRFILE: a UDPTL probe (100 datagrams, 2 s)
+udptl_start() {
+	"$UDPTLPROBE" -l "$2" -r "@$3" -n 100 -d 1500 >"$TL_TMP/$1.udptl" 2>&1 &
+	TL_PIDS+=($!)
+	UDPTL_PID=$!
+}
+uval() { sed -n -E "s/.*(^| )$2=([^ ]*).*/\2/p" "$TL_TMP/$1.udptl" | tail -1; }
+
+# A caller's re-INVITE to T.38 (m=audio 0 + m=image udptl t38, T38Fax*) is
+# relayed to the carrier, the carrier's m=image answer back; UDPTL datagrams
+# (which no RTP parser would take) pass both ways byte for byte. The caller
+# then refreshes with the same T.38 SDP: answered by tandemd with m=image.
+# tandemd's own refresh of the carrier leg (re-INVITE: no UPDATE there)
+# repeats m=image: the fax survives the session timer.
+case_t38() {
+	case_start t38 30 || return
+	local ta tb
+	ta=$(tl_port); tb=$(tl_port)
+	rm -f "$C/ta" "$C/tb"
+	udptl_start "$CASE-a" "$ta" "$C/ta"; local pa=$UDPTL_PID
+	udptl_start "$CASE-b" "$tb" "$C/tb"; local pb=$UDPTL_PID
+	carrier uas_t38.xml -key mport "$(tl_port)" -key mfile "$C/mb" -key t38port "$tb" \
+		-key t38file "$C/tb" || return
+	caller uac_t38.xml -s "$NUMBER" -key mport "$(tl_port)" -key mfile "$C/ma" -key t38port "$ta" \
+		-key t38file "$C/ta" -d 11000
+	expect_sipp "caller: T.38 re-INVITE answered with m=image; its refresh answered with m=image" \
+		"$CALLER_RC" caller
+	carrier_done
+	wait "$pa" "$pb"
+	local sa ra ia sb rb ib
+	sa=$(uval "$CASE-a" sent); ra=$(uval "$CASE-a" recv); ia=$(uval "$CASE-a" intact)
+	sb=$(uval "$CASE-b" sent); rb=$(uval "$CASE-b" recv); ib=$(uval "$CASE-b" intact)
+	echo "    UDPTL caller->carrier: sent $sa, arrived $rb ($ib intact); carrier->caller: sent $sb, arrived $ra ($ia intact)"
+	tl_near "$CASE: UDPTL caller -> carrier: datagrams arrived vs. sent" "${rb:-0}" "${sa:-0}" 5
+	tl_near "$CASE: UDPTL carrier -> caller: datagrams arrived vs. sent" "${ra:-0}" "${sb:-0}" 5
+	tl_check "$CASE: ... every one byte for byte ($ia/$ra, $ib/$rb)" \
+		test "${ra:-0}" -gt 0 -a "$ia" = "$ra" -a "${rb:-0}" -gt 0 -a "$ib" = "$rb"
+	tl_check "$CASE: the caller's UDPTL comes from tandemd's m=image address ($(tr ' ' : <"$C/ta"))" \
+		test "$(uval "$CASE-a" src)" = "$(tr ' ' : <"$C/ta")"
+	local reinv
+	reinv=$(sip_msgs "$C-carrier.msg" received '^INVITE ' | awk '/^====$/ {n++} n == 1')
+	tl_check "$CASE: the relayed T.38 offer keeps m=audio 0 and the T38Fax* attributes" \
+		bash -c 'grep -q "^m=audio 0 " <<<"$1" && grep -q "^m=image [1-9][0-9]* udptl t38" <<<"$1" &&
+			 [ "$(grep -c "^a=T38" <<<"$1")" = 6 ]' _ "$reinv"
+	tl_eq "$CASE: the carrier saw 3 INVITEs: the call, T.38, tandemd's refresh (not the caller's)" \
+		"$(sip_count "$C-carrier.msg" received '^INVITE ')" 3
+	tl_eq "$CASE: call record ANSWERED, codecs t38/t38" \
+		"$(cdr_get 1 disposition) $(cdr_get 1 codec_a)/$(cdr_get 1 codec_b)" "ANSWERED t38/t38"
+	case_end
+}
+
+# The carrier refuses T.38 (200 with m=image port 0): the refusal reaches
+# the caller and the G.711 audio goes on both ways.
+case_t38_refuse() {
+	case_start t38_refuse || return
+	local pa pb
+	pa=$(tl_port); pb=$(tl_port)
+	rm -f "$C/ma" "$C/mb"
+	probe_start "$CASE-a" -l "$pa" -r "@$C/ma" -n 150 -f 1000 -d 600; local qa=$PROBE_PID
+	probe_start "$CASE-b" -l "$pb" -r "@$C/mb" -n 150 -f 1500 -d 600; local qb=$PROBE_PID
+	carrier uas_t38_refuse.xml -key mport "$pb" -key mfile "$C/mb" || return
+	caller uac_t38_refuse.xml -s "$NUMBER" -key mport "$pa" -key mfile "$C/ma" -key t38port "$(tl_port)" \
+		-d 3000
+	expect_sipp "caller: T.38 refused (200, m=image 0), call goes on" "$CALLER_RC" caller
+	carrier_done
+	wait "$qa" "$qb"
+	local sa ra fa sb rb fb
+	sa=$(probe_val "$CASE-a" sent); ra=$(probe_val "$CASE-a" recv); fa=$(probe_val "$CASE-a" freq)
+	sb=$(probe_val "$CASE-b" sent); rb=$(probe_val "$CASE-b" recv); fb=$(probe_val "$CASE-b" freq)
+	tl_near "$CASE: caller -> carrier RTP across the refused T.38 offer" "${rb:-0}" "${sa:-0}" 5
+	tl_near "$CASE: carrier -> caller RTP across it" "${ra:-0}" "${sb:-0}" 5
+	tl_check "$CASE: the carrier hears 1000 Hz (${fb:-none})" in_range "${fb:-0}" 995 1005
+	tl_check "$CASE: the caller hears 1500 Hz (${fa:-none})" in_range "${fa:-0}" 1495 1505
+	tl_eq "$CASE: call record codecs stay PCMU" "$(cdr_get 1 codec_a)" "PCMU/8000"
 	case_end
 }
 
