@@ -292,11 +292,23 @@ void call_cancel_b(struct call *c)
 	nua_cancel(c->b.nh, TAG_END());
 }
 
+/* The SDP A has last been sent: a 200 after early media repeats it (an
+ * UPDATE in the early dialog may have changed it). */
+static void note_a_sdp(struct call *c, struct tcall_leg *to, const char *sdp)
+{
+	char *d = to == &c->a && sdp ? strdup(sdp) : NULL;
+	if (d) {
+		free(c->a_sdp);
+		c->a_sdp = d;
+	}
+}
+
 void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp *m, int status)
 {
 	if (!to->nh)
 		return;
 	stimer_note_tx(to, m->sdp);
+	note_a_sdp(c, to, m->sdp);
 	if (status == 0 && c->reoffer_update)
 		nua_update(to->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			   SIPTAG_PAYLOAD_STR(m->sdp), TAG_END());
@@ -317,6 +329,7 @@ void call_respond_reoffer(struct call *c, struct tcall_leg *to, int status, cons
 	const char *ph = call_phrase(to->nh, status, phrase);
 	const char *sdp = m ? m->sdp : NULL;
 	stimer_note_tx(to, sdp);
+	note_a_sdp(c, to, sdp);
 	if (c->upd_saved_valid) {
 		nua_respond(to->nh, status, ph, NUTAG_WITH_SAVED(c->upd_saved),
 			    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
@@ -327,6 +340,17 @@ void call_respond_reoffer(struct call *c, struct tcall_leg *to, int status, cons
 		nua_respond(to->nh, status, ph,
 			    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 			    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
+	}
+}
+
+void call_drop_reoffer(struct call *c)
+{
+	if (c->upd_saved_valid && c->reinvite_from && c->reinvite_from->nh &&
+	    !c->reinvite_from->bye_sent)
+		call_respond_reoffer(c, c->reinvite_from, 503, NULL, NULL);
+	else if (c->upd_saved_valid) {
+		nua_destroy_event(c->upd_saved);
+		c->upd_saved_valid = false;
 	}
 }
 
@@ -917,6 +941,11 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 	}
 	switch (event) {
 	case nua_i_invite:
+		if (c->state == CS_EARLY) {
+			/* no re-INVITE before the dialog is confirmed (RFC 3261 14.2) */
+			nua_respond(nh, SIP_491_REQUEST_PENDING, TAG_END());
+			return;
+		}
 		c->reoffer_update = false;
 		call_fsm_feed(c, is_a ? EV_A_REINVITE : EV_B_REINVITE);
 		return;
@@ -930,7 +959,10 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 			stimer_arm(c, leg);
 			return;
 		}
-		if (c->state != CS_CONFIRMED || c->reinvite_from || c->upd_saved_valid) {
+		/* early dialogs too, once their offer/answer is done (RFC 3311 5.1:
+		 * reliable 18x answered, PRACKed): relayed the same way */
+		if ((c->state != CS_CONFIRMED && c->state != CS_EARLY) || c->reinvite_from ||
+		    c->upd_saved_valid) {
 			nua_respond(nh, SIP_491_REQUEST_PENDING, NUTAG_WITH_THIS(s->nua), TAG_END());
 			return;
 		}

@@ -120,7 +120,7 @@ struct call {
 	bool a_provisional_sent;    /* A has had a 18x (setup metrics) */
 	bool cancel_pending;        /* CANCEL B as soon as it sends a provisional */
 	int final_code;             /* what A was told (for the listing and counters) */
-	char *a_sdp;                /* last SDP sent to A in a response (malloc'd) */
+	char *a_sdp;                /* last SDP sent to A (malloc'd) */
 	char reason[64];
 
 	su_timer_t *t_setup, *t_noanswer, *t_maxdur;
@@ -146,6 +146,9 @@ void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp 
 void call_respond_reoffer(struct call *c, struct tcall_leg *to, int status, const char *phrase,
 			  const struct media_sdp *m);
 void call_timers_stop(struct call *c);
+/* The call is ending: an UPDATE still waiting for the other leg's answer
+ * gets 503 now (its saved sofia event must not outlive the stack). */
+void call_drop_reoffer(struct call *c);
 void call_timer_start(struct call *c, su_timer_t **t, unsigned seconds, enum call_event ev);
 void call_maybe_free(struct call *c);
 /* Give up on the current B leg and try the route's next trunk. Returns 0 when

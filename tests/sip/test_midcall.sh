@@ -13,7 +13,7 @@ tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 need_tools
 
-ALL_CASES="prack st_422 st_refresh st_expire t38 t38_refuse"
+ALL_CASES="prack early_update st_422 st_refresh st_expire t38 t38_refuse"
 CASES=${MIDCALL_CASES:-$ALL_CASES}
 NUMBER=9123456
 # session-timer cases run for up to 30 s of call time
@@ -106,6 +106,35 @@ case_prack() {
 		bash -c 'grep -q "^RSeq: [0-9]" <<<"$1" && grep -q "^m=audio" <<<"$1"' _ \
 		"$(sip_msgs "$C-caller.msg" received '^SIP/2.0 183')"
 	tl_eq "$CASE: call record ANSWERED 200" "$(cdr_get 1 disposition) $(cdr_get 1 final_code)" "ANSWERED 200"
+	case_end
+}
+
+# UPDATE in the early dialog (RFC 3311): after the reliable 183 and its
+# PRACK the carrier moves its early media to another port with an UPDATE.
+# It reaches the caller as an UPDATE in the caller's early dialog, the
+# caller's answer goes back, and the caller's audio goes to the new port.
+case_early_update() {
+	TL_TRUNKS="prack = required" case_start early_update || return
+	local pa pb2
+	pa=$(tl_port); pb2=$(tl_port)
+	rm -f "$C/ma"
+	probe_start "$CASE-a" -l "$pa" -r "@$C/ma" -n 150 -f 1000 -d 300; local qa=$PROBE_PID
+	probe_start "$CASE-b2" -l "$pb2" -r 127.0.0.1:9 -n 0 -d 5000; local qb=$PROBE_PID
+	carrier uas_early_update.xml -key mport "$(tl_port)" -key mport2 "$pb2" || return
+	caller uac_early_update.xml -s "$NUMBER" -key mport "$pa" -key mfile "$C/ma" -d 2000
+	expect_sipp "caller: reliable 183, PRACK, an UPDATE with SDP in the early dialog, 200, BYE" \
+		"$CALLER_RC" caller
+	carrier_done
+	wait "$qa" "$qb"
+	local r2 f2
+	r2=$(probe_val "$CASE-b2" recv); f2=$(probe_val "$CASE-b2" freq)
+	tl_check "$CASE: the caller's audio reaches the carrier's new early-media port ($r2 packets)" \
+		test "${r2:-0}" -ge 50
+	tl_check "$CASE: ... its 1000 Hz tone (${f2:-none} Hz)" in_range "${f2:-0}" 995 1005
+	tl_eq "$CASE: one UPDATE each way" \
+		"$(sip_count "$C-caller.msg" received '^UPDATE ') $(sip_count "$C-carrier.msg" sent '^UPDATE ')" "1 1"
+	tl_check "$CASE: the carrier's UPDATE was answered with SDP" \
+		grep -q '^m=audio [1-9]' <<<"$(sip_msgs "$C-carrier.msg" received '^SIP/2.0 200' | awk '/CSeq: 1 UPDATE/,/^====$/')"
 	case_end
 }
 
