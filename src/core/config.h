@@ -85,6 +85,7 @@ struct tconf_trunk {
 	const char *caller_id;      /* fixed calling number toward the trunk; NULL = pass */
 	int prack;                  /* enum tconf_prack: 100rel offered to the trunk */
 	bool session_timer;         /* RFC 4028 on calls to the trunk ([calls] session_expires) */
+	bool allow_refer;           /* the trunk may transfer calls (REFER); default no */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s
@@ -151,6 +152,7 @@ struct tconf_calls {
 	unsigned max_duration;      /* s; 0 = unlimited */
 	unsigned session_expires;   /* RFC 4028 session interval asked for, s; 0 = no session timers */
 	unsigned min_se;            /* shortest session interval accepted (else 422), s */
+	bool allow_refer;           /* callers (leg A) may transfer calls (REFER); default yes */
 };
 
 struct tconf_auth {

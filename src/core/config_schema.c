@@ -105,6 +105,9 @@ const struct tcs_key tcs_keys[] = {
 	CAL(min_se, TCS_UINT, R, 30, 86400, "90", NULL, NULL,
 	    "Shortest session interval accepted from a peer (a shorter one gets 422 Session Interval Too Small); "
 	    "RFC 4028 puts the floor at 90, lower values are for tests."),
+	CAL(allow_refer, TCS_BOOL, 0, 0, 0, "yes", NULL, NULL,
+	    "Callers (the side that sent the INVITE) may transfer a call with REFER (blind transfer: tandemd "
+	    "calls the Refer-To number through the routes and bridges it in); trunks have their own allow_refer."),
 
 	{ TCS_NAMED, "type", TCS_ENUM, REQ | TCS_NOSTORE, 0, 0, NULL, tcs_section_types,
 	  0, 0, NULL, "What the section defines: an interface, a trunk or a user. May come from a template." },
@@ -148,6 +151,9 @@ const struct tcs_key tcs_keys[] = {
 	    "Reliable provisional responses (RFC 3262, 100rel) toward the trunk: no, supported or required."),
 	TRK(session_timer, TCS_BOOL, 0, 0, 0, "yes", NULL, NULL,
 	    "Run session timers (RFC 4028, [calls] session_expires) on calls to this trunk."),
+	TRK(allow_refer, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
+	    "The trunk may transfer calls with REFER (off: a carrier's REFER gets 403, so it cannot make "
+	    "tandemd place calls on its behalf)."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "sip/call.h"
 #include "sip/prack.h"
+#include "sip/refer.h"
 #include "sip/session_timer.h"
 #include "sip/trunks.h"
 
@@ -98,6 +99,7 @@ static void call_free(struct call *c)
 {
 	struct tcall_table *t = c->sip->calls;
 	call_cdr(c, final_disposition(c), c->final_code);
+	refer_free(c);
 	if (c->trunk_held)
 		trunk_release(c->sip, c->trunk_held);
 	call_timers_stop(c);
@@ -597,6 +599,38 @@ static void orphan_b(struct call *c)
 	c->cancel_pending = false;
 }
 
+static void orphan_link(struct tcall_table *t, struct tcall_leg *o)
+{
+	o->onext = t->orphans;
+	if (t->orphans)
+		t->orphans->oprev = o;
+	t->orphans = o;
+}
+
+void call_release_leg(struct call *c, struct tcall_leg *leg, const char *reason)
+{
+	enum media_leg which = leg->which;
+	struct tcall_leg *o = leg->nh ? calloc(1, sizeof *o) : NULL;
+	stimer_leg_free(leg);
+	if (o) {
+		o->which = which;
+		o->nh = leg->nh;
+		o->bye_sent = leg->bye_sent || leg->gone;
+		nua_handle_bind(o->nh, o);
+		if (!o->bye_sent) {
+			o->bye_sent = true;
+			nua_bye(o->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
+		}
+		orphan_link(c->sip->calls, o);
+	} else if (leg->nh) {
+		nua_handle_bind(leg->nh, NULL);
+		nua_handle_destroy(leg->nh);
+	}
+	memset(leg, 0, sizeof *leg);
+	leg->call = c;
+	leg->which = which;
+}
+
 static void orphan_event(struct tsip *s, nua_event_t event, int status, nua_handle_t *nh,
 			 struct tcall_leg *o, tagi_t tags[])
 {
@@ -922,6 +956,8 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 	c->ev.leg = leg;
 	c->ev.sdp = body_sdp(sip, &sdp_len);
 	c->ev.sdp_len = sdp_len;
+	if (c->xfer && refer_on_event(c, event, status, phrase, leg, sip, tags))
+		return;
 
 	bool is_a = leg == &c->a;
 	bool peer_offer = event == nua_i_invite || event == nua_i_update;
@@ -1031,6 +1067,9 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 			leg->nh = NULL;
 			call_fsm_feed(c, EV_LEG_GONE);
 		}
+		return;
+	case nua_i_refer:
+		refer_on_request(c, leg, nh, sip, tags);
 		return;
 	case nua_i_info:
 		/* DTMF over INFO is relayed by a later issue; accept it meanwhile */

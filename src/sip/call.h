@@ -58,6 +58,7 @@ enum call_event {
 
 struct call;
 struct stimer;
+struct xfer;
 
 struct tcall_leg {
 	struct call *call;
@@ -121,6 +122,7 @@ struct call {
 	bool cancel_pending;        /* CANCEL B as soon as it sends a provisional */
 	int final_code;             /* what A was told (for the listing and counters) */
 	char *a_sdp;                /* last SDP sent to A (malloc'd) */
+	struct xfer *xfer;          /* a blind transfer (refer.h), or NULL; freed with the call */
 	char reason[64];
 
 	su_timer_t *t_setup, *t_noanswer, *t_maxdur;
@@ -157,6 +159,10 @@ int call_failover(struct call *c, const char *why);
 int call_map_status(const struct call *c, int status);
 /* B (or the endpoint) answered: counters and times. */
 void call_answered(struct call *c);
+/* Hand a leg that is done with (its dialog confirmed) to the orphan list:
+ * BYE it with 'reason' unless it is ending already; the orphan frees itself
+ * when nua says the dialog ended. The leg is left empty. */
+void call_release_leg(struct call *c, struct tcall_leg *leg, const char *reason);
 /* Write the call record of the current attempt (see core/cdr.h). */
 void call_cdr(struct call *c, const char *disposition, int code);
 

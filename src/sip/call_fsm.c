@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "sip/call.h"
+#include "sip/refer.h"
 
 #define NEXT (-1)
 
@@ -330,6 +331,7 @@ static int act_hangup(struct call *c)
 {
 	call_timers_stop(c);
 	call_drop_reoffer(c);
+	refer_abort(c);
 	const char *reason = c->reason[0] ? c->reason : NULL;
 	if (!c->a_final_sent) {
 		call_fail_a(c, 503, "Service Unavailable", reason ? reason : "gateway hang-up");

@@ -17,7 +17,7 @@
 #include "sip/prack.h"
 #include "sip/trunks.h"
 
-#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK"
+#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK, REFER"
 
 /* How long SIGTERM waits for BYEs to be answered before nua_shutdown. */
 #define STOP_GRACE_MS 3000

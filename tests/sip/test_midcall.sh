@@ -2,7 +2,7 @@
 # test_midcall.sh - mid-call features through the B2BUA, sipp on both sides:
 # PRACK/100rel (RFC 3262) per leg, session timers (RFC 4028) per leg: the
 # gateway's own refreshes, a caller's refresh answered locally, 422, and a
-# call ended when a peer stops refreshing; T.38 (a re-INVITE to m=image
+# call ended when a peer stops refreshing; REFER blind transfer; T.38 (a re-INVITE to m=image
 # udptl relayed leg to leg, UDPTL datagrams counted both ways through the
 # media plane, a refresh during the fax keeping m=image; T.38 refused: the
 # audio stays up).
@@ -13,7 +13,7 @@ tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 need_tools
 
-ALL_CASES="prack early_update st_422 st_refresh st_expire t38 t38_refuse"
+ALL_CASES="prack early_update st_422 st_refresh st_expire t38 t38_refuse refer refer_denied"
 CASES=${MIDCALL_CASES:-$ALL_CASES}
 NUMBER=9123456
 # session-timer cases run for up to 30 s of call time
@@ -35,7 +35,7 @@ case_start() {
 	TL_SIP_PORT=$(tl_port)
 	TL_TRUNK_PORT=$(tl_port)
 	CDR="$C/cdr.csv"
-	TL_EXTRA="cdr_file = $CDR" TL_ROUTES="9 = trunk1" tl_conf "$C/conf"
+	TL_EXTRA="cdr_file = $CDR" TL_ROUTES="${ROUTES:-9 = trunk1}" tl_conf "$C/conf"
 	fix_rtp_range "$C/conf/tandem.conf"
 	sed -i "/^\[calls\]/a session_expires = ${2:-0}\nmin_se = 30" "$C/conf/tandem.conf"
 	CALLER_RC=0
@@ -277,6 +277,62 @@ case_t38_refuse() {
 	tl_check "$CASE: the carrier hears 1000 Hz (${fb:-none})" in_range "${fb:-0}" 995 1005
 	tl_check "$CASE: the caller hears 1500 Hz (${fa:-none})" in_range "${fa:-0}" 1495 1505
 	tl_eq "$CASE: call record codecs stay PCMU" "$(cdr_get 1 codec_a)" "PCMU/8000"
+	case_end
+}
+
+# The carrier (trunk1, allow_refer = yes) transfers the caller to 8111 with
+# REFER: tandemd answers 202, NOTIFY 100 Trying, calls 8111 through the
+# routes (trunk2, a second carrier sipp), NOTIFY 200 OK, BYEs the carrier
+# and bridges the caller to the new leg: audio flows caller <-> target.
+# Two call records: TRANSFERRED (trunk1) and ANSWERED (trunk2, 8111).
+case_refer() {
+	local p2; p2=$(tl_port)
+	ROUTES="9 = trunk1
+8 = trunk2" TL_TRUNKS="allow_refer = yes
+
+[trunk2](carrier)
+host = 127.0.0.1
+port = $p2" case_start refer || return
+	local pa pc
+	pa=$(tl_port); pc=$(tl_port)
+	rm -f "$C/ma" "$C/mc"
+	probe_start "$CASE-a" -l "$pa" -r "@$C/ma" -n 200 -f 1000 -d 600; local qa=$PROBE_PID
+	probe_start "$CASE-c" -l "$pc" -r "@$C/mc" -n 100 -f 1500 -d 600; local qc=$PROBE_PID
+	SIPP_PORT=$p2 sipp_bg "$CASE-target" uas_basic.xml -m 1 -key mport "$pc" -key mfile "$C/mc" || return
+	local tpid=$SIPP_PID
+	carrier uas_refer.xml -key mport "$(tl_port)" -key target 8111 || return
+	caller uac_basic.xml -s "$NUMBER" -key mport "$pa" -key mfile "$C/ma" -d 4500
+	expect_sipp "caller: its call goes on after the transfer and ends with its BYE" "$CALLER_RC" caller
+	carrier_done
+	wait "$tpid"; local rc=$?
+	expect_sipp "the transfer target: INVITE, 200, ACK, the caller's BYE" "$rc" target
+	wait "$qa" "$qc"
+	local ra fa rc2 fc
+	ra=$(probe_val "$CASE-a" recv); fa=$(probe_val "$CASE-a" freq)
+	rc2=$(probe_val "$CASE-c" recv); fc=$(probe_val "$CASE-c" freq)
+	echo "    caller got $ra packets (${fa} Hz), target got $rc2 packets (${fc} Hz)"
+	tl_check "$CASE: the target hears the caller: >= 100 packets ($rc2), 1000 Hz (${fc:-none})" \
+		bash -c '[ "${1:-0}" -ge 100 ] && awk -v f="$2" "BEGIN{exit !(f>=995 && f<=1005)}"' _ "$rc2" "$fc"
+	tl_check "$CASE: the caller hears the target: >= 90 packets ($ra), 1500 Hz (${fa:-none})" \
+		bash -c '[ "${1:-0}" -ge 90 ] && awk -v f="$2" "BEGIN{exit !(f>=1495 && f<=1505)}"' _ "$ra" "$fa"
+	tl_check "$CASE: the target was called as 8111" \
+		grep -q '^INVITE sip:8111@' <<<"$(sip_msgs "$C-target.msg" received '^INVITE ')"
+	tl_eq "$CASE: records: TRANSFERRED via trunk1, then ANSWERED via trunk2 to 8111" \
+		"$(cdr_get 1 disposition) $(cdr_get 1 target) $(cdr_get 1 attempt_id) / $(cdr_get 2 disposition) $(cdr_get 2 target) $(cdr_get 2 called_in) $(cdr_get 2 attempt_id)" \
+		"TRANSFERRED trunk1 c000001-1 / ANSWERED trunk2 8111 c000001-2"
+	case_end
+}
+
+# A trunk without allow_refer: its REFER is accepted by the stack (202) but
+# refused in the final NOTIFY (403); the call goes on until the carrier
+# hangs up.
+case_refer_denied() {
+	case_start refer_denied || return
+	carrier uas_refer_refused.xml -key mport "$(tl_port)" -key target 8111 || return
+	caller uac_wait_bye.xml -s "$NUMBER" -key mport "$(tl_port)" -key mfile "$C/ma"
+	expect_sipp "caller: the call stays up until the carrier's BYE" "$CALLER_RC" caller
+	carrier_done
+	tl_check "$CASE: tandemd logged the refusal" grep -q 'REFER from leg B refused: 403' "$TL_TMP/tandemd.log"
 	case_end
 }
 
