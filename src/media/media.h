@@ -23,8 +23,13 @@
  *
  * Media path rules (the worker side; details in relay.h and endpoint.h):
  *   - One stream per session is relayed: the first audio stream over RTP/AVP
- *     or RTP/AVPF; other streams go out rejected (port 0). SRTP and non-RTP
- *     streams are not relayed yet (-ENOTSUP when nothing else is offered).
+ *     or RTP/AVPF; other streams go out rejected (port 0). An offer with no
+ *     such stream but an m=image udptl (T.38 fax) relays that one as it is
+ *     (its attributes pass; no codec work) and its datagrams untouched
+ *     (relay.h 'raw'); an answer refusing it (port 0) goes back to the
+ *     offerer and leaves the media as they were (audio stays up). Other
+ *     non-RTP and SRTP streams are not relayed yet (-ENOTSUP when nothing
+ *     else is offered).
  *   - Latching (latch = true): within latch_window s after a leg's first
  *     negotiation, or after its signalled address changes, a packet from the
  *     signalled address latches at once (and wins over an earlier latch,
