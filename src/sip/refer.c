@@ -271,8 +271,8 @@ static void joined(struct call *c, struct xfer *x, sip_t const *sip)
 			trunk_release(c->sip, c->trunk_held);
 		c->trunk_held = x->held;
 		x->held = NULL;
-	}
-	c->trunk = x->trunk;
+		c->trunk = x->trunk;
+	}   /* leg A replaced: c->trunk stays the one of leg B, which stays */
 	stimer_note_allow(r, sip);
 	stimer_negotiate(c, r, sip, false);
 	stimer_arm(c, r);

@@ -13,7 +13,7 @@ tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 need_tools
 
-ALL_CASES="prack early_update st_422 st_refresh st_expire t38 t38_refuse refer refer_denied"
+ALL_CASES="prack early_update st_422 st_refresh st_expire t38 t38_refuse refer refer_caller refer_denied"
 CASES=${MIDCALL_CASES:-$ALL_CASES}
 NUMBER=9123456
 # session-timer cases run for up to 30 s of call time
@@ -320,6 +320,46 @@ port = $p2" case_start refer || return
 	tl_eq "$CASE: records: TRANSFERRED via trunk1, then ANSWERED via trunk2 to 8111" \
 		"$(cdr_get 1 disposition) $(cdr_get 1 target) $(cdr_get 1 attempt_id) / $(cdr_get 2 disposition) $(cdr_get 2 target) $(cdr_get 2 called_in) $(cdr_get 2 attempt_id)" \
 		"TRANSFERRED trunk1 c000001-1 / ANSWERED trunk2 8111 c000001-2"
+	case_end
+}
+
+# The caller transfers the callee (trunk1) to 8111 (trunk2): the new leg
+# takes leg A's place, the caller is released with BYE, callee and target
+# talk; the target hangs up and tandemd BYEs the callee.
+case_refer_caller() {
+	local p2; p2=$(tl_port)
+	ROUTES="9 = trunk1
+8 = trunk2" TL_TRUNKS="
+[trunk2](carrier)
+host = 127.0.0.1
+port = $p2" case_start refer_caller || return
+	local pb pc
+	pb=$(tl_port); pc=$(tl_port)
+	rm -f "$C/mb" "$C/mc"
+	probe_start "$CASE-b" -l "$pb" -r "@$C/mb" -n 200 -f 1000 -d 600; local qb=$PROBE_PID
+	probe_start "$CASE-c" -l "$pc" -r "@$C/mc" -n 100 -f 1500 -d 600; local qc=$PROBE_PID
+	SIPP_PORT=$p2 sipp_bg "$CASE-target" uas_answer_hangup.xml -m 1 -key mport "$pc" -key mfile "$C/mc" ||
+		return
+	local tpid=$SIPP_PID
+	carrier uas_basic.xml -key mport "$pb" -key mfile "$C/mb" || return
+	caller uac_refer.xml -s "$NUMBER" -key mport "$(tl_port)" -key mfile "$C/ma" -key target 8111
+	expect_sipp "caller: REFER, 202, NOTIFY 100, NOTIFY 200, then released (BYE)" "$CALLER_RC" caller
+	wait "$tpid"; local rc=$?
+	expect_sipp "the target answers and hangs up" "$rc" target
+	carrier_done
+	wait "$qb" "$qc"
+	local rb fb rc2 fc
+	rb=$(probe_val "$CASE-b" recv); fb=$(probe_val "$CASE-b" freq)
+	rc2=$(probe_val "$CASE-c" recv); fc=$(probe_val "$CASE-c" freq)
+	echo "    callee got $rb packets (${fb} Hz), target got $rc2 packets (${fc} Hz)"
+	tl_check "$CASE: the target hears the callee: >= 80 packets ($rc2), 1000 Hz (${fc:-none})" \
+		bash -c '[ "${1:-0}" -ge 80 ] && awk -v f="$2" "BEGIN{exit !(f>=995 && f<=1005)}"' _ "$rc2" "$fc"
+	tl_check "$CASE: the callee hears the target: >= 80 packets ($rb), 1500 Hz (${fb:-none})" \
+		bash -c '[ "${1:-0}" -ge 80 ] && awk -v f="$2" "BEGIN{exit !(f>=1495 && f<=1505)}"' _ "$rb" "$fb"
+	tl_check "$CASE: the caller's BYE from tandemd says Reason cause=200 (transferred)" \
+		grep -q '^Reason: SIP;cause=200' <<<"$(sip_msgs "$C-caller.msg" received '^BYE ')"
+	tl_eq "$CASE: records: TRANSFERRED, then ANSWERED to 8111" \
+		"$(cdr_get 1 disposition) / $(cdr_get 2 disposition) $(cdr_get 2 called_in)" "TRANSFERRED / ANSWERED 8111"
 	case_end
 }
 
