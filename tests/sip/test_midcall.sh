@@ -13,7 +13,7 @@ tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 need_tools
 
-ALL_CASES="prack early_update st_422 st_refresh st_expire t38 t38_refuse refer refer_caller refer_denied"
+ALL_CASES="prack early_update st_422 st_refresh st_expire t38 t38_refuse t38_488 refer refer_caller refer_denied"
 CASES=${MIDCALL_CASES:-$ALL_CASES}
 NUMBER=9123456
 # session-timer cases run for up to 30 s of call time
@@ -254,19 +254,24 @@ case_t38() {
 	case_end
 }
 
-# The carrier refuses T.38 (200 with m=image port 0): the refusal reaches
-# the caller and the G.711 audio goes on both ways.
-case_t38_refuse() {
-	case_start t38_refuse || return
+# The carrier refuses T.38 (200 with m=image port 0, or 488): the refusal
+# reaches the caller and the G.711 audio goes on both ways.
+case_t38_refuse() { t38_refused t38_refuse "200, m=image 0"; }
+case_t38_488() { t38_refused t38_488 "488"; }
+
+# t38_refused NAME HOW: scenarios uac_NAME.xml / uas_NAME.xml
+t38_refused() {
+	local how=$2
+	case_start "$1" || return
 	local pa pb
 	pa=$(tl_port); pb=$(tl_port)
 	rm -f "$C/ma" "$C/mb"
 	probe_start "$CASE-a" -l "$pa" -r "@$C/ma" -n 150 -f 1000 -d 600; local qa=$PROBE_PID
 	probe_start "$CASE-b" -l "$pb" -r "@$C/mb" -n 150 -f 1500 -d 600; local qb=$PROBE_PID
-	carrier uas_t38_refuse.xml -key mport "$pb" -key mfile "$C/mb" || return
-	caller uac_t38_refuse.xml -s "$NUMBER" -key mport "$pa" -key mfile "$C/ma" -key t38port "$(tl_port)" \
+	carrier "uas_$1.xml" -key mport "$pb" -key mfile "$C/mb" || return
+	caller "uac_$1.xml" -s "$NUMBER" -key mport "$pa" -key mfile "$C/ma" -key t38port "$(tl_port)" \
 		-d 3000
-	expect_sipp "caller: T.38 refused (200, m=image 0), call goes on" "$CALLER_RC" caller
+	expect_sipp "caller: T.38 refused ($how), call goes on" "$CALLER_RC" caller
 	carrier_done
 	wait "$qa" "$qb"
 	local sa ra fa sb rb fb
