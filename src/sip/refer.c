@@ -22,6 +22,8 @@ struct xfer {
 	sip_event_t *event;         /* Event of the NOTIFYs (in the referrer handle's home) */
 	const struct tconf_trunk *trunk;
 	const char *held;           /* trunk channel the new leg holds, or NULL */
+	const char *held_a;         /* channel of a leg that replaced leg A (the call's
+				     * own is leg B's), released with the call */
 	char number[64], called_out[100];
 	bool pending;               /* the new leg's INVITE is under way */
 	bool referrer_gone;         /* the referrer hung up meanwhile */
@@ -194,8 +196,12 @@ void refer_on_request(struct call *c, struct tcall_leg *leg, nua_handle_t *nh, s
 			nua_handle_bind(x->leg.nh, NULL);   /* a failed earlier transfer's */
 			nua_handle_destroy(x->leg.nh);
 		}
-		if (x)
+		if (x) {
+			const char *held_a = x->held_a;
+			stimer_leg_free(&x->leg);
 			memset(x, 0, sizeof *x);
+			x->held_a = held_a;
+		}
 		c->xfer = x;
 	}
 	if (!st && !x) {
@@ -270,9 +276,13 @@ static void joined(struct call *c, struct xfer *x, sip_t const *sip)
 		if (c->trunk_held)
 			trunk_release(c->sip, c->trunk_held);
 		c->trunk_held = x->held;
-		x->held = NULL;
 		c->trunk = x->trunk;
-	}   /* leg A replaced: c->trunk stays the one of leg B, which stays */
+	} else {
+		if (x->held_a)
+			trunk_release(c->sip, x->held_a);   /* an earlier transfer's leg A */
+		x->held_a = x->held;
+	}
+	x->held = NULL;     /* leg A replaced: c->trunk stays leg B's, which stays */
 	stimer_note_allow(r, sip);
 	stimer_negotiate(c, r, sip, false);
 	stimer_arm(c, r);
@@ -382,6 +392,8 @@ void refer_free(struct call *c)
 	stimer_leg_free(&x->leg);
 	if (x->held)
 		trunk_release(c->sip, x->held);
+	if (x->held_a)
+		trunk_release(c->sip, x->held_a);
 	free(x);
 	c->xfer = NULL;
 }
