@@ -8,6 +8,6 @@ src_sip_libtsip_a_SOURCES = \
 	src/sip/digest.c src/sip/digest.h src/sip/nonce.c src/sip/nonce.h \
 	src/sip/banlist.c src/sip/banlist.h \
 	src/sip/prack.c src/sip/prack.h src/sip/session_timer.c src/sip/session_timer.h \
-	src/sip/refer.c src/sip/refer.h \
+	src/sip/refer.c src/sip/refer.h src/sip/sdp_origin.c src/sip/sdp_origin.h \
 	src/sip/registrar.c src/sip/registrar_file.c src/sip/registrar.h
 TSIP_LIBS = src/sip/libtsip.a $(SOFIA_LIBS) $(SSL_LIBS)

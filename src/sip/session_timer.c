@@ -9,6 +9,7 @@
 #include <sofia-sip/sip_util.h>
 
 #include "core/log.h"
+#include "sip/sdp_origin.h"
 #include "sip/session_timer.h"
 
 #define REASON_EXPIRED "Q.850;cause=102;text=\"Session timer expired\""
@@ -93,39 +94,12 @@ void stimer_note_allow(struct tcall_leg *leg, sip_t const *sip)
 				   sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");
 }
 
-/* The o= line of an SDP: start and length (0 when there is none). */
-static size_t origin_of(const char *sdp, size_t len, size_t *at)
-{
-	for (size_t i = 0; i + 2 <= len; i++) {
-		if ((i == 0 || sdp[i - 1] == '\n') && sdp[i] == 'o' && sdp[i + 1] == '=') {
-			size_t e = i;
-			while (e < len && sdp[e] != '\r' && sdp[e] != '\n')
-				e++;
-			*at = i;
-			return e - i;
-		}
-	}
-	return 0;
-}
-
-/* A refresh repeats the session: the same o= line (RFC 3264 8: an
- * unchanged session keeps its version; a new version is a new offer, even
- * with the same body, and is relayed). Without o=, the same body. */
-static bool same_session(const char *a, size_t alen, const char *b, size_t blen)
-{
-	size_t ao = 0, bo = 0;
-	size_t al = origin_of(a, alen, &ao), bl = origin_of(b, blen, &bo);
-	if (al && bl)
-		return al == bl && !memcmp(a + ao, b + bo, al);
-	return alen == blen && !memcmp(a, b, alen);
-}
-
 bool stimer_answer_refresh(struct call *c, struct tcall_leg *leg, nua_handle_t *nh,
 			   const char *sdp, size_t len, bool update)
 {
 	struct stimer *st = leg->st;
 	if (!st || !st->tx || !st->rx || c->reinvite_from || c->state != CS_CONFIRMED ||
-	    !same_session(sdp, len, st->rx, strlen(st->rx)))
+	    !sdp_same_session(sdp, len, st->rx, strlen(st->rx)))
 		return false;
 	LOG_DEBUG("call %s: leg %c refreshed the session (%s): answered here", c->id,
 		  leg == &c->a ? 'A' : 'B', update ? "UPDATE" : "re-INVITE");
