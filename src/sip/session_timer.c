@@ -125,7 +125,8 @@ void stimer_negotiate(struct call *c, struct tcall_leg *leg, sip_t const *msg, b
 			  sip_has_feature(msg->sip_require, "timer");
 	bool peer_timer = st->peer_timer;
 	const char *who = x ? x->x_refresher : NULL;
-	unsigned iv = x && x->x_delta && x->x_delta < local ? (unsigned)x->x_delta : local;
+	/* a 2xx states the interval (RFC 4028 7.2); a request may be lowered */
+	unsigned iv = x && x->x_delta && (!uas || x->x_delta < local) ? (unsigned)x->x_delta : local;
 	unsigned floor = c->conf->calls.min_se;
 	if (msg->sip_min_se && msg->sip_min_se->min_delta > floor)
 		floor = (unsigned)msg->sip_min_se->min_delta;

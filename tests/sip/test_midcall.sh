@@ -13,7 +13,7 @@ tl_tmp
 . "$srcdir/tests/sip/siplib.sh"
 need_tools
 
-ALL_CASES="prack early_update st_422 st_refresh st_expire t38 t38_refuse t38_488 refer refer_caller refer_denied"
+ALL_CASES="prack early_update st_422 st_422_trunk st_refresh st_expire t38 t38_refuse t38_488 refer refer_caller refer_denied"
 CASES=${MIDCALL_CASES:-$ALL_CASES}
 NUMBER=9123456
 # session-timer cases run for up to 30 s of call time
@@ -146,6 +146,22 @@ case_st_422() {
 	tl_check "$CASE: the 422 names a Min-SE of at least 30" \
 		bash -c 'grep -Eq "^Min-SE: *(3[0-9]|[4-9][0-9]|[0-9]{3,})" <<<"$1"' _ \
 		"$(sip_msgs "$C-caller.msg" received '^SIP/2.0 422')"
+	case_end
+}
+
+# A trunk that wants longer sessions answers 422 (Min-SE: 60): tandemd asks
+# again with Session-Expires of at least 60 and the call goes through.
+case_st_422_trunk() {
+	case_start st_422_trunk 30 || return
+	carrier uas_st_422.xml -key mport "$(tl_port)" || return
+	caller uac_basic.xml -s "$NUMBER" -key mport "$(tl_port)" -key mfile "$C/ma" -d 1000
+	expect_sipp "caller: the call is answered after the trunk's 422" "$CALLER_RC" caller
+	carrier_done
+	local inv
+	inv=$(sip_msgs "$C-carrier.msg" received '^INVITE ' | awk '/^====$/ {n++} n == 1')
+	tl_check "$CASE: the second INVITE asks for Session-Expires >= 60 with Min-SE: 60" \
+		bash -c 'grep -Eq "^Session-Expires: *([6-9][0-9]|[1-9][0-9]{2,})" <<<"$1" && grep -q "^Min-SE: *60" <<<"$1"' _ "$inv"
+	tl_eq "$CASE: call record ANSWERED 200" "$(cdr_get 1 disposition) $(cdr_get 1 final_code)" "ANSWERED 200"
 	case_end
 }
 
