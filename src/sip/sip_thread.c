@@ -205,11 +205,13 @@ static void *sip_main(void *arg)
 
 out:
 	stop_timers_free(s);
+	/* calls still there (a peer that never answered our CANCEL or BYE) go
+	 * first: freeing them releases trunk channels and nua handles */
+	tcall_table_free(s);
 	trunks_free(s);
 	if (s->nua)
 		nua_destroy(s->nua);
 	s->nua = NULL;
-	tcall_table_free(s);
 	tcdr_close(s->cdr);
 	s->cdr = NULL;
 	if (s->q_reg >= 0)
