@@ -150,9 +150,10 @@ case_st_422() {
 }
 
 # A trunk that wants longer sessions answers 422 (Min-SE: 60): tandemd asks
-# again with Session-Expires of at least 60 and the call goes through.
+# again with Session-Expires of at least 60 and the call goes through. The
+# trunk has prack = no: no 100rel is offered to it.
 case_st_422_trunk() {
-	case_start st_422_trunk 30 || return
+	TL_TRUNKS="prack = no" case_start st_422_trunk 30 || return
 	carrier uas_st_422.xml -key mport "$(tl_port)" || return
 	caller uac_basic.xml -s "$NUMBER" -key mport "$(tl_port)" -key mfile "$C/ma" -d 1000
 	expect_sipp "caller: the call is answered after the trunk's 422" "$CALLER_RC" caller
@@ -161,6 +162,8 @@ case_st_422_trunk() {
 	inv=$(sip_msgs "$C-carrier.msg" received '^INVITE ' | awk '/^====$/ {n++} n == 1')
 	tl_check "$CASE: the second INVITE asks for Session-Expires >= 60 with Min-SE: 60" \
 		bash -c 'grep -Eq "^Session-Expires: *([6-9][0-9]|[1-9][0-9]{2,})" <<<"$1" && grep -q "^Min-SE: *60" <<<"$1"' _ "$inv"
+	tl_check "$CASE: prack = no: the INVITE offers timer but not 100rel" \
+		bash -c 'grep -q "^Supported: timer" <<<"$1" && ! grep -qi "100rel" <<<"$1"' _ "$inv"
 	tl_eq "$CASE: call record ANSWERED 200" "$(cdr_get 1 disposition) $(cdr_get 1 final_code)" "ANSWERED 200"
 	case_end
 }
