@@ -9,7 +9,7 @@ EXTRA_DIST += tests/TESTS tests/run-tests.sh tests/lib tests/sip tests/webrtc \
 	tests/unit/conf tests/media/sdp \
 	tests/fuzz/run-fuzz.sh tests/fuzz/corpus tests/fuzz/fuzz_codec_fmtp.c \
 	tests/fuzz/fuzz_config.c tests/fuzz/fuzz_ctl.c tests/fuzz/fuzz_rtp.c tests/fuzz/fuzz_sdp.c \
-	tests/fuzz/fuzz_digest.c tests/fuzz/fuzz_rtcp.c tests/fuzz/fuzz_route.c tests/fuzz/fuzz_websocket.c tests/fuzz/fuzz_cng.c tests/fuzz/fuzz_dtmf_relay.c tests/fuzz/fuzz_digest_chal.c \
+	tests/fuzz/fuzz_digest.c tests/fuzz/fuzz_rtcp.c tests/fuzz/fuzz_sdp_origin.c tests/fuzz/fuzz_route.c tests/fuzz/fuzz_websocket.c tests/fuzz/fuzz_cng.c tests/fuzz/fuzz_dtmf_relay.c tests/fuzz/fuzz_digest_chal.c \
 	tests/bench/README.md tests/bench/cps.sh \
 	tests/bench/uac_cps_media.xml tests/bench/uas_cps_media.xml
 

@@ -58,6 +58,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Reliable provisional responses (RFC 3262) asked of a trunk. */
+enum tconf_prack { TCONF_PRACK_NO, TCONF_PRACK_SUPPORTED, TCONF_PRACK_REQUIRED };
+
 enum tconf_transport {
 	TCONF_TP_UDP = 1 << 0,
 	TCONF_TP_TCP = 1 << 1,
@@ -126,6 +129,9 @@ struct tconf_trunk {
 	unsigned register_expiry;   /* s asked for in REGISTER */
 	enum tconf_media_security media_security;  /* default optional */
 	const char **acl;           /* trusted sources: IP, IP/bits or "host"; NULL = none */
+	int prack;                  /* enum tconf_prack: 100rel offered to the trunk */
+	bool session_timer;         /* RFC 4028 on calls to the trunk ([calls] session_expires) */
+	bool allow_refer;           /* the trunk may transfer calls (REFER); default no */
 };
 
 /* A subscriber. Exactly one way to authenticate: the password, or HA1s
@@ -227,6 +233,9 @@ struct tconf_calls {
 	unsigned setup_timeout;     /* s to wait for a first provisional from a trunk */
 	unsigned no_answer_timeout; /* s of ringing before giving up */
 	unsigned max_duration;      /* s; 0 = unlimited */
+	unsigned session_expires;   /* RFC 4028 session interval asked for, s; 0 = no session timers */
+	unsigned min_se;            /* shortest session interval accepted (else 422), s */
+	bool allow_refer;           /* callers (leg A) may transfer calls (REFER); default yes */
 };
 
 struct tconf_auth {

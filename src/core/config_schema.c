@@ -47,6 +47,11 @@ static const struct tcs_enum keepalives[] = {
 	{ "none", TCONF_KA_NONE }, { "options", TCONF_KA_OPTIONS }, { "crlf", TCONF_KA_CRLF },
 	{ NULL, 0 },
 };
+static const struct tcs_enum pracks[] = {
+	{ "no", TCONF_PRACK_NO }, { "supported", TCONF_PRACK_SUPPORTED },
+	{ "required", TCONF_PRACK_REQUIRED },
+	{ NULL, 0 },
+};
 const struct tcs_enum tcs_section_types[] = {
 	{ "interface", TCS_INTERFACE }, { "trunk", TCS_TRUNK }, { "user", TCS_USER },
 	{ "route", TCS_ROUTE },
@@ -134,6 +139,15 @@ const struct tcs_key tcs_keys[] = {
 	    "Seconds of ringing before the call is given up."),
 	CAL(max_duration, TCS_UINT, 0, 0, 604800, "14400", NULL, NULL,
 	    "Longest call in seconds; 0 = unlimited."),
+	CAL(session_expires, TCS_UINT, R, 0, 86400, "1800", NULL, NULL,
+	    "Session interval (RFC 4028) asked of each leg, in seconds; each leg is refreshed on its own "
+	    "and a leg whose peer stops refreshing ends the call; 0 = no session timers."),
+	CAL(min_se, TCS_UINT, R, 30, 86400, "90", NULL, NULL,
+	    "Shortest session interval accepted from a peer (a shorter one gets 422 Session Interval Too Small); "
+	    "RFC 4028 puts the floor at 90, lower values are for tests."),
+	CAL(allow_refer, TCS_BOOL, 0, 0, 0, "yes", NULL, NULL,
+	    "Callers (the side that sent the INVITE) may transfer a call with REFER (blind transfer: tandemd "
+	    "calls the Refer-To number through the routes and bridges it in); trunks have their own allow_refer."),
 
 	{ TCS_NAMED, "type", TCS_ENUM, REQ | TCS_NOSTORE, 0, 0, NULL, tcs_section_types,
 	  0, 0, NULL, "What the section defines: an interface, a trunk or a user. May come from a template." },
@@ -222,6 +236,13 @@ const struct tcs_key tcs_keys[] = {
 	TRK(acl, TCS_LIST, 0, 0, 0, NULL, NULL, "nobody: every INVITE from it must authenticate",
 	    "Trusted sources: INVITEs from these addresses (IP, IP/bits, or host = the trunk's host "
 	    "when it is an IP address) are routed without digest authentication."),
+	TRK(prack, TCS_ENUM, 0, 0, 0, "supported", pracks, NULL,
+	    "Reliable provisional responses (RFC 3262, 100rel) toward the trunk: no, supported or required."),
+	TRK(session_timer, TCS_BOOL, 0, 0, 0, "yes", NULL, NULL,
+	    "Run session timers (RFC 4028, [calls] session_expires) on calls to this trunk."),
+	TRK(allow_refer, TCS_BOOL, 0, 0, 0, "no", NULL, NULL,
+	    "The trunk may transfer calls with REFER (off: a carrier's REFER gets 403, so it cannot make "
+	    "tandemd place calls on its behalf)."),
 
 	AUT(realm, TCS_STRING, 0, 0, 0, "tandem", NULL, NULL,
 	    "Digest realm in challenges; HA1s in users are computed with it, so changing it invalidates them."),

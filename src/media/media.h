@@ -27,7 +27,11 @@
  *     (RTP/SAVP, UDP/TLS/RTP/SAVPF) and a=crypto are terminated per leg
  *     (SDES-SRTP, DTLS-SRTP with ICE-lite; media_security and
  *     doc/webrtc.md); non-RTP streams are not relayed (-ENOTSUP when
- *     nothing else is offered).
+ *     nothing else is offered), except that an offer with no audio
+ *     stream but an m=image udptl (T.38 fax) relays that one as it is
+ *     (its attributes pass; no codec work) and its datagrams untouched
+ *     (relay.h 'raw'); an answer refusing it (port 0) goes back to the
+ *     offerer and leaves the media as they were (audio stays up).
  *   - Latching (latch = true): within latch_window s after a leg's first
  *     negotiation, or after its signalled address changes, a packet from the
  *     signalled address latches at once (and wins over an earlier latch,

@@ -266,6 +266,34 @@ static bool apply_plan(struct rleg *in, struct mworker *w, uint8_t *buf, struct 
 	return false;
 }
 
+/* Opaque datagrams (T.38 UDPTL, relay.h 'raw'): the source is checked and
+ * latched as for RTP, the payload is relayed as it came. */
+static void relay_raw(struct rleg *in, struct rleg *o, int n, uint64_t now)
+{
+	struct mworker *w = in->w;
+	const na_addr_t *to = relay_rtp_target(o);
+	int nsend = 0;
+
+	for (int i = 0; i < n; i++) {
+		size_t len = w->rmsg[i].msg_len;
+		if ((w->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) || !accept_rtp(in, &w->rname[i], now) ||
+		    !to) {
+			count_drop(in, w);
+			continue;
+		}
+		mw_add(&in->pin, 1);
+		mw_add(&in->bin, len);
+		in->last_rtp = in->last_any = now;
+		if (!in->got_first) {
+			in->got_first = true;
+			rsess_pend(in, RP_FIRST, &w->rname[i]);
+		}
+		queue_send(w, i, nsend++, len, to);
+	}
+	if (nsend)
+		send_batch(w, o->fd_rtp, o, nsend);
+}
+
 void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 {
 	struct rleg *in = arg;
@@ -275,6 +303,10 @@ void relay_on_rtp(evutil_socket_t fd, short what, void *arg)
 	int n = recv_batch(w, fd, &in->rx_rtp, now);
 	if (n <= 0)
 		return;
+	if (in->conf.raw && o->ep == MEDIA_ENDPOINT_NONE) {
+		relay_raw(in, o, n, now);
+		return;
+	}
 	uint64_t now_us = xrelay_now_us();  /* arrival time for the jitter */
 
 	/* Echo sends back out of the same leg; a relay out of the other one. */

@@ -51,6 +51,8 @@ struct rleg_conf {
 	bool hold;                  /* leg signalled sendonly/inactive/c=0.0.0.0 */
 	bool sends;                 /* leg is expected to send RTP */
 	bool rtcp_mux;              /* RTCP shares the RTP port (RFC 5761) */
+	bool raw;                   /* not RTP (T.38 UDPTL): datagrams relayed untouched,
+				     * no RTP parsing, mapping or RTCP */
 	na_addr_t rtp, rtcp;
 	/* Local endpoint legs only: */
 	int ep_pt;                  /* PT the endpoint sends (milliwatt), -1: none */

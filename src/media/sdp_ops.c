@@ -57,6 +57,16 @@ int sdpo_pick_stream(const struct msdp *m)
 	return any;
 }
 
+int sdpo_pick_image(const struct msdp *m)
+{
+	for (size_t i = 0; i < m->nstreams; i++) {
+		const struct msdp_stream *st = &m->streams[i];
+		if (st->port && !strcasecmp(st->media, "image") && !strcasecmp(st->proto, "udptl"))
+			return (int)i;
+	}
+	return -1;
+}
+
 void sdpo_only_stream(struct msdp *m, int keep)
 {
 	for (size_t i = 0; i < m->nstreams; i++)

@@ -21,6 +21,11 @@
  * (non-RTP streams are not relayed; secure profiles are terminated per leg). */
 int sdpo_pick_stream(const struct msdp *m);
 
+/* A fax stream (T.38, RFC 3362): the first m=image over udptl with a port;
+ * -1 if none. Relayed as opaque UDP when an offer has no RTP stream to
+ * relay (a T.38 re-INVITE: m=image alone, or beside m=audio port 0). */
+int sdpo_pick_image(const struct msdp *m);
+
 /* Reject (port 0) every stream but 'keep'. */
 void sdpo_only_stream(struct msdp *m, int keep);
 

@@ -230,7 +230,8 @@ char *wsdp_decorate(const char *sdp, size_t len, const struct wsdp_local *w, siz
 	}
 	if (in_active)
 		media_attrs(&s, w);
-	if (s.oom || !done) {
+	/* no active stream (every port 0: a refusal): nothing to decorate */
+	if (s.oom) {
 		free(s.b);
 		return NULL;
 	}

@@ -49,8 +49,8 @@ struct wsdp_local {
 /* Decorate 'sdp' (as msdp_anchor prints it: CRLF lines, one active m=
  * section, the others with port 0): the active section gets w->proto and
  * the attributes, the session level a=ice-lite and a=group:BUNDLE. Returns
- * a malloc'd string (length in *outlen), or NULL on ENOMEM or when the SDP
- * has no active m= section. */
+ * a malloc'd string (length in *outlen), or NULL on ENOMEM. An SDP with no
+ * active m= section (a refusal) gets only the session-level lines. */
 char *wsdp_decorate(const char *sdp, size_t len, const struct wsdp_local *w, size_t *outlen);
 
 #endif

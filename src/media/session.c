@@ -66,6 +66,7 @@ struct oleg {
 	bool answer_relays;             /* LOCAL_OFFER: the answer goes to the other leg */
 	bool offer_local;               /* LOCAL_OFFER: made by media_session_local_offer */
 	int offer_idx;                  /* LOCAL_OFFER: stream index carrying media */
+	bool offer_raw;                 /* LOCAL_OFFER: that stream is T.38 (not RTP) */
 
 	char *cur;                      /* last agreed remote SDP of this leg, or NULL */
 	int cur_idx;
@@ -382,8 +383,9 @@ static int wconf_from(const struct oleg *l, const struct msdp *m, int idx, struc
 		return 0;           /* negotiated, but no media on this leg */
 	const struct msdp_stream *st = &m->streams[idx];
 	enum msdp_dir d = msdp_stream_dir(st);
+	c->raw = !msdp_proto_is_rtp(st->proto);
 	c->hold = d == MSDP_SENDONLY || d == MSDP_INACTIVE;
-	c->rtcp_mux = st->rtcp_mux;     /* we answer mux when offered, offer it only when offered */
+	c->rtcp_mux = st->rtcp_mux && !c->raw;     /* we answer mux when offered, offer it only when offered */
 	c->sends = d == MSDP_SENDRECV || d == MSDP_SENDONLY;
 	c->ptime = (uint16_t)(st->ptime < 1000 ? st->ptime : 0);
 	c->maxptime = (uint16_t)(st->maxptime < 1000 ? st->maxptime : 0);
@@ -517,7 +519,12 @@ static void push_conf(media_session_t *s)
 	osec_conf(&s->leg[0].sec, &c.sec[0]);
 	osec_conf(&s->leg[1].sec, &c.sec[1]);
 
-	if (s->leg[0].ep == MEDIA_ENDPOINT_NONE && s->leg[1].ep == MEDIA_ENDPOINT_NONE &&
+	if (c.leg[0].raw || c.leg[1].raw) {
+		/* T.38 (relay.h raw): opaque datagrams, no codec plan; a
+		 * transcoder, if any, is dropped and made again for audio */
+		s->x.xcoding = false;
+		s->x.sig[0] = '\0';
+	} else if (s->leg[0].ep == MEDIA_ENDPOINT_NONE && s->leg[1].ep == MEDIA_ENDPOINT_NONE &&
 	    s->leg[0].agreed.valid && s->leg[1].agreed.valid) {
 		xsess_plan(&s->x, &s->leg[0].agreed, &s->leg[1].agreed, s->leg[0].codec,
 			   s->leg[1].codec, &c);
@@ -642,6 +649,8 @@ int media_session_offer(media_session_t *s, enum media_leg from, const char *sdp
 		goto out;
 	}
 	idx = sdpo_pick_stream(m);
+	if (idx < 0)
+		idx = sdpo_pick_image(m);   /* T.38: relayed as it is, no codecs */
 	if (idx < 0) {
 		rc = -ENOTSUP;
 		goto out;
@@ -652,7 +661,10 @@ int media_session_offer(media_session_t *s, enum media_leg from, const char *sdp
 	if (rc)
 		goto out;
 	sdpo_only_stream(m, idx);
-	rc = offer_codecs(s, from, &m->streams[idx], XNEG_EXTRAS_PREFS);
+	if (!wc.raw)
+		rc = offer_codecs(s, from, &m->streams[idx], XNEG_EXTRAS_PREFS);
+	else
+		o->pend_extras = false;
 	if (rc)
 		goto out;
 	dup = dup_sdp(sdp, len);
@@ -672,6 +684,7 @@ int media_session_offer(media_session_t *s, enum media_leg from, const char *sdp
 	o->answer_relays = true;
 	o->offer_local = false;
 	o->offer_idx = idx;
+	o->offer_raw = wc.raw;
 out:
 	if (rc && o->st == OS_STABLE) {
 		o->pend_extras = false;
@@ -718,6 +731,16 @@ static int relay_answer(media_session_t *s, int from, struct msdp *m, int idx,
 	if (rc)
 		goto out;
 	fs = stream_at(fo, idx);
+	if (fs && ts && !msdp_proto_is_rtp(fs->proto)) {
+		/* T.38 accepted: its answer goes back as it is (anchored) */
+		rc = anchor_for(s, !from, m, false, false, out);
+		if (rc == 0) {
+			commit(o, o->pend, idx, &o->pend_wconf, false);
+			o->pend = NULL;
+			snprintf(o->codec, sizeof o->codec, "t38");
+		}
+		goto out;
+	}
 	rc = fs && ts ? xneg_answer_codecs(&s->mc->cat, fs, (const char *const *)o->codecs, ts, xa)
 		      : -ENOTSUP;
 	if (rc) {
@@ -766,6 +789,21 @@ int media_session_answer(media_session_t *s, enum media_leg from, const char *sd
 	rc = parse(s, from, sdp, len, &m);
 	if (rc)
 		return rc;
+	if (!update && f->answer_relays && f->offer_raw) {
+		const struct msdp_stream *as = stream_at(m, idx);
+		if (!as || !as->port) {
+			/* T.38 refused: the refusal goes back to the requester
+			 * and the audio as agreed before stays up (G.711 fax
+			 * pass-through) */
+			rc = anchor_for(s, !from, m, false, false, out);
+			if (rc == 0) {
+				LOG_INFO("media: %s: leg %c refused T.38: the audio stays up",
+					 s->label, 'A' + from);
+				media_session_offer_rejected(s, from);
+			}
+			goto out;
+		}
+	}
 	rc = wconf_from(f, m, idx, &wc);
 	if (rc == 0 && stream_at(m, idx) && m->streams[idx].port) {
 		struct wsdp_remote r;
@@ -803,9 +841,14 @@ int media_session_answer(media_session_t *s, enum media_leg from, const char *sd
 		f->sent = f->pend_sent;
 	commit(f, dup, idx, &wc, true);
 	dup = NULL;
-	memcpy(f->codec, codec, sizeof codec);
-	f->agreed = *fx;
-	name_main(f);
+	if (wc.raw) {
+		/* T.38: the audio agreement stays for when the call goes back */
+		snprintf(f->codec, sizeof f->codec, "t38");
+	} else {
+		memcpy(f->codec, codec, sizeof codec);
+		f->agreed = *fx;
+		name_main(f);
+	}
 	push_conf(s);
 out:
 	free(fx);
@@ -846,9 +889,14 @@ int media_session_local_offer(media_session_t *s, enum media_leg to, struct medi
 		idx = o->cur_idx;
 		sdpo_only_stream(m, idx);
 		struct msdp_stream *st = stream_at(m, idx);
-		if (st)
+		if (st && !msdp_proto_is_rtp(st->proto))
+			rc = 0;                 /* T.38: offered as agreed, no codecs */
+		else if (st)
 			xleg_restrict(&o->agreed, st);     /* only what it agreed */
-		rc = st ? offer_codecs(s, !to, st, XNEG_EXTRAS_PREFS) : -ENOTSUP;
+		if (st && msdp_proto_is_rtp(st->proto))
+			rc = offer_codecs(s, !to, st, XNEG_EXTRAS_PREFS);
+		else if (!st)
+			rc = -ENOTSUP;
 	} else {
 		m = msdp_alloc();
 		if (!m)
@@ -862,6 +910,7 @@ int media_session_local_offer(media_session_t *s, enum media_leg to, struct medi
 		t->offer_local = true;
 		t->answer_relays = false;
 		t->offer_idx = idx;
+		t->offer_raw = false;
 	} else {
 		t->pend_extras = false;
 		slot_sync(s);

@@ -22,6 +22,9 @@
 #include "sip/trunk_dns.h"
 #include "sip/fork.h"
 #include "sip/regsip.h"
+#include "sip/prack.h"
+#include "sip/refer.h"
+#include "sip/session_timer.h"
 #include "sip/trunks.h"
 
 struct tcall_table {
@@ -119,6 +122,7 @@ static void call_free(struct call *c)
 	struct tcall_table *t = c->sip->calls;
 	fork_abandon_all(c);
 	call_cdr(c, final_disposition(c), c->final_code);
+	refer_free(c);
 	if (c->trunk_held)
 		trunk_release(c->sip, c->trunk_held);
 	call_route_release(c->sip, &c->rt);
@@ -126,6 +130,8 @@ static void call_free(struct call *c)
 	if (c->media)
 		media_session_destroy(c->media);
 	struct tcall_leg *legs[2] = { &c->a, &c->b };
+	for (int i = 0; i < 2; i++)
+		stimer_leg_free(legs[i]);
 	for (int i = 0; i < 2; i++)
 		if (legs[i]->nh) {
 			nua_handle_bind(legs[i]->nh, NULL);
@@ -263,7 +269,9 @@ void call_respond_a(struct call *c, int status, const char *phrase, const char *
 		free(c->a_sdp);
 		c->a_sdp = strdup(sdp);
 	}
+	stimer_note_tx(&c->a, sdp);
 	nua_respond(c->a.nh, status, call_phrase(c->a.nh, status, phrase),
+		    TAG_IF(status > 100 && status < 200 && c->a_100rel, SIPTAG_REQUIRE_STR("100rel")),
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
 		    TAG_END());
@@ -315,10 +323,23 @@ void call_cancel_b(struct call *c)
 	nua_cancel(c->b.nh, TAG_END());
 }
 
+/* The SDP A has last been sent: a 200 after early media repeats it (an
+ * UPDATE in the early dialog may have changed it). */
+static void note_a_sdp(struct call *c, struct tcall_leg *to, const char *sdp)
+{
+	char *d = to == &c->a && sdp ? strdup(sdp) : NULL;
+	if (d) {
+		free(c->a_sdp);
+		c->a_sdp = d;
+	}
+}
+
 void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp *m, int status)
 {
 	if (!to->nh)
 		return;
+	stimer_note_tx(to, m->sdp);
+	note_a_sdp(c, to, m->sdp);
 	if (status == 0 && c->reoffer_update)
 		nua_update(to->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			   SIPTAG_PAYLOAD_STR(m->sdp), TAG_END());
@@ -338,6 +359,8 @@ void call_respond_reoffer(struct call *c, struct tcall_leg *to, int status, cons
 		return;
 	const char *ph = call_phrase(to->nh, status, phrase);
 	const char *sdp = m ? m->sdp : NULL;
+	stimer_note_tx(to, sdp);
+	note_a_sdp(c, to, sdp);
 	if (c->upd_saved_valid) {
 		nua_respond(to->nh, status, ph, NUTAG_WITH_SAVED(c->upd_saved),
 			    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
@@ -348,6 +371,17 @@ void call_respond_reoffer(struct call *c, struct tcall_leg *to, int status, cons
 		nua_respond(to->nh, status, ph,
 			    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 			    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
+	}
+}
+
+void call_drop_reoffer(struct call *c)
+{
+	if (c->upd_saved_valid && c->reinvite_from && c->reinvite_from->nh &&
+	    !c->reinvite_from->bye_sent)
+		call_respond_reoffer(c, c->reinvite_from, 503, NULL, NULL);
+	else if (c->upd_saved_valid) {
+		nua_destroy_event(c->upd_saved);
+		c->upd_saved_valid = false;
 	}
 }
 
@@ -614,10 +648,17 @@ int call_invite_b(struct call *c, const struct media_sdp *offer)
 	if (!c->b.nh)
 		return -ENOMEM;
 	c->b_used = true;
+	/* this trunk's 100rel and session timer (prack.h, session_timer.h) */
+	unsigned se = stimer_interval_for(c, tr);
+	nua_set_hparams(c->b.nh, SIPTAG_SUPPORTED_STR(prack_supported(tr, se > 0)),
+			NUTAG_SESSION_TIMER(se), NUTAG_MIN_SE(c->conf->calls.min_se), TAG_END());
+	stimer_note_tx(&c->b, offer->sdp);
 	char mfs[16];
 	snprintf(mfs, sizeof mfs, "%u", mf > 70 ? 69 : (mf ? mf - 1 : 0));
+	const char *req = prack_require(tr);
 	nua_invite(c->b.nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mfs),
 		   TAG_IF(hdrs[0], SIPTAG_HEADER_STR(hdrs)),
+		   TAG_IF(req, SIPTAG_REQUIRE_STR(req)),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(offer->sdp),
 		   TAG_IF(c->b_auth && !c->b_auth_proxy, SIPTAG_AUTHORIZATION_STR(c->b_auth)),
 		   TAG_IF(c->b_auth && c->b_auth_proxy, SIPTAG_PROXY_AUTHORIZATION_STR(c->b_auth)),
@@ -665,10 +706,43 @@ static void orphan_b(struct call *c)
 	fork_abandon_all(c);
 	if (c->b.nh)
 		call_orphan_handle(c->sip, c->b.nh, c->b.got_provisional, c->b.bye_sent);
+	stimer_leg_free(&c->b);
 	memset(&c->b, 0, sizeof c->b);
 	c->b.call = c;
 	c->b.which = MEDIA_LEG_B;
 	c->cancel_pending = false;
+}
+
+static void orphan_link(struct tcall_table *t, struct tcall_leg *o)
+{
+	o->onext = t->orphans;
+	if (t->orphans)
+		t->orphans->oprev = o;
+	t->orphans = o;
+}
+
+void call_release_leg(struct call *c, struct tcall_leg *leg, const char *reason)
+{
+	enum media_leg which = leg->which;
+	struct tcall_leg *o = leg->nh ? calloc(1, sizeof *o) : NULL;
+	stimer_leg_free(leg);
+	if (o) {
+		o->which = which;
+		o->nh = leg->nh;
+		o->bye_sent = leg->bye_sent || leg->gone;
+		nua_handle_bind(o->nh, o);
+		if (!o->bye_sent) {
+			o->bye_sent = true;
+			nua_bye(o->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
+		}
+		orphan_link(c->sip->calls, o);
+	} else if (leg->nh) {
+		nua_handle_bind(leg->nh, NULL);
+		nua_handle_destroy(leg->nh);
+	}
+	memset(leg, 0, sizeof *leg);
+	leg->call = c;
+	leg->which = which;
 }
 
 static void orphan_event(struct tsip *s, nua_event_t event, int status, nua_handle_t *nh,
@@ -947,6 +1021,13 @@ static void handle_new_invite(struct tsip *s, nua_handle_t *nh, sip_t const *sip
 			 v6 ? "]" : "", src.port, src.transport);
 		nua_set_hparams(nh, NUTAG_PROXY(hop), TAG_END());
 	}
+	c->a_100rel = prack_caller_wants(sip);
+	unsigned se = stimer_interval_for(c, NULL);
+	nua_set_hparams(nh, SIPTAG_SUPPORTED_STR(prack_supported(NULL, se > 0)),
+			NUTAG_SESSION_TIMER(se), TAG_END());
+	stimer_note_rx(&c->a, sdp, sdp_len);
+	stimer_note_allow(&c->a, sip);
+	stimer_negotiate(c, &c->a, sip, true);
 	c->ev.sip = sip;
 	c->ev.leg = &c->a;
 	c->endpoint = tg->kind == TCONF_TARGET_ECHO ? MEDIA_ENDPOINT_ECHO :
@@ -1058,14 +1139,36 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 	c->ev.leg = leg;
 	c->ev.sdp = body_sdp(sip, &sdp_len);
 	c->ev.sdp_len = sdp_len;
+	if (c->xfer && refer_on_event(c, event, status, phrase, leg, sip, tags))
+		return;
 
 	if (leg->fork) {
 		fork_on_event(c, leg, event, status, tags);
 		return;
 	}
 	bool is_a = leg == &c->a;
+	bool peer_offer = event == nua_i_invite || event == nua_i_update;
+	if (c->ev.sdp && !peer_offer)
+		stimer_note_rx(leg, c->ev.sdp, sdp_len);
+	if (peer_offer && c->state == CS_CONFIRMED) {
+		/* a refresh (RFC 4028) is answered here, never relayed */
+		stimer_negotiate(c, leg, sip, true);
+		if (c->ev.sdp && stimer_answer_refresh(c, leg, nh, c->ev.sdp, sdp_len,
+							event == nua_i_update)) {
+			if (event == nua_i_update)
+				stimer_arm(c, leg);     /* a re-INVITE: at its ACK */
+			return;
+		}
+		if (c->ev.sdp)
+			stimer_note_rx(leg, c->ev.sdp, sdp_len);
+	}
 	switch (event) {
 	case nua_i_invite:
+		if (c->state == CS_EARLY) {
+			/* no re-INVITE before the dialog is confirmed (RFC 3261 14.2) */
+			nua_respond(nh, SIP_491_REQUEST_PENDING, TAG_END());
+			return;
+		}
 		c->reoffer_update = false;
 		call_fsm_feed(c, is_a ? EV_A_REINVITE : EV_B_REINVITE);
 		return;
@@ -1076,9 +1179,13 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 		 * One offer at a time: another crossing it gets 491 at once. */
 		if (!c->ev.sdp) {
 			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(s->nua), TAG_END());
+			stimer_arm(c, leg);
 			return;
 		}
-		if (c->state != CS_CONFIRMED || c->reinvite_from || c->upd_saved_valid) {
+		/* early dialogs too, once their offer/answer is done (RFC 3311 5.1:
+		 * reliable 18x answered, PRACKed): relayed the same way */
+		if ((c->state != CS_CONFIRMED && c->state != CS_EARLY) || c->reinvite_from ||
+		    c->upd_saved_valid) {
 			nua_respond(nh, SIP_491_REQUEST_PENDING, NUTAG_WITH_THIS(s->nua), TAG_END());
 			return;
 		}
@@ -1087,11 +1194,22 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 		call_fsm_feed(c, is_a ? EV_A_REINVITE : EV_B_REINVITE);
 		return;
 	case nua_r_update:
-		if (c->reinvite_from && c->reinvite_from != leg && status >= 200)
+		if (stimer_on_response(c, leg, event, status))
+			return;
+		if (c->reinvite_from && c->reinvite_from != leg && status >= 200) {
+			if (status < 300)
+				stimer_arm(c, leg);     /* the relayed offer refreshed the leg */
 			call_fsm_feed(c, EV_REINVITE_DONE);
+		}
 		return;
 	case nua_r_invite:
+		if (stimer_on_response(c, leg, event, status))
+			return;
 		if (c->reinvite_from && c->reinvite_from != leg) {
+			if (status >= 200 && status < 300) {
+				stimer_negotiate(c, leg, sip, false);
+				stimer_arm(c, leg);
+			}
 			if (status >= 200)
 				call_fsm_feed(c, EV_REINVITE_DONE);
 			return;
@@ -1107,14 +1225,25 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 				call_b_challenged(c, leg, nh);
 				return;
 			}
+			if (status < 300) {
+				stimer_note_allow(leg, sip);
+				stimer_negotiate(c, leg, sip, false);
+				stimer_arm(c, leg);
+			}
 			call_fsm_feed(c, status < 300 ? EV_B_ANSWER : EV_B_REJECT);
 		}
 		return;
 	case nua_r_bye:
-		if (!is_a && (status == 401 || status == 407))
+		if (!is_a && (status == 401 || status == 407)) {
 			call_b_bye_challenged(c, leg, nh);
+			return;
+		}
+		/* a BYE the call core did not send: nua's session timer ran out */
+		if (status >= 200 && !leg->bye_sent)
+			stimer_expired(c, leg);
 		return;
 	case nua_i_ack:
+		stimer_arm(c, leg);     /* the session (re)started on this leg */
 		call_fsm_feed(c, EV_ACK);
 		return;
 	case nua_i_cancel:
@@ -1133,6 +1262,9 @@ void tcall_on_event(struct tsip *s, nua_event_t event, int status, char const *p
 			leg->nh = NULL;
 			call_fsm_feed(c, EV_LEG_GONE);
 		}
+		return;
+	case nua_i_refer:
+		refer_on_request(c, leg, nh, sip, tags);
 		return;
 	case nua_i_info:
 		/* DTMF from a trunk with dtmf = info; any other INFO is accepted

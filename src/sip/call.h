@@ -59,6 +59,8 @@ enum call_event {
 
 struct call;
 struct fork_set;
+struct stimer;
+struct xfer;
 
 struct tcall_leg {
 	struct call *call;
@@ -70,6 +72,7 @@ struct tcall_leg {
 	bool got_provisional;
 	bool fork;                  /* one of several parallel B legs (fork.c) */
 	char tag_early[64];         /* To-tag of the dialog that sent early media */
+	struct stimer *st;          /* session timer and SDP memory (session_timer.h), or NULL */
 	struct tcall_leg *onext, *oprev; /* in the orphan list when call == NULL */
 };
 
@@ -115,6 +118,7 @@ struct call {
 	/* a re-offer in flight through the gateway (hold, resume, new address) */
 	struct tcall_leg *reinvite_from;   /* leg whose offer we relay, or NULL */
 	bool a_late_offer;          /* A's INVITE had no SDP */
+	bool a_100rel;              /* A's INVITE offered 100rel: its 18x go reliably (prack.h) */
 	bool reoffer_update;        /* the offer being relayed came in an UPDATE */
 	/* An UPDATE is answered after the callback that brought it returned, so
 	 * sofia needs it saved (nua_save_event) and named when we respond. */
@@ -125,7 +129,8 @@ struct call {
 	bool a_provisional_sent;    /* A has had a 18x (setup metrics) */
 	bool cancel_pending;        /* CANCEL B as soon as it sends a provisional */
 	int final_code;             /* what A was told (for the listing and counters) */
-	char *a_sdp;                /* last SDP sent to A in a response (malloc'd) */
+	char *a_sdp;                /* last SDP sent to A (malloc'd) */
+	struct xfer *xfer;          /* a blind transfer (refer.h), or NULL; freed with the call */
 	char reason[64];
 
 	su_timer_t *t_setup, *t_noanswer, *t_maxdur;
@@ -161,6 +166,9 @@ void call_send_sdp(struct call *c, struct tcall_leg *to, const struct media_sdp 
 void call_respond_reoffer(struct call *c, struct tcall_leg *to, int status, const char *phrase,
 			  const struct media_sdp *m);
 void call_timers_stop(struct call *c);
+/* The call is ending: an UPDATE still waiting for the other leg's answer
+ * gets 503 now (its saved sofia event must not outlive the stack). */
+void call_drop_reoffer(struct call *c);
 void call_timer_start(struct call *c, su_timer_t **t, unsigned seconds, enum call_event ev);
 void call_maybe_free(struct call *c);
 /* Give up on the current B leg and try the route's next trunk. Returns 0 when
@@ -184,6 +192,10 @@ void call_orphan_handle(struct tsip *s, nua_handle_t *nh, bool got_provisional, 
 int call_map_status(const struct call *c, int status);
 /* B (or the endpoint) answered: counters and times. */
 void call_answered(struct call *c);
+/* Hand a leg that is done with (its dialog confirmed) to the orphan list:
+ * BYE it with 'reason' unless it is ending already; the orphan frees itself
+ * when nua says the dialog ended. The leg is left empty. */
+void call_release_leg(struct call *c, struct tcall_leg *leg, const char *reason);
 /* Write the call record of the current attempt (see core/cdr.h). */
 void call_cdr(struct call *c, const char *disposition, int code);
 

@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "sip/call.h"
+#include "sip/refer.h"
 
 #define NEXT (-1)
 
@@ -83,7 +84,9 @@ static int act_b_answer(struct call *c)
 	call_timers_stop(c);
 	if (c->ev.sdp)
 		rc = media_session_answer(c->media, MEDIA_LEG_B, c->ev.sdp, c->ev.sdp_len, &out);
-	else if (c->state != CS_EARLY)
+	if (rc == -EPROTO && c->state == CS_EARLY)
+		rc = 0;     /* an UPDATE settled the early session: no offer is open */
+	else if (!c->ev.sdp && c->state != CS_EARLY)
 		rc = -EINVAL;           /* B never answered our offer */
 	/* After early media A already has its answer (a 200 from the same or
 	 * another fork only updates B's side): the 200 repeats that SDP. */
@@ -314,6 +317,7 @@ static int act_bye(struct call *c)
 	note_reason(c);
 	struct tcall_leg *from = c->ev.leg, *to = other(c, from);
 	const char *why = from == &c->a ? "caller hung up" : "callee hung up";
+	call_drop_reoffer(c);
 	from->bye_sent = true;      /* nua answered it; the dialog is ending */
 	call_timers_stop(c);
 	if (!c->a_final_sent && to == &c->a)
@@ -329,6 +333,8 @@ static int act_bye(struct call *c)
 static int act_hangup(struct call *c)
 {
 	call_timers_stop(c);
+	call_drop_reoffer(c);
+	refer_abort(c);
 	const char *reason = c->reason[0] ? c->reason : NULL;
 	if (!c->a_final_sent) {
 		call_fail_a(c, 503, "Service Unavailable", reason ? reason : "gateway hang-up");
@@ -403,6 +409,10 @@ static const struct transition fsm[CS__COUNT][EV__COUNT] = {
 		[EV_T_NOANSWER]    = T(act_noanswer, CS_CANCELLING),
 		[EV_MEDIA_TIMEOUT] = T(act_hangup, NEXT),
 		[EV_HANGUP]        = T(act_hangup, NEXT),
+		/* UPDATE in the early dialog (call.c lets only UPDATE through) */
+		[EV_A_REINVITE]    = T(act_reinvite, CS_EARLY),
+		[EV_B_REINVITE]    = T(act_reinvite, CS_EARLY),
+		[EV_REINVITE_DONE] = T(act_reinvite_done, CS_EARLY),
 		GONE,
 	},
 	[CS_ANSWERED] = {

@@ -13,6 +13,8 @@ src_sip_libtsip_a_SOURCES = \
 	src/sip/trunk_dns.c src/sip/trunk_dns.h src/sip/srv_order.c src/sip/srv_order.h \
 	src/sip/banlist.c src/sip/banlist.h \
 	src/sip/registrar.c src/sip/registrar_file.c src/sip/registrar.h \
+	src/sip/prack.c src/sip/prack.h src/sip/session_timer.c src/sip/session_timer.h \
+	src/sip/refer.c src/sip/refer.h src/sip/sdp_origin.c src/sip/sdp_origin.h \
 	src/sip/ws_frame.c src/sip/ws_frame.h src/sip/ws_handshake.c src/sip/ws_handshake.h \
 	src/sip/ws_sipmsg.c src/sip/ws_sipmsg.h src/sip/ws_source.c src/sip/ws_source.h \
 	src/sip/ws_shim.c src/sip/ws_shim.h src/sip/ws_glue.c src/sip/ws_glue.h \

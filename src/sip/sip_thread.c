@@ -20,10 +20,11 @@
 #include "sip/trunk_register.h"
 #include "sip/auth.h"
 #include "sip/regsip.h"
+#include "sip/prack.h"
 #include "sip/trunks.h"
 #include "sip/ws_glue.h"
 
-#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REGISTER"
+#define TSIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK, REFER, REGISTER"
 
 /* Outbound TLS: the peer's chain must verify against cafile.pem, and its
  * certificate (CN or subjectAltName) must name the Request-URI's host, i.e.
@@ -209,12 +210,15 @@ static int stack_create(struct tsip *s)
 			    /* exactly what we do, and no stack version: a carrier's
 			     * peers learn nothing about what runs behind this node */
 			    SIPTAG_ALLOW_STR(TSIP_ALLOW),
-			    SIPTAG_SUPPORTED_STR(""),
-			    NUTAG_SESSION_TIMER(0),
 			    TAG_IF(!tsip_ua_hidden(c), SIPTAG_USER_AGENT_STR(c->general.user_agent &&
 						  *c->general.user_agent ? c->general.user_agent : "tandem")),
 			    /* SIP_NONE: no header at all (NULL would mean sofia's own) */
 			    TAG_IF(tsip_ua_hidden(c), SIPTAG_USER_AGENT(SIP_NONE)),
+			    /* defaults for callers' INVITEs (each leg sets its own,
+			     * prack.h, session_timer.h); Min-SE answers 422 */
+			    SIPTAG_SUPPORTED_STR(prack_supported(NULL, c->calls.session_expires > 0)),
+			    NUTAG_SESSION_TIMER(c->calls.session_expires),
+			    NUTAG_MIN_SE(c->calls.min_se),
 			    NTATAG_UDP_MTU(65535),
 			    /* registered phones' TCP connections stay open for calls to
 			     * them; with keepalive = crlf they are pinged (RFC 5626) */
@@ -288,6 +292,9 @@ static void *sip_main(void *arg)
 
 out:
 	stop_timers_free(s);
+	/* calls still there (a peer that never answered our CANCEL or BYE) go
+	 * first: freeing them releases trunk channels and nua handles */
+	tcall_table_free(s);
 	trunk_reg_free(s);
 	tdns_free(s);
 	tregsip_free(s);
@@ -296,7 +303,6 @@ out:
 	if (s->nua)
 		nua_destroy(s->nua);
 	s->nua = NULL;
-	tcall_table_free(s);
 	tcdr_close(s->cdr);
 	s->cdr = NULL;
 	if (s->q_reg >= 0)

@@ -9,6 +9,7 @@
 #include <check.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
@@ -425,6 +426,85 @@ START_TEST(sdp_state_machine)
 }
 END_TEST
 
+static const char *t38_sdp(unsigned port, unsigned ver)
+{
+	static char buf[2][512];
+	static int k;
+	char *b = buf[k++ & 1];
+	snprintf(b, sizeof buf[0],
+		 "v=0\r\no=peer 7 %u IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		 "m=audio 0 RTP/AVP 0\r\nm=image %u udptl t38\r\na=T38FaxVersion:0\r\n"
+		 "a=T38MaxBitRate:14400\r\na=T38FaxUdpEC:t38UDPRedundancy\r\n", ver, port);
+	return b;
+}
+
+/* T.38 (media.h): a re-offer with only m=image udptl is relayed with its
+ * attributes; a refusal (port 0) goes back and keeps the audio; accepted, a
+ * local offer on the leg repeats m=image; the legs report codec t38. */
+START_TEST(t38_reoffer)
+{
+	struct media_session_opts o;
+	media_session_t *s;
+	struct media_sdp out;
+	struct media_leg_stats st[2];
+	const char *sa = mt_sdp(40000, "0", "sendrecv", 1);
+	const char *sb = mt_sdp(40010, "0", "sendrecv", 1);
+
+	mt_opts(&o, &g_conf, &g_owner);
+	ck_assert_int_eq(media_session_new(g_mc, &o, &s), 0);
+	ck_assert_int_eq(media_session_offer(s, MEDIA_LEG_A, sa, strlen(sa), &out), 0);
+	media_sdp_clear(&out);
+	ck_assert_int_eq(media_session_answer(s, MEDIA_LEG_B, sb, strlen(sb), &out), 0);
+	media_sdp_clear(&out);
+
+	/* refused: the answer goes back with m=image 0, the audio stays */
+	const char *fa = t38_sdp(40100, 2);
+	ck_assert_int_eq(media_session_offer(s, MEDIA_LEG_A, fa, strlen(fa), &out), 0);
+	ck_assert_ptr_nonnull(strstr(out.sdp, "m=audio 0 "));
+	ck_assert_ptr_nonnull(strstr(out.sdp, "a=T38FaxVersion:0"));
+	ck_assert_ptr_null(strstr(out.sdp, "m=image 0 "));
+	media_sdp_clear(&out);
+	const char *no = "v=0\r\no=b 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+			 "m=audio 0 RTP/AVP 0\r\nm=image 0 udptl t38\r\n";
+	ck_assert_int_eq(media_session_answer(s, MEDIA_LEG_B, no, strlen(no), &out), 0);
+	ck_assert_ptr_nonnull(strstr(out.sdp, "m=image 0 udptl t38"));
+	media_sdp_clear(&out);
+	media_session_stats(s, st);
+	ck_assert_str_eq(st[0].codec, "PCMU/8000");
+	ck_assert_str_eq(st[1].codec, "PCMU/8000");
+
+	/* accepted */
+	fa = t38_sdp(40100, 3);
+	ck_assert_int_eq(media_session_offer(s, MEDIA_LEG_A, fa, strlen(fa), &out), 0);
+	media_sdp_clear(&out);
+	const char *fb = t38_sdp(40110, 2);
+	ck_assert_int_eq(media_session_answer(s, MEDIA_LEG_B, fb, strlen(fb), &out), 0);
+	ck_assert_ptr_nonnull(strstr(out.sdp, "m=image "));
+	ck_assert_ptr_null(strstr(out.sdp, "m=image 0 "));
+	ck_assert_ptr_nonnull(strstr(out.sdp, "a=T38MaxBitRate:14400"));
+	media_sdp_clear(&out);
+	media_session_stats(s, st);
+	ck_assert_str_eq(st[0].codec, "t38");
+	ck_assert_str_eq(st[1].codec, "t38");
+	/* an offer without SDP from A (a refresh re-INVITE) gets m=image */
+	ck_assert_int_eq(media_session_local_offer(s, MEDIA_LEG_A, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out.sdp, "udptl t38"));
+	media_sdp_clear(&out);
+	media_session_offer_rejected(s, MEDIA_LEG_A);
+	/* and back to audio */
+	const char *sa2 = mt_sdp(40000, "0", "sendrecv", 4);
+	ck_assert_int_eq(media_session_offer(s, MEDIA_LEG_A, sa2, strlen(sa2), &out), 0);
+	media_sdp_clear(&out);
+	const char *sb2 = mt_sdp(40010, "0", "sendrecv", 3);
+	ck_assert_int_eq(media_session_answer(s, MEDIA_LEG_B, sb2, strlen(sb2), &out), 0);
+	ck_assert_ptr_nonnull(strstr(out.sdp, "m=audio "));
+	media_sdp_clear(&out);
+	media_session_stats(s, st);
+	ck_assert_str_eq(st[0].codec, "PCMU/8000");
+	media_session_destroy(s);
+}
+END_TEST
+
 static int g_cb_after_destroy;
 
 static void counting_cb(media_session_t *s, const struct media_event *ev, void *arg)
@@ -510,6 +590,7 @@ static Suite *media_suite(void)
 	tcase_add_test(tc, ssrc_change_continuity);
 	tcase_add_test(tc, late_offer_flow);
 	tcase_add_test(tc, sdp_state_machine);
+	tcase_add_test(tc, t38_reoffer);
 	tcase_add_test(tc, no_callback_after_destroy);
 	tcase_add_test(tc, many_sessions);
 	suite_add_tcase(s, tc);
