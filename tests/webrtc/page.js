@@ -77,9 +77,20 @@ async function main() {
       session.connection.getReceivers().forEach((r) => {
         if (r.track) remote.srcObject = new MediaStream([r.track]);
       });
-      if (cfg.dtmf) setTimeout(() => session.sendDTMF(cfg.dtmf, { duration: 120, interToneGap: 80 }), 2000);
+      if (cfg.mode === 'call') {
+        // hold and resume from the browser (re-INVITEs), then digits as
+        // RFC 4733 events
+        setTimeout(() => session.hold(), 1500);
+        setTimeout(() => session.unhold(), 3000);
+        setTimeout(async () => {
+          result.afterResume = (await inboundStats(session.connection)).packetsReceived;
+          session.sendDTMF(cfg.dtmf, { duration: 160, interToneGap: 100, transportType: 'RFC2833' });
+        }, 3600);
+      }
       setTimeout(() => finish(session), cfg.seconds * 1000);
     });
+    session.on('hold', (e) => { if (e.originator === 'local') result.held = true; });
+    session.on('unhold', (e) => { if (e.originator === 'local') result.resumed = true; });
     session.on('failed', (e) => { result.ended = 'failed: ' + e.cause; finish(null); });
     session.on('ended', (e) => {
       result.ended = 'ended: ' + e.cause;

@@ -73,7 +73,7 @@ run_page() {
 	rm -f "$web/result.json" "$web/ready"
 	cat >"$web/config.json" <<JSON
 {"ws": "ws://127.0.0.1:$WS_PORT", "uri": "sip:alice@127.0.0.1", "password": "browser-secret",
- "mode": "$1", "target": "sip:5551234@127.0.0.1", "tone": 440, "seconds": $2}
+ "mode": "$1", "target": "sip:5551234@127.0.0.1", "tone": 440, "seconds": $2, "dtmf": "159#"}
 JSON
 	"$CHROMIUM" --headless=new --no-sandbox --disable-gpu --no-first-run \
 		--user-data-dir="$TL_TMP/chrome-$1" \
@@ -104,12 +104,12 @@ check_browser_side() {
 # 1. Browser -> PSTN.
 pc=$(tl_port)
 rm -f "$TL_TMP/m1"
-probe_start carrier1 -l "$pc" -r "@$TL_TMP/m1" -n 400 -f 1000 -d 600
+probe_start carrier1 -l "$pc" -r "@$TL_TMP/m1" -n 500 -f 1000 -d 600 -o "$TL_TMP/heard1.raw"
 probe1=$PROBE_PID
-SIPP_PORT=$TL_TRUNK_PORT sipp_bg carrier1 uas_codec.xml -m 1 -key mport "$pc" -key mfile "$TL_TMP/m1" \
-	-key pt 0 -key codec PCMU/8000 || tl_fail "carrier sipp starts"
+SIPP_PORT=$TL_TRUNK_PORT sipp_bg carrier1 uas_hold_probe.xml -m 1 -key mport "$pc" -key mfile "$TL_TMP/m1" \
+	|| tl_fail "carrier sipp starts"
 carrier=$SIPP_PID
-run_page call 6
+run_page call 8
 wait_file "$web/result.json" 150 || tl_fail "browser -> PSTN: the page reported (see $TL_TMP/web/page.log)"
 stop_chrome
 wait "$carrier"; rc=$?
@@ -119,6 +119,13 @@ check_browser_side "browser -> PSTN"
 f=$(probe_val carrier1 freq); r=$(probe_val carrier1 recv)
 tl_check "browser -> PSTN: the carrier got PCMU from the browser (recv=${r:-0} > 150)" test "${r:-0}" -gt 150
 tl_check "browser -> PSTN: the carrier hears the page's 440 Hz (measured ${f:-none} Hz)" in_range "${f:-0}" 435 445
+tl_eq "browser -> PSTN: the browser put the call on hold" "$(res held)" true
+tl_eq "browser -> PSTN: ... and resumed it" "$(res resumed)" true
+after=$(res afterResume); total=$(res packetsReceived)
+tl_check "browser -> PSTN: audio came back after the resume (${after:-?} -> ${total:-?} packets, > 150 more)" \
+	test $(( ${total:-0} - ${after:-0} )) -gt 150
+digits=$("$builddir/tests/tools/dtmfdet" "$TL_TMP/heard1.raw" 2>/dev/null | sed -n 's/^digits=\([^ ]*\).*/\1/p')
+tl_eq "browser -> PSTN: the browser's RFC 4733 digits reach the G.711 carrier as tones" "$digits" "159#"
 
 # 2. PSTN -> browser.
 run_page answer 6
