@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "sip/call.h"
+#include "sip/session_timer.h"
 #include "sip/trunk_auth.h"
 #include "sip/trunks.h"
 
@@ -45,6 +46,7 @@ static int auth_retry(struct call *c)
 		nua_handle_bind(c->b.nh, NULL);
 		nua_handle_destroy(c->b.nh);
 	}
+	stimer_leg_free(&c->b);     /* the session timer state of that attempt */
 	memset(&c->b, 0, sizeof c->b);
 	c->b.call = c;
 	c->b.which = MEDIA_LEG_B;
