@@ -20,6 +20,8 @@ static void print_keys(FILE *out, enum tcs_kind kind, const void *base)
 			      k->type == TCS_DIGITS ||
 			      k->type == TCS_LIST) &&
 			     !*(const void *const *)(const void *)((const char *)base + k->offset);
+		if (k->type == TCS_PORT)
+			unset = !*(const uint16_t *)(const void *)((const char *)base + k->offset);
 		if (unset && k->unset_doc)
 			fprintf(out, "; unset: %s", k->unset_doc);  /* after "key = " */
 		fputc('\n', out);
@@ -66,11 +68,16 @@ void tconf_print(const tconf_t *c, FILE *out)
 	for (size_t i = 0; i < c->nroutes; i++) {
 		const struct tconf_route *r = &c->routes[i];
 		fprintf(out, "%s =", r->prefix[0] ? r->prefix : "default");
+		/* once a list says priority= or weight= anywhere, a target without a
+		 * priority is at 1: then every priority is written out */
+		bool expl = false;
+		for (size_t t = 0; t < r->ntargets; t++)
+			expl |= r->targets[t].priority != t + 1 || r->targets[t].weight != 1;
 		for (size_t t = 0; t < r->ntargets; t++) {
 			const struct tconf_target *tg = &r->targets[t];
 			fprintf(out, "%s%s%s", t ? ", " : " ", tg->kind == TCONF_TARGET_USER ? "user:" : "",
 				tconf_target_name(tg));
-			if (tg->priority != t + 1)
+			if (expl)
 				fprintf(out, " priority=%u", tg->priority);
 			if (tg->weight != 1)
 				fprintf(out, " weight=%u", tg->weight);

@@ -170,6 +170,10 @@ static int parse_string(const struct tcs_key *k, const char *t, void *base, stru
 static int parse_number(const struct tcs_key *k, const char *t, void *base, char *why, size_t wl)
 {
 	unsigned v;
+	if (k->type == TCS_PORT && !k->def && !*t) {
+		*FIELD(base, k, uint16_t) = 0;      /* a port without a default may stay unset */
+		return 0;
+	}
 	if (tcv_parse_uint(t, &v) < 0) {
 		snprintf(why, wl, "'%s' is not a number (%u..%u)", t, k->min, k->max);
 		return -1;
@@ -327,7 +331,8 @@ void tcv_print(const struct tcs_key *k, const void *base, FILE *out)
 		fprintf(out, "%u", *CFIELD(base, k, unsigned));
 		break;
 	case TCS_PORT:
-		fprintf(out, "%u", (unsigned)*CFIELD(base, k, uint16_t));
+		if (*CFIELD(base, k, uint16_t))     /* 0: unset, printed as nothing */
+			fprintf(out, "%u", (unsigned)*CFIELD(base, k, uint16_t));
 		break;
 	case TCS_MODE:
 		fprintf(out, "%04o", *CFIELD(base, k, unsigned));

@@ -60,8 +60,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strcmp(strchr(first, '\n'), strchr(second, '\n')))
 		abort();
 	struct tconf_errors notes = { 0 };
-	if (tconf_check_reload(c, again, &notes) != 0)
+	if (tconf_check_reload(c, again, &notes) != 0) {
+		for (size_t i = 0; i < notes.n; i++)
+			fprintf(stderr, "printed config differs: %s\n", notes.msgs[i]);
 		abort();
+	}
 	free(first);
 	free(second);
 	tconf_unref(again);

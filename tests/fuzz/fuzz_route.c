@@ -7,7 +7,7 @@
  * no crash, outputs are terminated and bounded, a prefix match really is a
  * prefix of the number, and the target order is a permutation.
  */
-/* fuzz-sources: src/core/config.c src/core/config_ini.c src/core/config_schema.c src/core/config_util.c src/core/config_value.c src/core/config_print.c src/core/config_snapshot.c src/core/config_routes.c src/core/routetab.c src/core/numplan.c */
+/* fuzz-sources: src/core/config.c src/core/config_ini.c src/core/config_schema.c src/core/config_util.c src/core/config_value.c src/core/config_print.c src/core/config_snapshot.c src/core/config_routes.c src/core/routetab.c src/core/numplan.c src/core/cidr.c */
 #include "config.h"
 
 #include <stdint.h>
