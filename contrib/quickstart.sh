@@ -12,7 +12,7 @@
 # first build also rebuilds Debian's libsrtp2 source package on OpenSSL into
 # build/.deps/srtp2-openssl (contrib/srtp-openssl.sh; cached afterwards).
 # Environment: TIERS=fast,slow,... limits the test tiers; FUZZ_SECONDS sets
-# the time each fuzz target runs after replaying its corpus (default 20).
+# the time each fuzz target runs after replaying its corpus (default 15).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -103,8 +103,8 @@ test)
 			tests/run-tests.sh -b build-asan -t fast,slow -l build-asan/test-logs | tee build-asan/tests.out
 		tally build-asan/tests.out
 	fi
-	echo "### fuzz targets: corpus replay + ${FUZZ_SECONDS:-20}s each"
-	tests/fuzz/run-fuzz.sh -o build/fuzz -s "${FUZZ_SECONDS:-20}" | tee build/fuzz.out; tally build/fuzz.out
+	echo "### fuzz targets: corpus replay + ${FUZZ_SECONDS:-15}s each"
+	tests/fuzz/run-fuzz.sh -o build/fuzz -s "${FUZZ_SECONDS:-15}" | tee build/fuzz.out; tally build/fuzz.out
 	echo "### total"
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
