@@ -136,6 +136,10 @@ int64_t rtcp_rtt(const struct rtcp_rb *rb, uint64_t now_ntp)
 		return -1;
 	uint32_t a = rtcp_ntp_mid(now_ntp);
 	int32_t rtt = (int32_t)(a - rb->lsr - rb->dlsr);
+	/* On a LAN the round trip is below the peer's DLSR rounding and our
+	 * clock reads: a few ms under zero is a round trip of about 0. */
+	if (rtt < 0 && rtt > -(65536 / 100))
+		return 0;
 	return rtt < 0 ? -1 : rtt;
 }
 

@@ -61,7 +61,8 @@ static inline uint32_t rtcp_ntp_mid(uint64_t ntp)
 
 /* Round-trip time in 1/65536 s from a report block received at NTP time
  * 'now' (RFC 3550 6.4.1: A - LSR - DLSR). -1 when the block refers to no SR
- * of ours (lsr 0) or the result is not plausible (negative). */
+ * of ours (lsr 0) or the result is not plausible (negative by more than
+ * 10 ms; less is rounding on a fast link and counts as 0). */
 int64_t rtcp_rtt(const struct rtcp_rb *rb, uint64_t now_ntp);
 
 /* The time until the next report, in ms: the RFC 3550 deterministic

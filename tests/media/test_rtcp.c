@@ -183,6 +183,10 @@ START_TEST(round_trip_time)
 	ck_assert_int_eq(rtcp_rtt(&rb, now), -1);
 	rb.lsr = 0x12350000;                 /* from the future: implausible */
 	ck_assert_int_eq(rtcp_rtt(&rb, now), -1);
+	/* a LAN round trip under the peer's DLSR rounding: about 0, not unknown */
+	rb.lsr = 0x12340000;
+	rb.dlsr = 0x00008000 + 0x1000 + 40;  /* 0.6 ms too much */
+	ck_assert_int_eq(rtcp_rtt(&rb, now), 0);
 }
 END_TEST
 
